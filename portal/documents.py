@@ -1,0 +1,88 @@
+"""The one registry of documents the portal produces.
+
+Each app's ``documents.py`` registers its documents here: the ID, the model it
+renders, who may download it, its file name (W3) and its renderer. Generation
+runs in a Celery task (portal.tasks.render_document) that stores a
+GeneratedDocument; the download view asks the registry for permission.
+"""
+
+import datetime
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.utils import timezone
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF_MIME = "application/pdf"
+
+
+@dataclass(frozen=True)
+class DocumentType:
+    id: str
+    title: str  # as in the file name, e.g. 申請書式1：認定申請者情報申請書
+    model: str  # "app_label.ModelName" of the source object
+    render: Callable[[object], bytes]
+    provider_number: Callable[[object], str]
+    can_download: Callable[[object, object], bool]  # (user, obj) -> bool
+    data: Callable[[object], dict]  # the values rendered; their hash is the data version
+    extension: str = "xlsx"
+    mime_type: str = XLSX_MIME
+    personal_data: bool = True
+
+    def model_class(self):
+        return apps.get_model(self.model)
+
+    def filename(self, obj, at: datetime.datetime | None = None) -> str:
+        """W3: ``(99991)申請書式1：認定申請者情報申請書_yyyymmdd_hhmmss.xlsx``."""
+        at = timezone.localtime(at or timezone.now())
+        return f"({self.provider_number(obj)}){self.title}_{at:%Y%m%d_%H%M%S}.{self.extension}"
+
+    def data_version(self, obj) -> str:
+        payload = json.dumps(self.data(obj), sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+_REGISTRY: dict[str, DocumentType] = {}
+
+
+def register(doc: DocumentType) -> DocumentType:
+    if doc.id in _REGISTRY and _REGISTRY[doc.id] != doc:
+        raise ValueError(f"document {doc.id} registered twice")
+    _REGISTRY[doc.id] = doc
+    return doc
+
+
+def get(doc_id: str) -> DocumentType:
+    _load_all()
+    return _REGISTRY[doc_id]
+
+
+def all_documents() -> list[DocumentType]:
+    _load_all()
+    return list(_REGISTRY.values())
+
+
+def _load_all():
+    from django.utils.module_loading import autodiscover_modules
+
+    if not _REGISTRY:
+        autodiscover_modules("documents")
+
+
+def deterministic_zip(data: bytes) -> bytes:
+    """Rewrite an OOXML zip with fixed entry timestamps so that the same data
+    gives the same bytes (openpyxl stamps the current time on every entry)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            target.writestr(fixed, source.read(info.filename))
+    return out.getvalue()

@@ -1,0 +1,98 @@
+import unicodedata
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+
+from . import throttle
+
+
+class JapaneseErrorsMixin:
+    """Every error message names its field: 「代表者名」を入力してください。"""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            # Text pasted from macOS may hold decomposed kana (か + U+3099);
+            # compose it so that the character checks see what the user sees.
+            data = self.data.copy()
+            for name, field in self.fields.items():
+                key = self.add_prefix(name)
+                if isinstance(field.widget, forms.PasswordInput) or key not in data:
+                    continue
+                if hasattr(data, "getlist"):
+                    data.setlist(key, [unicodedata.normalize("NFC", v) for v in data.getlist(key)])
+                elif isinstance(data[key], str):
+                    data[key] = unicodedata.normalize("NFC", data[key])
+            self.data = data
+        for field in self.fields.values():
+            label = str(field.label or "")
+            choose = isinstance(field, forms.ChoiceField | forms.BooleanField)
+            verb = "を選択してください" if choose else "を入力してください"
+            if isinstance(field, forms.BooleanField):
+                verb = "にチェックを付けてください"
+            field.error_messages["required"] = f"「{label}」{verb}。"
+            field.error_messages["invalid_choice"] = f"「{label}」の選択肢が正しくありません。"
+            if isinstance(field, forms.IntegerField):
+                field.error_messages["invalid"] = f"「{label}」は半角数字で入力してください。"
+            if isinstance(field, forms.EmailField):
+                field.error_messages["invalid"] = (
+                    f"「{label}」はメールアドレスの形式（例：kouza@example.jp）で入力してください。"
+                )
+            if isinstance(field, forms.DateField):
+                field.error_messages["invalid"] = (
+                    f"「{label}」は日付（例：2026-04-01）で入力してください。"
+                )
+            if isinstance(field, forms.CharField) and field.max_length:
+                field.error_messages["max_length"] = (
+                    f"「{label}」は{field.max_length}文字以内で入力してください。"
+                )
+            # Mark required fields for the template (必須).
+            field.widget.attrs.setdefault("aria-required", "true" if field.required else "false")
+
+    def error_summary(self):
+        """[(label, message)] for the summary at the top of the form."""
+        rows = []
+        for name, errors in self.errors.items():
+            label = self.fields[name].label if name in self.fields else ""
+            for message in errors:
+                rows.append((name, label, message))
+        return rows
+
+
+class LoginForm(JapaneseErrorsMixin, AuthenticationForm):
+    """E-mail login with failed-login throttling per username and per IP."""
+
+    username = forms.EmailField(
+        label="メールアドレス",
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+    error_messages = {
+        "invalid_login": "メールアドレスまたはパスワードが正しくありません。",
+        "inactive": "このアカウントは有効になっていません。",
+        "throttled": (
+            "ログインの失敗が続いたため、一時的にログインを制限しています。"
+            "15分ほど待ってから再度お試しください。"
+        ),
+    }
+
+    def clean(self):
+        username = (self.cleaned_data.get("username") or "").lower()
+        ip = getattr(self.request, "client_ip", None) if self.request else None
+        if username and throttle.is_locked(username, ip):
+            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            if username:
+                throttle.register_failure(username, ip)
+            raise
+        throttle.register_success(username)
+        return cleaned
+
+
+class JapanesePasswordResetForm(JapaneseErrorsMixin, PasswordResetForm):
+    pass
+
+
+class JapaneseSetPasswordForm(JapaneseErrorsMixin, SetPasswordForm):
+    pass

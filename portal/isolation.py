@@ -1,0 +1,39 @@
+"""The one place that scopes provider data to the user who asks for it.
+
+IPA staff (reviewers, administrators) see every provider; provider staff see
+only their own provider; everyone else sees nothing. An object of another
+provider answers 404, exactly like a missing one, so nothing leaks.
+"""
+
+from django.db.models import Model, QuerySet
+from django.http import Http404
+
+from .roles import is_ipa_staff, membership_of
+
+
+def provider_of(user):
+    membership = membership_of(user)
+    return membership.provider if membership else None
+
+
+def scope(queryset: QuerySet, user, provider_field: str = "provider") -> QuerySet:
+    """Filter a queryset of provider-owned rows to what ``user`` may see."""
+    if is_ipa_staff(user):
+        return queryset
+    membership = membership_of(user)
+    if membership is None:
+        return queryset.none()
+    if provider_field == "pk":
+        return queryset.filter(pk=membership.provider_id)
+    return queryset.filter(**{f"{provider_field}_id": membership.provider_id})
+
+
+def get_for_user_or_404(
+    queryset: QuerySet | type[Model], user, provider_field: str = "provider", **lookup
+):
+    if isinstance(queryset, type):
+        queryset = queryset._default_manager.all()
+    try:
+        return scope(queryset, user, provider_field).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404("見つかりません。") from None

@@ -1,0 +1,145 @@
+"""Demo data (idempotent): IPA大学 (99991) with the manual's example people,
+a reviewer, an administrator, one registration waiting for review and one
+returned for correction."""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.test import override_settings
+
+from portal.roles import ADMIN_GROUP, REVIEWER_GROUP
+from providers import services as provider_services
+from providers.models import Membership, Provider, ProviderNumberCounter, Registration
+
+DEMO_PASSWORD = "Kouza-Demo-2026"
+DEMO_RETURNED_TOKEN = "demo-returned-registration"
+
+ACCOUNTS = [
+    ("hanako@ipa-daigaku.example.jp", "講座担当者（IPA大学 99991・登録担当者）"),
+    ("reviewer@ipa.example.jp", "IPA審査担当"),
+    ("admin@ipa.example.jp", "IPA管理者（管理画面 /admin/）"),
+]
+
+IPA_DAIGAKU = {
+    "application_date": datetime.date(2017, 10, 3),
+    "postal_code": "113-8663",
+    "prefecture": "東京都",
+    "address": "文京区本駒込2-28-8",
+    "representative_name": "情報\u3000太郎",
+    "name_kana": "アイピーエーダイガク",
+    "name": "IPA大学",
+    "contact_family_name": "情報",
+    "contact_given_name": "花子",
+    "contact_department": "○○○部△△△課",
+    "contact_tel": "999-999-9999",
+    "contact_fax": "000-000-0000",
+    "contact_email": "hanako@ipa-daigaku.example.jp",
+    "contact_postal_code": "123-4567",
+    "contact_prefecture": "神奈川県",
+    "contact_address": "○○市○○区○○○○1-2-3",
+    "category": "university",
+    "referral": "ipa_web",
+    "remarks": "",
+    "declaration": True,
+}
+
+
+def _registration_values(**overrides):
+    values = {k: v for k, v in IPA_DAIGAKU.items() if k != "application_date"}
+    values.update(overrides)
+    return values
+
+
+class Command(BaseCommand):
+    help = "デモデータを登録します（何度実行しても同じ状態になります）。"
+
+    def handle(self, *args, **options):
+        # The demo's own notices are not worth printing to the console.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            self._load()
+        self.stdout.write(self.style.SUCCESS("デモデータを登録しました。"))
+        self.stdout.write(f"デモ用ログイン（パスワードはすべて {DEMO_PASSWORD}）:")
+        for email, role in ACCOUNTS:
+            self.stdout.write(f"  {email:32s} {role}")
+        self.stdout.write(
+            f"差し戻し中の登録申請（申請者の画面）: /register/status/{DEMO_RETURNED_TOKEN}/"
+        )
+
+    @transaction.atomic
+    def _load(self):
+        User = get_user_model()
+        reviewers = Group.objects.get_or_create(name=REVIEWER_GROUP)[0]
+        admins = Group.objects.get_or_create(name=ADMIN_GROUP)[0]
+
+        reviewer = self._user(User, "reviewer@ipa.example.jp", "審査", "一郎")
+        reviewer.groups.add(reviewers)
+        admin = self._user(User, "admin@ipa.example.jp", "管理", "次郎")
+        admin.is_staff = admin.is_superuser = True
+        admin.save(update_fields=["is_staff", "is_superuser"])
+        admin.groups.add(admins)
+
+        provider = Provider.objects.filter(number="99991").first()
+        if provider is None:
+            provider = Provider.objects.create(number="99991", **IPA_DAIGAKU)
+        ProviderNumberCounter.objects.get_or_create(pk=1)
+        hanako = self._user(User, IPA_DAIGAKU["contact_email"], "情報", "花子")
+        Membership.objects.get_or_create(
+            user=hanako, defaults={"provider": provider, "is_contact": True}
+        )
+        taro = self._user(User, "taro@ipa-daigaku.example.jp", "情報", "太郎")
+        Membership.objects.get_or_create(user=taro, defaults={"provider": provider})
+
+        if not Registration.objects.filter(contact_email="suzuki@joho-senmon.example.jp").exists():
+            provider_services.submit_registration(
+                _registration_values(
+                    name="情報処理専門学校",
+                    name_kana="ジョウホウショリセンモンガッコウ",
+                    representative_name="山田\u3000一郎",
+                    contact_family_name="鈴木",
+                    contact_given_name="次郎",
+                    contact_email="suzuki@joho-senmon.example.jp",
+                    category="vocational",
+                    referral="ipa_dm",
+                    referral_dm_year=2026,
+                    referral_dm_month=9,
+                    prefecture="大阪府",
+                    address="大阪市北区梅田1-1-1",
+                    postal_code="530-0001",
+                ),
+                DEMO_PASSWORD,
+            )
+        if not Registration.objects.filter(contact_email="sato@demo-kenshu.example.jp").exists():
+            registration, _ = provider_services.submit_registration(
+                _registration_values(
+                    name="株式会社デモ研修",
+                    name_kana="カブシキガイシャデモケンシュウ",
+                    representative_name="佐藤\u3000花子",
+                    contact_family_name="佐藤",
+                    contact_given_name="三郎",
+                    contact_email="sato@demo-kenshu.example.jp",
+                    category="company",
+                    referral="introduction",
+                ),
+                DEMO_PASSWORD,
+            )
+            # A known status link for the demo (real ones are random).
+            Registration.objects.filter(pk=registration.pk).update(
+                access_token_hash=provider_services.hash_token(DEMO_RETURNED_TOKEN)
+            )
+            provider_services.return_registration(
+                registration.pk,
+                reviewer,
+                "代表者名は役職を付けず氏名のみを入力してください。担当者の部署名も正式名称でお願いします。",
+                ["representative_name", "contact_department"],
+            )
+
+    def _user(self, User, email, family, given):
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email=email, password=DEMO_PASSWORD, family_name=family, given_name=given
+            )
+        return user

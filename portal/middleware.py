@@ -1,0 +1,51 @@
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+
+from .audit import client_ip_from_request, reset_client_ip, set_client_ip
+
+SESSION_STARTED_KEY = "_session_started_at"
+
+
+class SessionLifetimeMiddleware:
+    """Ends a session 12 hours after login, however active it was.
+
+    The 30-minute idle limit is SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            started = request.session.get(SESSION_STARTED_KEY)
+            now = time.time()
+            if started is None:
+                request.session[SESSION_STARTED_KEY] = now
+            elif now - started > settings.SESSION_ABSOLUTE_LIFETIME:
+                logout(request)
+                messages.info(
+                    request, "ログインから12時間が経過したため、再度ログインしてください。"
+                )
+                return redirect_to_login(request.get_full_path())
+        return self.get_response(request)
+
+
+class RequestContextMiddleware:
+    """Makes the client address available to the audit log."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        ip = client_ip_from_request(request, settings.TRUST_X_FORWARDED_FOR)
+        request.client_ip = ip
+        token = set_client_ip(ip)
+        try:
+            return self.get_response(request)
+        finally:
+            reset_client_ip(token)

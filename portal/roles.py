@@ -1,0 +1,83 @@
+"""Roles and object permissions (django-rules predicates).
+
+Roles are Django groups. Provider staff are users with a providers.Membership.
+Transition permission strings of django-fsm call user.has_perm(perm, obj),
+which the rules backend answers with the predicates below.
+"""
+
+import rules
+
+REVIEWER_GROUP = "IPA審査担当"
+ADMIN_GROUP = "IPA管理者"
+ROLE_GROUPS = (REVIEWER_GROUP, ADMIN_GROUP)
+
+
+def _groups(user) -> set[str]:
+    if not user or not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_role_groups", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))
+        user._role_groups = cached
+    return cached
+
+
+@rules.predicate
+def is_reviewer(user):
+    return REVIEWER_GROUP in _groups(user)
+
+
+@rules.predicate
+def is_ipa_admin(user):
+    return bool(user and user.is_authenticated and user.is_active) and (
+        user.is_superuser or ADMIN_GROUP in _groups(user)
+    )
+
+
+is_ipa_staff = is_reviewer | is_ipa_admin
+
+
+def membership_of(user):
+    """The providers.Membership of an active provider staff user, or None."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return None
+    if not hasattr(user, "_membership_cache"):
+        from providers.models import Membership
+
+        user._membership_cache = (
+            Membership.objects.select_related("provider").filter(user=user, active=True).first()
+        )
+    return user._membership_cache
+
+
+@rules.predicate
+def is_provider_staff(user):
+    return membership_of(user) is not None
+
+
+@rules.predicate
+def is_provider_member(user, obj):
+    """obj belongs to the user's provider (obj has provider_id, or is the provider)."""
+    membership = membership_of(user)
+    if membership is None or obj is None:
+        return False
+    provider_id = getattr(obj, "provider_id", None)
+    if provider_id is None and obj.__class__.__name__ == "Provider":
+        provider_id = obj.pk
+    return provider_id == membership.provider_id
+
+
+rules.add_perm("providers.review_registration", is_reviewer)
+rules.add_perm("providers.view_provider_record", is_provider_member | is_ipa_staff)
+rules.add_perm("portal.view_audit", is_ipa_staff)
+rules.add_perm("portal.use_review_queue", is_reviewer)
+
+
+def role_label(user) -> str:
+    if is_ipa_admin(user):
+        return "IPA管理者"
+    if is_reviewer(user):
+        return "IPA審査担当"
+    if is_provider_staff(user):
+        return "講座担当者"
+    return ""

@@ -1,0 +1,85 @@
+"""State changes of the portal app: document generation and download."""
+
+import logging
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+
+from . import audit, documents
+from .models import GeneratedDocument
+
+log = logging.getLogger(__name__)
+
+
+class DocumentNotAllowed(Exception):
+    pass
+
+
+def request_document(doc_id: str, obj, user) -> GeneratedDocument:
+    """Queue the rendering of one registered document of ``obj``."""
+    doc = documents.get(doc_id)
+    if not doc.can_download(user, obj):
+        raise DocumentNotAllowed(doc_id)
+    with transaction.atomic():
+        generated = GeneratedDocument.objects.create(
+            doc_type=doc.id,
+            content_type=ContentType.objects.get_for_model(obj),
+            object_id=str(obj.pk),
+            requested_by=user if user.is_authenticated else None,
+            mime_type=doc.mime_type,
+        )
+        from .tasks import render_document
+
+        transaction.on_commit(lambda: render_document.delay(generated.pk))
+    return generated
+
+
+def render_document(generated_pk: int) -> GeneratedDocument:
+    """Render and store one GeneratedDocument. Safe to run twice: a finished
+    document is left as it is."""
+    with transaction.atomic():
+        generated = GeneratedDocument.objects.select_for_update().get(pk=generated_pk)
+        if generated.status == GeneratedDocument.Status.DONE:
+            return generated
+        generated.status = GeneratedDocument.Status.RUNNING
+        generated.save(update_fields=["status"])
+    doc = documents.get(generated.doc_type)
+    obj = doc.model_class()._default_manager.get(pk=generated.object_id)
+    try:
+        content = doc.render(obj)
+    except Exception as exc:
+        log.exception("rendering %s #%s failed", generated.doc_type, generated.pk)
+        GeneratedDocument.objects.filter(pk=generated.pk).update(
+            status=GeneratedDocument.Status.FAILED, error=repr(exc)[:2000]
+        )
+        raise
+    now = timezone.now()
+    generated.content = content
+    generated.checksum = GeneratedDocument.checksum_of(content)
+    generated.data_version = doc.data_version(obj)
+    generated.filename = doc.filename(obj, now)
+    generated.finished_at = now
+    generated.status = GeneratedDocument.Status.DONE
+    generated.save(
+        update_fields=[
+            "content",
+            "checksum",
+            "data_version",
+            "filename",
+            "finished_at",
+            "status",
+        ]
+    )
+    return generated
+
+
+def record_download(generated: GeneratedDocument, user) -> None:
+    doc = documents.get(generated.doc_type)
+    if doc.personal_data:
+        audit.record(
+            "document.download",
+            generated,
+            actor=user,
+            note=f"{generated.filename} (sha256 {generated.checksum[:12]})",
+        )

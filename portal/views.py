@@ -1,0 +1,90 @@
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from . import documents, services
+from .forms import LoginForm
+from .models import GeneratedDocument
+from .roles import is_ipa_admin, is_provider_staff, is_reviewer
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+
+def healthz(request):
+    return JsonResponse({"status": "ok"})
+
+
+def home(request):
+    """Where each role starts: the provider dashboard (I1), the review queue,
+    or the administrators' menu; the public sees the scheme's front page."""
+    user = request.user
+    if not user.is_authenticated:
+        return render(request, "portal/landing.html")
+    if is_provider_staff(user):
+        from providers.views import dashboard
+
+        return dashboard(request)
+    if is_reviewer(user):
+        return redirect("review_queue")
+    if is_ipa_admin(user):
+        return redirect("admin:index")
+    return render(request, "portal/no_role.html")
+
+
+def _document_for_user(request, pk: int) -> tuple[GeneratedDocument, documents.DocumentType]:
+    """The generated document if the registry lets this user download it;
+    otherwise 404, the same answer as for a document that does not exist."""
+    generated = GeneratedDocument.objects.filter(pk=pk).first()
+    if generated is None:
+        raise Http404("書類が見つかりません。")
+    doc = documents.get(generated.doc_type)
+    source = doc.model_class()._default_manager.filter(pk=generated.object_id).first()
+    if source is None or not doc.can_download(request.user, source):
+        raise Http404("書類が見つかりません。")
+    return generated, doc
+
+
+@login_required
+@require_POST
+def document_request(request, doc_id: str, object_pk: int):
+    try:
+        doc = documents.get(doc_id)
+    except KeyError:
+        raise Http404("書類が見つかりません。") from None
+    source = doc.model_class()._default_manager.filter(pk=object_pk).first()
+    if source is None or not doc.can_download(request.user, source):
+        raise Http404("書類が見つかりません。")
+    generated = services.request_document(doc_id, source, request.user)
+    return redirect("document_detail", pk=generated.pk)
+
+
+@login_required
+def document_detail(request, pk: int):
+    generated, doc = _document_for_user(request, pk)
+    return render(request, "portal/document_detail.html", {"generated": generated, "doc": doc})
+
+
+@login_required
+def document_status(request, pk: int):
+    """The htmx fragment polled by the progress page while the file renders."""
+    generated, doc = _document_for_user(request, pk)
+    return render(request, "portal/_document_status.html", {"generated": generated, "doc": doc})
+
+
+@login_required
+def document_download(request, pk: int):
+    generated, doc = _document_for_user(request, pk)
+    if generated.status != GeneratedDocument.Status.DONE:
+        return redirect("document_detail", pk=pk)
+    services.record_download(generated, request.user)
+    response = HttpResponse(bytes(generated.content), content_type=generated.mime_type)
+    from django.utils.http import content_disposition_header
+
+    response["Content-Disposition"] = content_disposition_header(True, generated.filename)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,46 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Membership, Provider, ProviderNumberCounter, Registration
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Provider)
+class ProviderAdmin(SimpleHistoryAdmin):
+    list_display = ["number", "name", "category", "status", "registered_at"]
+    list_filter = ["status", "category", "prefecture"]
+    search_fields = ["number", "name", "name_kana", "contact_email"]
+    readonly_fields = ["number", "registered_at"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Registration)
+class RegistrationAdmin(SimpleHistoryAdmin):
+    """Read-only here: reviewers decide on the review pages, which keep the
+    workflow rules and the audit log."""
+
+    list_display = ["pk", "name", "state", "submitted_at", "submission_count"]
+    list_filter = ["state", "category"]
+    search_fields = ["name", "name_kana", "contact_email"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProviderNumberCounter)
+class ProviderNumberCounterAdmin(admin.ModelAdmin):
+    list_display = ["pk", "last_issued"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,292 @@
+"""講座開設者 (providers): the registration (申請書式1) and the provider record."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from simple_history.models import HistoricalRecords
+
+from portal.choices import PREFECTURE_CHOICES
+from portal.validators import (
+    FullNameWithSpaceValidator,
+    JisTextValidator,
+    KatakanaValidator,
+    PersonNameValidator,
+    PhoneNumberValidator,
+    PostalCodeValidator,
+)
+
+
+class Category(models.TextChoices):
+    HIGH_SCHOOL = "high_school", "高等学校"
+    VOCATIONAL = "vocational", "専門学校"
+    UNIVERSITY = "university", "大学"
+    COMPANY = "company", "企業"
+    OTHER = "other", "その他"
+
+
+class Referral(models.TextChoices):
+    IPA_WEB = "ipa_web", "当機構HP"
+    IPA_DM = "ipa_dm", "当機構からのDM"
+    INTRODUCTION = "introduction", "御紹介"
+
+
+class ProviderInfo(models.Model):
+    """The fields of 申請書式1 (P1), shared by the registration and the record."""
+
+    application_date = models.DateField("日付", default=timezone.localdate)
+    postal_code = models.CharField(
+        "申請者の住所（郵便番号）",
+        max_length=8,
+        validators=[PostalCodeValidator("申請者の住所（郵便番号）")],
+    )
+    prefecture = models.CharField(
+        "申請者の住所（都道府県）", max_length=4, choices=PREFECTURE_CHOICES
+    )
+    address = models.CharField(
+        "申請者の住所（市区町村以下）",
+        max_length=200,
+        validators=[JisTextValidator("申請者の住所（市区町村以下）")],
+    )
+    representative_name = models.CharField(
+        "代表者名",
+        max_length=40,
+        validators=[FullNameWithSpaceValidator("代表者名")],
+        help_text="氏名のみ。姓と名の間に全角スペースを入れてください（例：情報\u3000太郎）。",
+    )
+    name_kana = models.CharField(
+        "申請者名（カナ）",
+        max_length=100,
+        validators=[KatakanaValidator("申請者名（カナ）")],
+        help_text="法人名称（学校名等）を全角カタカナで入力してください。",
+    )
+    name = models.CharField(
+        "申請者名（漢字）",
+        max_length=100,
+        validators=[JisTextValidator("申請者名（漢字）")],
+        help_text="法人名称（学校名等）を漢字等で入力してください。",
+    )
+    contact_family_name = models.CharField(
+        "担当者氏名（姓）", max_length=20, validators=[PersonNameValidator("担当者氏名（姓）")]
+    )
+    contact_given_name = models.CharField(
+        "担当者氏名（名）", max_length=20, validators=[PersonNameValidator("担当者氏名（名）")]
+    )
+    contact_department = models.CharField(
+        "担当者の部署名", max_length=100, validators=[JisTextValidator("担当者の部署名")]
+    )
+    contact_tel = models.CharField(
+        "担当者のTEL", max_length=13, validators=[PhoneNumberValidator("担当者のTEL")]
+    )
+    contact_fax = models.CharField(
+        "担当者のFAX",
+        max_length=13,
+        blank=True,
+        validators=[PhoneNumberValidator("担当者のFAX")],
+    )
+    contact_email = models.EmailField("担当者の電子メール")
+    contact_postal_code = models.CharField(
+        "担当者の住所（郵便番号）",
+        max_length=8,
+        validators=[PostalCodeValidator("担当者の住所（郵便番号）")],
+    )
+    contact_prefecture = models.CharField(
+        "担当者の住所（都道府県）", max_length=4, choices=PREFECTURE_CHOICES
+    )
+    contact_address = models.CharField(
+        "担当者の住所（市区町村以下）",
+        max_length=200,
+        validators=[JisTextValidator("担当者の住所（市区町村以下）")],
+    )
+    category = models.CharField("該当する区分", max_length=16, choices=Category.choices)
+    referral = models.CharField("本制度を知ったきっかけ", max_length=16, choices=Referral.choices)
+    referral_dm_year = models.PositiveSmallIntegerField("DMを受け取った年", null=True, blank=True)
+    referral_dm_month = models.PositiveSmallIntegerField("DMを受け取った月", null=True, blank=True)
+    remarks = models.TextField("備考", blank=True, max_length=1000)
+    declaration = models.BooleanField(
+        "欠格事由に該当しないことの申告",
+        default=False,
+        help_text="マニュアル2.4の欠格事由(1)～(4)のいずれにも該当しないことを申告します。",
+    )
+
+    # The fields of 申請書式1 in the order of the form, for displays and diffs.
+    FORM_FIELDS = [
+        "application_date",
+        "postal_code",
+        "prefecture",
+        "address",
+        "representative_name",
+        "name_kana",
+        "name",
+        "contact_family_name",
+        "contact_given_name",
+        "contact_department",
+        "contact_tel",
+        "contact_fax",
+        "contact_email",
+        "contact_postal_code",
+        "contact_prefecture",
+        "contact_address",
+        "category",
+        "referral",
+        "referral_dm_year",
+        "referral_dm_month",
+        "remarks",
+        "declaration",
+    ]
+
+    class Meta:
+        abstract = True
+
+    @property
+    def contact_full_name(self):
+        return f"{self.contact_family_name}\u3000{self.contact_given_name}"
+
+    def info_values(self) -> dict:
+        return {name: getattr(self, name) for name in self.FORM_FIELDS}
+
+
+class Provider(ProviderInfo):
+    """A registered provider (講座開設者) with its 5-digit number (P5)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "認定講座開設者"
+        WITHDRAWN = "withdrawn", "取止め"
+        REVOKED = "revoked", "認定取消し"
+
+    number = models.CharField("講座開設者番号", max_length=5, unique=True)
+    status = models.CharField("状態", max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    registered_at = models.DateTimeField("登録日時", default=timezone.now)
+    revoked_on = models.DateField("認定取消日", null=True, blank=True)
+    withdrawn_on = models.DateField("取止め日", null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "講座開設者"
+        verbose_name_plural = "講座開設者"
+        ordering = ["number"]
+
+    def __str__(self):
+        return f"({self.number}) {self.name}"
+
+
+class ProviderNumberCounter(models.Model):
+    """The last provider number issued. Numbers are never reused (P5), also
+    after withdrawal, so the counter only moves forward."""
+
+    last_issued = models.PositiveIntegerField(default=10000)
+
+    class Meta:
+        verbose_name = "講座開設者番号の採番"
+        verbose_name_plural = "講座開設者番号の採番"
+
+    def __str__(self):
+        return f"最後に付与した番号 {self.last_issued:05d}"
+
+
+class Membership(models.Model):
+    """A staff user of a provider (P4: one of them is the registered contact)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="memberships")
+    is_contact = models.BooleanField("登録担当者", default=False)
+    active = models.BooleanField("有効", default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "講座担当者"
+        verbose_name_plural = "講座担当者"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider"],
+                condition=Q(is_contact=True),
+                name="one_contact_per_provider",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.provider.number} {self.user.email}"
+
+
+class Registration(ConcurrentTransitionMixin, ProviderInfo):
+    """A provider registration (申請書式1) under review."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", "審査待ち"
+        RETURNED = "returned", "差し戻し中"
+        ACCEPTED = "accepted", "受理済み"
+        WITHDRAWN = "withdrawn", "取下げ"
+
+    state = FSMField("状態", default=State.SUBMITTED, choices=State.choices, protected=True)
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="担当者アカウント",
+        on_delete=models.PROTECT,
+        related_name="registrations",
+    )
+    access_token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    submitted_at = models.DateTimeField("申請日時", default=timezone.now)
+    submission_count = models.PositiveSmallIntegerField("提出回数", default=1)
+    returned_at = models.DateTimeField("差し戻し日時", null=True, blank=True)
+    return_reason = models.TextField("差し戻し理由", blank=True)
+    return_fields = models.JSONField("差し戻し対象の項目", default=list, blank=True)
+    decided_at = models.DateTimeField("受理日時", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    provider = models.OneToOneField(
+        Provider, null=True, blank=True, on_delete=models.PROTECT, related_name="registration"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "講座開設者の登録申請"
+        verbose_name_plural = "講座開設者の登録申請"
+        ordering = ["-submitted_at"]
+        permissions = [("review_registration", "講座開設者の登録申請を審査できる")]
+
+    def __str__(self):
+        return f"登録申請 #{self.pk} {self.name}"
+
+    @property
+    def is_editable_by_applicant(self):
+        return self.state == self.State.RETURNED
+
+    @transition(field=state, source=State.RETURNED, target=State.SUBMITTED)
+    def resubmit(self):
+        self.submission_count += 1
+        self.submitted_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=State.SUBMITTED,
+        target=State.RETURNED,
+        permission="providers.review_registration",
+    )
+    def return_for_correction(self, reason: str, fields: list[str]):
+        self.return_reason = reason
+        self.return_fields = fields
+        self.returned_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=State.SUBMITTED,
+        target=State.ACCEPTED,
+        permission="providers.review_registration",
+    )
+    def accept(self, provider: Provider, by):
+        self.provider = provider
+        self.decided_at = timezone.now()
+        self.decided_by = by
+
+    @transition(field=state, source=[State.SUBMITTED, State.RETURNED], target=State.WITHDRAWN)
+    def withdraw(self):
+        self.decided_at = timezone.now()

@@ -1,0 +1,218 @@
+"""State changes of provider registrations (P1–P6), one function each:
+check, transaction.atomic(), save, audit entry, notification."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import has_transition_perm
+
+from portal import audit, notify
+
+from . import rules
+from .models import Membership, Provider, ProviderNumberCounter, Registration
+
+
+class RegistrationStateError(Exception):
+    """The registration is no longer in a state that allows this action."""
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def registration_for_token(token: str) -> Registration | None:
+    if not token or len(token) > 100:
+        return None
+    return Registration.objects.filter(access_token_hash=hash_token(token)).first()
+
+
+def _check_not_barred(name: str, today) -> None:
+    """P6: a provider revoked less than 2 years ago cannot register again."""
+    key = rules.normalize_name_for_match(name)
+    for provider in Provider.objects.filter(revoked_on__isnull=False).only("name", "revoked_on"):
+        if rules.normalize_name_for_match(provider.name) == key and (
+            rules.revocation_bars_registration(provider.revoked_on, today)
+        ):
+            raise ValidationError(
+                {
+                    "name": "この申請者は講座の認定取消しから2年を経過していないため、"
+                    "登録できません（マニュアル2.4(3)）。"
+                }
+            )
+
+
+def submit_registration(values: dict, password: str) -> tuple[Registration, str]:
+    """A school submits 申請書式1 from the public sign-up page.
+
+    Creates the contact's account (inactive until IPA accepts) and the
+    registration in state ``submitted``. Returns the registration and the
+    secret token of its status page (mailed to the applicant)."""
+    today = timezone.localdate()
+    _check_not_barred(values["name"], today)
+    User = get_user_model()
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        email = values["contact_email"].lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError(
+                {"contact_email": "この電子メールアドレスは既に登録されています。"}
+            )
+        user = User.objects.create_user(
+            email=email,
+            password=password,
+            family_name=values["contact_family_name"],
+            given_name=values["contact_given_name"],
+            is_active=False,
+        )
+        registration = Registration(
+            **{**values, "application_date": today},
+            applicant=user,
+            access_token_hash=hash_token(token),
+        )
+        registration.full_clean(exclude=["state"])
+        registration.save()
+        audit.record(
+            "registration.submit",
+            registration,
+            actor=user,
+            changes={k: [None, v] for k, v in registration.info_values().items()},
+        )
+        notify.send_on_commit(
+            "registration_received",
+            {"registration": registration, "token": token},
+            [registration.contact_email],
+        )
+        notify.send_on_commit(
+            "registration_ipa_notice", {"registration": registration}, [settings.IPA_NOTICE_EMAIL]
+        )
+    return registration, token
+
+
+def resubmit_registration(registration_pk: int, values: dict) -> Registration:
+    """The applicant fixes a returned registration and submits it again (W1)."""
+    User = get_user_model()
+    with transaction.atomic():
+        registration = Registration.objects.select_for_update().get(pk=registration_pk)
+        if registration.state != Registration.State.RETURNED:
+            raise RegistrationStateError(
+                "この申請は現在修正できません（差し戻し中ではありません）。"
+            )
+        before = registration.info_values()
+        for name, value in values.items():
+            setattr(registration, name, value)
+        registration.application_date = timezone.localdate()
+        new_email = registration.contact_email.lower()
+        if new_email != registration.applicant.email:
+            if (
+                User.objects.filter(email__iexact=new_email)
+                .exclude(pk=registration.applicant_id)
+                .exists()
+            ):
+                raise ValidationError(
+                    {"contact_email": "この電子メールアドレスは既に登録されています。"}
+                )
+            registration.applicant.email = new_email
+            registration.applicant.save(update_fields=["email"])
+        registration.applicant.family_name = registration.contact_family_name
+        registration.applicant.given_name = registration.contact_given_name
+        registration.applicant.save(update_fields=["family_name", "given_name"])
+        registration.full_clean(exclude=["state", "applicant", "provider"])
+        registration.resubmit()
+        registration.save()
+        audit.record(
+            "registration.resubmit",
+            registration,
+            actor=registration.applicant,
+            changes=audit.diff(before, registration.info_values()),
+        )
+        notify.send_on_commit(
+            "registration_ipa_notice",
+            {"registration": registration, "resubmitted": True},
+            [settings.IPA_NOTICE_EMAIL],
+        )
+    return registration
+
+
+def _locked_for_review(registration_pk: int, reviewer, method_name: str) -> Registration:
+    registration = Registration.objects.select_for_update().get(pk=registration_pk)
+    method = getattr(registration, method_name)
+    if registration.state != Registration.State.SUBMITTED:
+        raise RegistrationStateError(
+            f"この申請は既に処理されています（現在の状態：{registration.get_state_display()}）。"
+        )
+    if not has_transition_perm(method, reviewer):
+        raise PermissionDenied("この操作を行う権限がありません。")
+    return registration
+
+
+def return_registration(
+    registration_pk: int, reviewer, reason: str, fields: list[str]
+) -> Registration:
+    """The reviewer returns the registration with a reason (差し戻し)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "「差し戻し理由」を入力してください。"})
+    unknown = [f for f in fields if f not in Registration.FORM_FIELDS]
+    if unknown:
+        raise ValidationError({"fields": "差し戻し対象の項目に不明な項目があります。"})
+    with transaction.atomic():
+        registration = _locked_for_review(registration_pk, reviewer, "return_for_correction")
+        registration.return_for_correction(reason=reason, fields=fields)
+        registration.save()
+        audit.record(
+            "registration.return",
+            registration,
+            actor=reviewer,
+            changes={"state": ["submitted", "returned"]},
+            note=reason,
+        )
+        notify.send_on_commit(
+            "registration_returned", {"registration": registration}, [registration.contact_email]
+        )
+    return registration
+
+
+def _issue_provider_number() -> str:
+    counter, _ = ProviderNumberCounter.objects.select_for_update().get_or_create(pk=1)
+    taken = set(Provider.objects.values_list("number", flat=True))
+    number, counter.last_issued = rules.next_provider_number(counter.last_issued, taken)
+    counter.save(update_fields=["last_issued"])
+    return number
+
+
+def accept_registration(registration_pk: int, reviewer) -> Provider:
+    """The reviewer accepts the registration: the next free provider number is
+    issued (P5), the provider record is created, the contact's account becomes
+    active and is the registered contact (P4), and the applicant is told."""
+    with transaction.atomic():
+        registration = _locked_for_review(registration_pk, reviewer, "accept")
+        _check_not_barred(registration.name, timezone.localdate())
+        provider = Provider(**registration.info_values(), number=_issue_provider_number())
+        provider.save()
+        registration.accept(provider=provider, by=reviewer)
+        registration.save()
+        user = registration.applicant
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        Membership.objects.create(user=user, provider=provider, is_contact=True)
+        audit.record(
+            "registration.accept",
+            registration,
+            actor=reviewer,
+            changes={
+                "state": ["submitted", "accepted"],
+                "provider_number": [None, provider.number],
+            },
+        )
+        audit.record("provider.create", provider, actor=reviewer)
+        notify.send_on_commit(
+            "registration_accepted",
+            {"registration": registration, "provider": provider},
+            [registration.contact_email],
+        )
+    return provider

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("register/", views.signup, name="registration_signup"),
+    path("register/done/", views.signup_done, name="registration_signup_done"),
+    path("register/status/<str:token>/", views.registration_status, name="registration_status"),
+    path("provider/", views.provider_profile, name="provider_profile"),
+    path("review/registrations/", views.review_queue, name="review_queue"),
+    path("review/registrations/<int:pk>/", views.review_detail, name="review_detail"),
+    path("review/registrations/<int:pk>/return/", views.review_return, name="review_return"),
+    path("review/registrations/<int:pk>/accept/", views.review_accept, name="review_accept"),
+    path("review/providers/<int:pk>/", views.review_provider, name="review_provider"),
+]

@@ -1,0 +1,268 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from portal import audit, documents
+from portal.decorators import role_required
+from portal.isolation import provider_of
+from portal.models import GeneratedDocument
+from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
+
+from . import services
+from .filters import RegistrationFilter
+from .forms import RegistrationForm, ReturnForm, SignupForm
+from .models import Provider, Registration
+
+SESSION_TOKEN_KEY = "registration_token"
+
+
+def field_rows(obj, highlight=()):
+    """(name, label, display value, highlighted) in the order of 申請書式1."""
+    rows = []
+    for name in obj.FORM_FIELDS:
+        field = obj._meta.get_field(name)
+        value = getattr(obj, name)
+        if field.choices:
+            value = getattr(obj, f"get_{name}_display")()
+        elif isinstance(value, bool):
+            value = "申告済み" if value else "未申告"
+        rows.append((name, field.verbose_name, "" if value is None else value, name in highlight))
+    return rows
+
+
+def change_rows(model, changes: dict):
+    rows = []
+    for name, (before, after) in changes.items():
+        try:
+            label = model._meta.get_field(name).verbose_name
+        except Exception:
+            label = name
+        rows.append((label, before, after))
+    return rows
+
+
+def _apply_service_errors(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def signup(request):
+    if request.method == "POST":
+        form = SignupForm(request.POST)
+        if form.is_valid():
+            try:
+                registration, token = services.submit_registration(
+                    form.values(), form.cleaned_data["password1"]
+                )
+            except ValidationError as exc:
+                _apply_service_errors(form, exc)
+            else:
+                request.session[SESSION_TOKEN_KEY] = token
+                return redirect("registration_signup_done")
+    else:
+        form = SignupForm()
+    return render(request, "providers/signup.html", {"form": form})
+
+
+def signup_done(request):
+    token = request.session.get(SESSION_TOKEN_KEY)
+    registration = services.registration_for_token(token) if token else None
+    return render(
+        request, "providers/signup_done.html", {"registration": registration, "token": token}
+    )
+
+
+def registration_status(request, token: str):
+    """The applicant's page (reached by the secret link in the e-mail): where
+    the registration stands, the reviewer's reasons, and the form to fix it."""
+    registration = services.registration_for_token(token)
+    if registration is None:
+        raise Http404("申請が見つかりません。")
+    form = None
+    if registration.is_editable_by_applicant:
+        if request.method == "POST":
+            form = RegistrationForm(
+                request.POST, instance=registration, highlight_fields=registration.return_fields
+            )
+            if form.is_valid():
+                try:
+                    services.resubmit_registration(registration.pk, form.values())
+                except ValidationError as exc:
+                    _apply_service_errors(form, exc)
+                except services.RegistrationStateError as exc:
+                    messages.error(request, str(exc))
+                    return redirect("registration_status", token=token)
+                else:
+                    messages.success(
+                        request, "修正した申請を再提出しました。IPAの確認をお待ちください。"
+                    )
+                    return redirect("registration_status", token=token)
+            # A failed POST must not leave the instance half-changed in the page.
+            registration.refresh_from_db()
+        else:
+            form = RegistrationForm(
+                instance=registration, highlight_fields=registration.return_fields
+            )
+    return render(
+        request,
+        "providers/registration_status.html",
+        {
+            "registration": registration,
+            "form": form,
+            "rows": field_rows(registration, registration.return_fields),
+            "token": token,
+        },
+    )
+
+
+def _documents_of(obj, doc_id):
+    from django.contrib.contenttypes.models import ContentType
+
+    return GeneratedDocument.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=str(obj.pk),
+        doc_type=doc_id,
+    ).defer("content")[:5]
+
+
+@login_required
+def dashboard(request):
+    """I1: where the provider stands and what to do next."""
+    provider = provider_of(request.user)
+    if provider is None:
+        raise Http404
+    members = provider.memberships.select_related("user").order_by("-is_contact", "user__email")
+    next_steps = [
+        "登録内容（申請書式1）を確認し、誤りがあればIPAへ連絡してください。",
+        "免除対象講座の申請は、認定希望月の1か月前までに不備なく完了させてください（最短で申請月の翌々月1日に認定）。",
+    ]
+    return render(
+        request,
+        "providers/dashboard.html",
+        {
+            "provider": provider,
+            "members": members,
+            "next_steps": next_steps,
+            "recent_documents": _documents_of(provider, "shoshiki_1"),
+        },
+    )
+
+
+@role_required(is_provider_staff)
+def provider_profile(request):
+    provider = provider_of(request.user)
+    return render(
+        request,
+        "providers/provider_profile.html",
+        {
+            "provider": provider,
+            "rows": field_rows(provider),
+            "recent_documents": _documents_of(provider, "shoshiki_1"),
+        },
+    )
+
+
+@role_required(is_reviewer)
+def review_queue(request):
+    base = Registration.objects.select_related("provider").order_by("-submitted_at")
+    data = request.GET.copy()
+    if "state" not in data:
+        data["state"] = Registration.State.SUBMITTED
+    filterset = RegistrationFilter(data, queryset=base)
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    counts = dict(Registration.objects.values_list("state").annotate(n=Count("id")).order_by())
+    return render(
+        request,
+        "providers/review_queue.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "counts": [(s, label, counts.get(s, 0)) for s, label in Registration.State.choices],
+        },
+    )
+
+
+def _review_context(registration, return_form=None):
+    last_resubmit = audit.entries_for(registration).filter(action="registration.resubmit").first()
+    changes = last_resubmit.changes if last_resubmit else {}
+    return {
+        "registration": registration,
+        "rows": field_rows(registration, changes),
+        "changes": change_rows(Registration, changes),
+        "return_form": return_form or ReturnForm(),
+        "audit_entries": audit.entries_for(registration)[:100],
+    }
+
+
+@role_required(is_reviewer)
+def review_detail(request, pk: int):
+    registration = get_object_or_404(Registration.objects.select_related("provider"), pk=pk)
+    return render(request, "providers/review_detail.html", _review_context(registration))
+
+
+@require_POST
+@role_required(is_reviewer)
+def review_return(request, pk: int):
+    registration = get_object_or_404(Registration, pk=pk)
+    form = ReturnForm(request.POST)
+    if form.is_valid():
+        try:
+            services.return_registration(
+                registration.pk,
+                request.user,
+                form.cleaned_data["reason"],
+                form.cleaned_data["fields"],
+            )
+        except services.RegistrationStateError as exc:
+            messages.error(request, str(exc))
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "申請を差し戻しました。申請者にメールで通知しました。")
+            return redirect("review_detail", pk=pk)
+        return redirect("review_detail", pk=pk)
+    return render(
+        request, "providers/review_detail.html", _review_context(registration, form), status=400
+    )
+
+
+@require_POST
+@role_required(is_reviewer)
+def review_accept(request, pk: int):
+    registration = get_object_or_404(Registration, pk=pk)
+    try:
+        provider = services.accept_registration(registration.pk, request.user)
+    except (services.RegistrationStateError, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, f"申請を受理し、講座開設者番号 {provider.number} を付与しました。"
+        )
+    return redirect("review_detail", pk=pk)
+
+
+@role_required(is_ipa_staff)
+def review_provider(request, pk: int):
+    provider = get_object_or_404(Provider, pk=pk)
+    return render(
+        request,
+        "providers/review_provider.html",
+        {
+            "provider": provider,
+            "rows": field_rows(provider),
+            "members": provider.memberships.select_related("user"),
+            "audit_entries": audit.entries_for(provider)[:100],
+            "recent_documents": _documents_of(provider, "shoshiki_1"),
+            "can_download": documents.get("shoshiki_1").can_download(request.user, provider),
+        },
+    )

@@ -1,0 +1,283 @@
+"""Provider registration (申請書式1): P1–P6, W1."""
+
+import datetime
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from portal.models import AuditEntry, User
+from providers import services
+from providers.models import Membership, Provider, ProviderNumberCounter, Registration
+
+from .factories import PASSWORD, ProviderFactory, signup_post_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _commit(django_capture_on_commit_callbacks):
+    """Mail goes out on commit; run those callbacks as a real commit would."""
+    global commit
+    commit = lambda: django_capture_on_commit_callbacks(execute=True)  # noqa: E731
+    yield
+
+
+def _signup(client, **overrides):
+    with commit():
+        return client.post(reverse("registration_signup"), signup_post_data(**overrides))
+
+
+def _status_token():
+    body = mail.outbox[0].body
+    return re.search(r"/register/status/([^/\s]+)/", body).group(1)
+
+
+def test_p1_signup_creates_submitted_registration_in_reviewer_queue(client, reviewer):
+    response = _signup(client)
+    assert response.status_code == 302
+    registration = Registration.objects.get()
+    assert registration.state == Registration.State.SUBMITTED
+    assert registration.name == "IPA大学"
+    assert registration.representative_name == "情報\u3000太郎"
+    applicant = registration.applicant
+    assert applicant.email == "hanako@ipa-daigaku.example.jp"
+    assert not applicant.is_active  # P4: active only once IPA accepts
+    # The applicant and IPA are told.
+    assert {tuple(m.to) for m in mail.outbox} == {
+        ("hanako@ipa-daigaku.example.jp",),
+        ("jitec-kouza@example.jp",),
+    }
+    client.force_login(reviewer)
+    queue = client.get(reverse("review_queue"))
+    assert "IPA大学" in queue.content.decode()
+
+
+def test_p1_signup_done_page_links_to_status_page(client):
+    response = _signup(client)
+    done = client.get(response["Location"])
+    assert "申請状況を確認する" in done.content.decode()
+    token = _status_token()
+    status = client.get(reverse("registration_status", args=[token]))
+    assert "審査待ち" in status.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "label", "fragment"),
+    [
+        ("representative_name", "情報 太郎", "代表者名", "全角スペース"),  # P2
+        ("representative_name", "髙橋\u3000太郎", "代表者名", "髙"),  # R3 character set
+        ("name_kana", "あいぴーえー", "申請者名（カナ）", "あ"),  # P3
+        ("name_kana", "ｱｲﾋﾟｰｴｰ", "申請者名（カナ）", "半角カタカナ"),  # P3
+        ("contact_family_name", "Smith", "担当者氏名（姓）", "S"),
+        ("postal_code", "1234", "申請者の住所（郵便番号）", "123-4567"),
+        ("contact_tel", "abc", "担当者のTEL", "担当者のTEL"),
+        ("contact_email", "not-an-address", "担当者の電子メール", "メールアドレスの形式"),
+        ("prefecture", "", "申請者の住所（都道府県）", "選択してください"),
+        ("category", "", "該当する区分", "選択してください"),
+        ("declaration", None, "欠格事由", "チェック"),  # P6
+        ("password2", "Different-Pass-2026", "パスワード（確認）", "一致しません"),
+        ("password1", "password1234", "パスワード", "パスワード"),
+    ],
+)
+def test_p1_bad_input_names_the_field_and_saves_nothing(client, field, value, label, fragment):
+    overrides = {field: value}
+    if field == "password1":
+        overrides["password2"] = value
+    response = _signup(client, **overrides)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "入力内容に誤りがあります" in html
+    summary = html.split('class="error-summary"')[1].split("</div>")[0]
+    assert label in summary
+    assert fragment in summary
+    assert Registration.objects.count() == 0
+    assert User.objects.count() == 0
+    assert mail.outbox == []
+
+
+def test_p1_short_and_common_passwords_are_refused(client):
+    for weak in ("Short-1", "password123456"):
+        response = _signup(client, password1=weak, password2=weak)
+        assert response.status_code == 200
+    assert User.objects.count() == 0
+
+
+def test_p1_dm_referral_requires_year_and_month(client):
+    response = _signup(client, referral="ipa_dm")
+    assert "DMを受け取った年と月" in response.content.decode()
+    assert Registration.objects.count() == 0
+    response = _signup(client, referral="ipa_dm", referral_dm_year="2026", referral_dm_month="5")
+    assert response.status_code == 302
+    assert Registration.objects.get().referral_dm_month == 5
+
+
+def test_p1_full_width_postal_code_and_phone_are_normalised(client):
+    response = _signup(client, postal_code="１１３８６６３", contact_tel="０３－１２３４－５６７８")
+    assert response.status_code == 302
+    registration = Registration.objects.get()
+    assert registration.postal_code == "113-8663"
+    assert registration.contact_tel == "03-1234-5678"
+
+
+def test_p1_duplicate_email_is_refused_with_field_message(client):
+    User.objects.create_user(email="hanako@ipa-daigaku.example.jp", password=PASSWORD)
+    response = _signup(client)
+    assert "この電子メールアドレスは既に登録されています" in response.content.decode()
+    assert Registration.objects.count() == 0
+
+
+def _submitted(client):
+    _signup(client)
+    return Registration.objects.get(), _status_token()
+
+
+def test_w1_return_shows_reason_and_applicant_fixes_and_resubmits(client, reviewer):
+    registration, token = _submitted(client)
+    mail.outbox.clear()
+    client.force_login(reviewer)
+    with commit():
+        response = client.post(
+            reverse("review_return", args=[registration.pk]),
+            {"reason": "部署名を正式名称にしてください。", "fields": ["contact_department"]},
+        )
+    assert response.status_code == 302
+    registration.refresh_from_db()
+    assert registration.state == Registration.State.RETURNED
+    assert "部署名を正式名称にしてください" in mail.outbox[0].body
+    client.logout()
+
+    page = client.get(reverse("registration_status", args=[token])).content.decode()
+    assert "部署名を正式名称にしてください。" in page
+    assert 'id="field-contact_department"' in page
+    assert "IPAから修正を求められた項目です" in page
+
+    data = signup_post_data(contact_department="教務部 免除講座課")
+    response = client.post(reverse("registration_status", args=[token]), data)
+    assert response.status_code == 302
+    registration.refresh_from_db()
+    assert registration.state == Registration.State.SUBMITTED
+    assert registration.submission_count == 2
+    assert registration.contact_department == "教務部 免除講座課"
+
+    # The reviewer sees what the applicant changed (W1).
+    client.force_login(reviewer)
+    detail = client.get(reverse("review_detail", args=[registration.pk])).content.decode()
+    assert "前回の差し戻し後に申請者が変更した項目" in detail
+    assert "教務部講座課" in detail and "教務部 免除講座課" in detail
+
+
+def test_w1_submitted_registration_is_read_only_for_applicant(client):
+    registration, token = _submitted(client)
+    response = client.post(
+        reverse("registration_status", args=[token]),
+        signup_post_data(contact_department="書き換え"),
+    )
+    assert response.status_code == 200
+    registration.refresh_from_db()
+    assert registration.contact_department == "教務部講座課"
+    assert "確認中は内容を変更できません" in response.content.decode()
+
+
+def test_w1_bad_resubmission_saves_nothing(client, reviewer):
+    registration, token = _submitted(client)
+    services.return_registration(registration.pk, reviewer, "修正してください", [])
+    response = client.post(
+        reverse("registration_status", args=[token]),
+        signup_post_data(contact_department="正しい部署", representative_name="情報太郎"),
+    )
+    assert response.status_code == 200
+    assert "「代表者名」" in response.content.decode()
+    registration.refresh_from_db()
+    assert registration.state == Registration.State.RETURNED
+    assert registration.contact_department == "教務部講座課"
+
+
+def test_return_requires_a_reason(client, reviewer):
+    registration, _ = _submitted(client)
+    client.force_login(reviewer)
+    response = client.post(reverse("review_return", args=[registration.pk]), {"reason": ""})
+    assert response.status_code == 400
+    assert "「差し戻し理由」を入力してください。" in response.content.decode()
+    registration.refresh_from_db()
+    assert registration.state == Registration.State.SUBMITTED
+
+
+def test_p5_accept_assigns_next_number_activates_contact_and_mails(client, reviewer):
+    registration, _ = _submitted(client)
+    mail.outbox.clear()
+    client.force_login(reviewer)
+    with commit():
+        response = client.post(reverse("review_accept", args=[registration.pk]), follow=True)
+    assert "講座開設者番号 10001 を付与しました" in response.content.decode()
+    provider = Provider.objects.get()
+    assert provider.number == "10001"
+    assert provider.name == "IPA大学"
+    applicant = User.objects.get(email="hanako@ipa-daigaku.example.jp")
+    assert applicant.is_active
+    membership = Membership.objects.get(user=applicant)
+    assert membership.provider == provider and membership.is_contact  # P4
+    assert "講座開設者番号：10001" in mail.outbox[0].body
+    # The contact can now log in with the password chosen at sign-up.
+    client.logout()
+    login = client.post(
+        reverse("login"), {"username": "hanako@ipa-daigaku.example.jp", "password": PASSWORD}
+    )
+    assert login.status_code == 302
+    dashboard = client.get(reverse("home")).content.decode()
+    assert "講座開設者番号 10001" in dashboard
+
+
+def test_p5_numbers_are_never_reused_and_skip_taken_ones(reviewer):
+    ProviderFactory(number="10002")  # taken by hand, e.g. a migrated provider
+    numbers = []
+    for i in range(3):
+        user = User.objects.create_user(
+            email=f"p{i}@example.jp", password=PASSWORD, is_active=False
+        )
+        values = {
+            k: v
+            for k, v in ProviderFactory.build().__dict__.items()
+            if k in Registration.FORM_FIELDS
+        }
+        values["contact_email"] = user.email
+        reg = Registration.objects.create(**values, applicant=user, access_token_hash=f"h{i}")
+        numbers.append(services.accept_registration(reg.pk, reviewer).number)
+    assert numbers == ["10001", "10003", "10004"]
+    # A withdrawn provider keeps its number and it is not issued again.
+    Provider.objects.filter(number="10004").update(status=Provider.Status.WITHDRAWN)
+    assert ProviderNumberCounter.objects.get().last_issued == 10004
+
+
+def test_accepting_twice_is_refused(client, reviewer):
+    registration, _ = _submitted(client)
+    services.accept_registration(registration.pk, reviewer)
+    with pytest.raises(services.RegistrationStateError):
+        services.accept_registration(registration.pk, reviewer)
+    assert Provider.objects.count() == 1
+    assert AuditEntry.objects.filter(action="registration.accept").count() == 1
+
+
+def test_p6_provider_revoked_less_than_two_years_ago_cannot_register(client):
+    today = datetime.date.today()
+    ProviderFactory(
+        name="IPA大学", revoked_on=today - datetime.timedelta(days=300), status="revoked"
+    )
+    response = _signup(client)
+    assert response.status_code == 200
+    assert "認定取消しから2年を経過していない" in response.content.decode()
+    assert Registration.objects.count() == 0
+
+
+def test_p6_rule_two_year_bar_boundaries():
+    from providers.rules import revocation_bars_registration
+
+    revoked = datetime.date(2024, 2, 29)
+    assert revocation_bars_registration(revoked, datetime.date(2026, 2, 27))
+    assert not revocation_bars_registration(revoked, datetime.date(2026, 2, 28))
+    assert not revocation_bars_registration(None, datetime.date(2026, 2, 28))
+
+
+def test_registration_status_with_unknown_token_is_404(client):
+    assert client.get(reverse("registration_status", args=["nope"])).status_code == 404
