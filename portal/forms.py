@@ -86,7 +86,9 @@ class LoginForm(JapaneseErrorsMixin, AuthenticationForm):
             if username:
                 throttle.register_failure(username, ip)
             raise
-        throttle.register_success(username)
+        # Only a real login clears the count (not, e.g., a post without a password).
+        if self.get_user() is not None:
+            throttle.register_success(username)
         return cleaned
 
 

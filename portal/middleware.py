@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.messages.storage import default_storage
 
 from .audit import client_ip_from_request, reset_client_ip, set_client_ip
 
@@ -27,11 +28,23 @@ class SessionLifetimeMiddleware:
             if started is None:
                 request.session[SESSION_STARTED_KEY] = now
             elif now - started > settings.SESSION_ABSOLUTE_LIFETIME:
-                logout(request)
-                messages.info(
-                    request, "ログインから12時間が経過したため、再度ログインしてください。"
+                # This middleware runs before RequestContextMiddleware and
+                # MessageMiddleware, and they do not run for this early
+                # response: set the audit IP and store the message here.
+                token = set_client_ip(
+                    client_ip_from_request(request, settings.TRUST_X_FORWARDED_FOR)
                 )
-                return redirect_to_login(request.get_full_path())
+                try:
+                    logout(request)
+                finally:
+                    reset_client_ip(token)
+                storage = default_storage(request)
+                storage.add(
+                    messages.INFO, "ログインから12時間が経過したため、再度ログインしてください。"
+                )
+                response = redirect_to_login(request.get_full_path())
+                storage.update(response)
+                return response
         return self.get_response(request)
 
 

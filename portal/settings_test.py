@@ -27,3 +27,6 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Eager in the main suite even when CI exports a broker; tests/test_worker.py
+# switches to the real broker and a real worker.
+CELERY_TASK_ALWAYS_EAGER = True

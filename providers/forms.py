@@ -5,7 +5,7 @@ from portal.forms import JapaneseErrorsMixin
 from portal.validators import normalize_phone, normalize_postal_code
 
 from . import rules
-from .models import Registration
+from .models import Category, Referral, Registration
 
 EDITABLE_FIELDS = [f for f in Registration.FORM_FIELDS if f != "application_date"]
 
@@ -72,6 +72,9 @@ class RegistrationForm(JapaneseErrorsMixin, forms.ModelForm):
         self.fields[
             "declaration"
         ].label = "欠格事由（マニュアル2.4の(1)～(4)）のいずれにも該当しないことを申告します"
+        # Radio buttons without Django's "---------" blank choice.
+        self.fields["category"].choices = Category.choices
+        self.fields["referral"].choices = Referral.choices
         self.fields["referral_dm_year"].widget.attrs.update({"min": 2000, "max": 2100})
         self.fields["referral_dm_month"].widget.attrs.update({"min": 1, "max": 12})
         self.fields["prefecture"].choices = [("", "選択してください")] + list(

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django_fsm import has_transition_perm
+from django_fsm import ConcurrentTransition, has_transition_perm
 
 from portal import audit, notify
 
@@ -123,7 +123,7 @@ def resubmit_registration(registration_pk: int, values: dict) -> Registration:
         registration.applicant.save(update_fields=["family_name", "given_name"])
         registration.full_clean(exclude=["state", "applicant", "provider"])
         registration.resubmit()
-        registration.save()
+        _save_transition(registration)
         audit.record(
             "registration.resubmit",
             registration,
@@ -163,7 +163,7 @@ def return_registration(
     with transaction.atomic():
         registration = _locked_for_review(registration_pk, reviewer, "return_for_correction")
         registration.return_for_correction(reason=reason, fields=fields)
-        registration.save()
+        _save_transition(registration)
         audit.record(
             "registration.return",
             registration,
@@ -175,6 +175,15 @@ def return_registration(
             "registration_returned", {"registration": registration}, [registration.contact_email]
         )
     return registration
+
+
+def _save_transition(registration: Registration) -> None:
+    """ConcurrentTransitionMixin refuses the save if another transaction moved
+    the state meanwhile (a second guard beside the row lock)."""
+    try:
+        registration.save()
+    except ConcurrentTransition:
+        raise RegistrationStateError("この申請は他の担当者が先に処理しました。") from None
 
 
 def _issue_provider_number() -> str:
@@ -195,7 +204,7 @@ def accept_registration(registration_pk: int, reviewer) -> Provider:
         provider = Provider(**registration.info_values(), number=_issue_provider_number())
         provider.save()
         registration.accept(provider=provider, by=reviewer)
-        registration.save()
+        _save_transition(registration)
         user = registration.applicant
         user.is_active = True
         user.save(update_fields=["is_active"])

@@ -1,0 +1,138 @@
+"""Every URL name of the project × every role, and a foreign provider → 404.
+
+A URL name missing from TABLE fails test_every_url_name_is_in_the_table, so
+each new page must state who may see it.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from portal import services as portal_services
+from providers import services as provider_services
+from providers.models import Registration
+
+from .factories import signup_post_data
+
+ROLES = ["anonymous", "staff_a", "staff_b", "reviewer", "ipa_admin"]
+
+# url name: (method, kwargs key, {role: expected status})
+# "doc" = a finished 申請書式1 of provider A; "reg" = a submitted registration.
+LOGIN = 302
+TABLE = {
+    "home": ("get", None, dict(anonymous=200, staff_a=200, staff_b=200, reviewer=302, ipa_admin=302)),
+    "healthz": ("get", None, dict.fromkeys(ROLES, 200)),
+    "login": ("get", None, dict(anonymous=200, staff_a=302, staff_b=302, reviewer=302, ipa_admin=302)),
+    "logout": ("post", None, dict.fromkeys(ROLES, 302)),
+    "password_reset": ("get", None, dict.fromkeys(ROLES, 200)),
+    "password_reset_done": ("get", None, dict.fromkeys(ROLES, 200)),
+    "password_reset_confirm": ("get", "reset", dict.fromkeys(ROLES, 200)),
+    "password_reset_complete": ("get", None, dict.fromkeys(ROLES, 200)),
+    "registration_signup": ("get", None, dict.fromkeys(ROLES, 200)),
+    "registration_signup_done": ("get", None, dict.fromkeys(ROLES, 200)),
+    "registration_status": ("get", "token", dict.fromkeys(ROLES, 200)),
+    "provider_profile": ("get", None, dict(anonymous=LOGIN, staff_a=200, staff_b=200, reviewer=403, ipa_admin=403)),
+    "review_queue": ("get", None, dict(anonymous=LOGIN, staff_a=403, staff_b=403, reviewer=200, ipa_admin=403)),
+    "review_detail": ("get", "reg", dict(anonymous=LOGIN, staff_a=403, staff_b=403, reviewer=200, ipa_admin=403)),
+    "review_return": ("post", "reg", dict(anonymous=LOGIN, staff_a=403, staff_b=403, reviewer=302, ipa_admin=403)),
+    "review_accept": ("post", "reg", dict(anonymous=LOGIN, staff_a=403, staff_b=403, reviewer=302, ipa_admin=403)),
+    "review_provider": ("get", "provider_a", dict(anonymous=LOGIN, staff_a=403, staff_b=403, reviewer=200, ipa_admin=200)),
+    "document_request": ("post", "doc_request", dict(anonymous=LOGIN, staff_a=302, staff_b=404, reviewer=302, ipa_admin=404)),
+    "document_detail": ("get", "doc", dict(anonymous=LOGIN, staff_a=200, staff_b=404, reviewer=200, ipa_admin=404)),
+    "document_status": ("get", "doc", dict(anonymous=LOGIN, staff_a=200, staff_b=404, reviewer=200, ipa_admin=404)),
+    "document_download": ("get", "doc", dict(anonymous=LOGIN, staff_a=200, staff_b=404, reviewer=200, ipa_admin=404)),
+}  # fmt: skip
+
+# Django's admin is one namespace; only IPA administrators (is_staff) get in.
+ADMIN_TABLE = {
+    "admin:index": dict(anonymous=302, staff_a=302, staff_b=302, reviewer=302, ipa_admin=200),
+    "admin:providers_provider_changelist": dict(
+        anonymous=302, staff_a=302, staff_b=302, reviewer=302, ipa_admin=200
+    ),
+    "admin:portal_auditentry_changelist": dict(
+        anonymous=302, staff_a=302, staff_b=302, reviewer=302, ipa_admin=200
+    ),
+}
+
+
+def project_url_names(resolver=None, namespace=""):
+    names = set()
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            names |= project_url_names(pattern, pattern.namespace or namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+    return names
+
+
+def test_every_url_name_is_in_the_table():
+    missing = project_url_names() - set(TABLE)
+    assert not missing, f"add these URL names to TABLE with the expected status per role: {missing}"
+    stale = set(TABLE) - project_url_names()
+    assert not stale, f"these names no longer exist: {stale}"
+
+
+@pytest.fixture
+def objects(
+    db, provider_a, staff_a, staff_b, reviewer, ipa_admin, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        registration, token = provider_services.submit_registration(
+            {
+                k: v
+                for k, v in signup_post_data(contact_email="new@example.jp").items()
+                if k in Registration.FORM_FIELDS
+            }
+            | {"declaration": True, "referral_dm_year": None, "referral_dm_month": None},
+            "Correct-Horse-2026",
+        )
+        doc = portal_services.request_document("shoshiki_1", provider_a, staff_a)
+    doc.refresh_from_db()
+    assert doc.status == "done"
+    return {
+        "reg": {"pk": registration.pk},
+        "token": {"token": token},
+        "doc": {"pk": doc.pk},
+        "doc_request": {"doc_id": "shoshiki_1", "object_pk": provider_a.pk},
+        "provider_a": {"pk": provider_a.pk},
+        "reset": {"uidb64": "MQ", "token": "bad-token"},
+        "users": {
+            "staff_a": staff_a,
+            "staff_b": staff_b,
+            "reviewer": reviewer,
+            "ipa_admin": ipa_admin,
+        },
+    }
+
+
+def _client(client, objects, role):
+    if role != "anonymous":
+        client.force_login(objects["users"][role])
+    return client
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_url_status_per_role(client, objects, name, role, django_capture_on_commit_callbacks):
+    method, key, expected = TABLE[name]
+    url = reverse(name, kwargs=objects[key] if key else None)
+    data = {"reason": "確認のため差し戻します。"} if name == "review_return" else {}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = getattr(_client(client, objects, role), method)(url, data)
+    assert response.status_code == expected[role], (name, role, response.status_code)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(ADMIN_TABLE))
+def test_admin_status_per_role(client, objects, name, role):
+    response = _client(client, objects, role).get(reverse(name))
+    assert response.status_code == ADMIN_TABLE[name][role]
+
+
+def test_foreign_provider_document_is_404_not_403(client, objects):
+    """A document of provider A looks exactly like a missing one to B."""
+    client.force_login(objects["users"]["staff_b"])
+    foreign = client.get(reverse("document_download", kwargs=objects["doc"]))
+    missing = client.get(reverse("document_download", kwargs={"pk": 999999}))
+    assert foreign.status_code == missing.status_code == 404

@@ -1,0 +1,116 @@
+"""The production shape and settings: docker-compose services, deploy check,
+settings from environment variables."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_compose_has_web_worker_beat_db_redis_with_their_commands():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"web", "worker", "beat", "db", "redis"} <= set(services)
+    assert "gunicorn portal.wsgi:application" in services["web"]["command"]
+    assert services["worker"]["command"].startswith("celery -A portal worker")
+    assert services["beat"]["command"].startswith("celery -A portal beat")
+    assert services["db"]["image"].startswith("postgres")
+    assert services["redis"]["image"].startswith("redis")
+    for name in ("web", "worker", "beat"):
+        env = services[name]["environment"]
+        assert env["DATABASE_URL"].startswith("postgres://")
+        assert env["CELERY_BROKER_URL"].startswith("redis://redis:6379")
+        assert env["DJANGO_DEBUG"] == "0"
+
+
+def _manage(*args, env_extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
+    env.pop("DATABASE_URL", None)
+    env.update(env_extra)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_with_production_environment():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env_extra={
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "DJANGO_SECRET_KEY": "x" * 20 + "-a-long-random-production-secret-key-0123456789",
+            "DJANGO_DEBUG": "0",
+            "DJANGO_ALLOWED_HOSTS": "portal.example.jp",
+            "DATABASE_URL": "postgres://portal:secret@db:5432/portal",
+            "CELERY_BROKER_URL": "redis://redis:6379/0",
+            "EMAIL_URL": "smtp://user:pass@mail.example.jp:587?tls=1",
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "WARNINGS" not in result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_settings_read_database_broker_and_mail_from_environment():
+    code = (
+        "import django, json; from django.conf import settings; django.setup(); "
+        "print(json.dumps([settings.DATABASES['default']['ENGINE'], settings.CELERY_TASK_ALWAYS_EAGER,"
+        " settings.EMAIL_HOST, settings.EMAIL_USE_TLS, settings.DEBUG, settings.ALLOWED_HOSTS]))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="portal.settings",
+        DATABASE_URL="postgres://portal:secret@db:5432/portal",
+        CELERY_BROKER_URL="redis://redis:6379/0",
+        EMAIL_URL="smtp://user:pass@mail.example.jp:587?tls=1",
+        DJANGO_ALLOWED_HOSTS="a.example.jp,b.example.jp",
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    engine, eager, host, tls, debug, hosts = __import__("json").loads(out.stdout)
+    assert engine == "django.db.backends.postgresql"
+    assert eager is False
+    assert (host, tls) == ("mail.example.jp", True)
+    assert debug is False
+    assert hosts == ["a.example.jp", "b.example.jp"]
+    env.pop("DATABASE_URL")
+    env.pop("CELERY_BROKER_URL")
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    engine, eager, *_ = __import__("json").loads(out.stdout)
+    assert engine == "django.db.backends.sqlite3"
+    assert eager is True
+
+
+def test_demo_data_command_is_idempotent(tmp_path):
+    env = {
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "SQLITE_PATH": str(tmp_path / "demo.sqlite3"),
+    }
+    assert _manage("migrate", "-v0", env_extra=env).returncode == 0
+    first = _manage("load_demo", env_extra=env)
+    second = _manage("load_demo", env_extra=env)
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    assert "hanako@ipa-daigaku.example.jp" in second.stdout
+    count = _manage(
+        "shell",
+        "-c",
+        "from providers.models import *; print(Provider.objects.count(), Registration.objects.count(),"
+        " Registration.objects.filter(state='returned').count(), Provider.objects.get(number='99991').name)",
+        env_extra=env,
+    )
+    assert count.stdout.strip().splitlines()[-1].split() == ["1", "2", "1", "IPA大学"]
