@@ -1,4 +1,7 @@
+import contextlib
+
 from django import template
+from django.core.exceptions import FieldDoesNotExist
 
 register = template.Library()
 
@@ -16,9 +19,8 @@ def audit_rows(entry):
     for name, (before, after) in entry.changes.items():
         label = name
         if model is not None:
-            try:
+            # Not every key is a model field (e.g. provider_number).
+            with contextlib.suppress(FieldDoesNotExist):
                 label = model._meta.get_field(name).verbose_name
-            except Exception:  # noqa: S110 - not a model field (e.g. provider_number)
-                pass
         rows.append((label, before, after))
     return rows
