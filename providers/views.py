@@ -170,7 +170,7 @@ def provider_profile(request):
     )
 
 
-@role_required(is_reviewer)
+@role_required(is_ipa_staff)
 def review_queue(request):
     base = Registration.objects.select_related("provider").order_by("-submitted_at")
     data = request.GET.copy()
@@ -190,7 +190,7 @@ def review_queue(request):
     )
 
 
-def _review_context(registration, return_form=None):
+def _review_context(request, registration, return_form=None):
     last_resubmit = audit.entries_for(registration).filter(action="registration.resubmit").first()
     changes = last_resubmit.changes if last_resubmit else {}
     return {
@@ -199,13 +199,15 @@ def _review_context(registration, return_form=None):
         "changes": change_rows(Registration, changes),
         "return_form": return_form or ReturnForm(),
         "audit_entries": audit.entries_for(registration)[:100],
+        # Administrators read the page and its audit trail; reviewers decide.
+        "can_decide": is_reviewer(request.user),
     }
 
 
-@role_required(is_reviewer)
+@role_required(is_ipa_staff)
 def review_detail(request, pk: int):
     registration = get_object_or_404(Registration.objects.select_related("provider"), pk=pk)
-    return render(request, "providers/review_detail.html", _review_context(registration))
+    return render(request, "providers/review_detail.html", _review_context(request, registration))
 
 
 @require_POST
@@ -230,7 +232,10 @@ def review_return(request, pk: int):
             return redirect("review_detail", pk=pk)
         return redirect("review_detail", pk=pk)
     return render(
-        request, "providers/review_detail.html", _review_context(registration, form), status=400
+        request,
+        "providers/review_detail.html",
+        _review_context(request, registration, form),
+        status=400,
     )
 
 

@@ -100,3 +100,15 @@ def test_reviewer_sees_audit_trail_on_registration_page(client, reviewer):
     page = client.get(f"/review/registrations/{registration.pk}/").content.decode()
     assert "操作履歴（監査ログ）" in page
     assert "registration.submit" in page
+
+
+def test_admin_reads_registration_audit_trail_but_cannot_decide(client, ipa_admin):
+    registration = _submit()
+    client.force_login(ipa_admin)
+    page = client.get(f"/review/registrations/{registration.pk}/").content.decode()
+    assert "registration.submit" in page
+    assert "accept-button" not in page
+    response = client.post(f"/review/registrations/{registration.pk}/accept/")
+    assert response.status_code == 403
+    registration.refresh_from_db()
+    assert registration.state == Registration.State.SUBMITTED
