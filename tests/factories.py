@@ -104,3 +104,11 @@ def signup_post_data(**overrides) -> dict:
     )
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
+
+
+def registration_values(**overrides) -> dict:
+    """The values of 申請書式1 as the registration services take them."""
+    values = {k: v for k, v in PROVIDER_VALUES.items() if k != "application_date"}
+    values.update(referral_dm_year=None, referral_dm_month=None)
+    values.update(overrides)
+    return values

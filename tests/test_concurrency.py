@@ -9,18 +9,14 @@ from portal.models import AuditEntry
 from providers import services
 from providers.models import Provider, Registration
 
-from .factories import ReviewerFactory, signup_post_data
+from .factories import PASSWORD, ReviewerFactory, registration_values
 
 
 @pytest.mark.django_db(transaction=True)
 def test_p5_two_reviewers_accepting_at_once_leave_one_number_and_one_audit_entry():
-    values = {
-        k: v
-        for k, v in signup_post_data(contact_email="race@example.jp").items()
-        if k in Registration.FORM_FIELDS
-    }
-    values.update(declaration=True, referral_dm_year=None, referral_dm_month=None)
-    registration, _ = services.submit_registration(values, "Correct-Horse-2026")
+    registration, _ = services.submit_registration(
+        registration_values(contact_email="race@example.jp"), PASSWORD
+    )
     reviewers = [ReviewerFactory(email=f"r{i}@ipa.example.jp") for i in range(2)]
     barrier = threading.Barrier(2)
     results, errors = [], []

@@ -9,7 +9,7 @@ from portal.models import AuditEntry
 from providers import services
 from providers.models import Membership, Provider, Registration
 
-from .factories import signup_post_data
+from .factories import PASSWORD, registration_values
 
 pytestmark = pytest.mark.django_db
 
@@ -39,13 +39,9 @@ def test_inactive_membership_sees_nothing(provider_a, staff_a):
 
 
 def _submit():
-    values = {
-        k: v
-        for k, v in signup_post_data(contact_email="audit@example.jp").items()
-        if k in Registration.FORM_FIELDS
-    }
-    values.update(declaration=True, referral_dm_year=None, referral_dm_month=None)
-    return services.submit_registration(values, "Correct-Horse-2026")[0]
+    return services.submit_registration(
+        registration_values(contact_email="audit@example.jp"), PASSWORD
+    )[0]
 
 
 def test_every_state_change_writes_one_audit_entry_with_actor_and_changes(reviewer):

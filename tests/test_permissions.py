@@ -9,9 +9,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from portal import services as portal_services
 from providers import services as provider_services
-from providers.models import Registration
 
-from .factories import signup_post_data
+from .factories import PASSWORD, registration_values
 
 ROLES = ["anonymous", "staff_a", "staff_b", "reviewer", "ipa_admin"]
 
@@ -79,13 +78,7 @@ def objects(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         registration, token = provider_services.submit_registration(
-            {
-                k: v
-                for k, v in signup_post_data(contact_email="new@example.jp").items()
-                if k in Registration.FORM_FIELDS
-            }
-            | {"declaration": True, "referral_dm_year": None, "referral_dm_month": None},
-            "Correct-Horse-2026",
+            registration_values(contact_email="new@example.jp"), PASSWORD
         )
         doc = portal_services.request_document("shoshiki_1", provider_a, staff_a)
     doc.refresh_from_db()
