@@ -1,0 +1,248 @@
+"""Business rules of exemption courses (C*) and delivery courses (D*) as pure
+functions: no database access, dates in, answers (or Japanese messages) out."""
+
+import datetime
+import re
+import unicodedata
+from fractions import Fraction
+
+from portal.bizdays import business_days_before
+
+TWO_THIRDS = Fraction(2, 3)
+CERTIFICATION_YEARS = 2
+NONE_IPA_MIN_HOURS = Fraction(100)
+BUSY_CERTIFICATION_MONTHS = (3, 4, 9, 10)  # M§4.3.1: 3/1, 4/1, 9/1, 10/1
+MONTHS_AHEAD_ACCEPTED = 6  # M§4.3.1: 認定希望月の半年程度前であれば受け付け
+
+
+class CourseType:
+    """C1 (table 1.2-2) and IPA's internal code on 申請書式2."""
+
+    NONE_IPA = "NONE_IPA"  # 民間資格活用なし・IPA提供 (code A)
+    PRIVATE_IPA = "PRIVATE_IPA"  # 民間資格活用あり・IPA提供 (code C)
+    PRIVATE_REVIEWED = "PRIVATE_REVIEWED"  # 民間資格活用あり・IPA審査 (code D)
+
+    CHOICES = [
+        (NONE_IPA, "民間資格活用なし、IPA提供"),
+        (PRIVATE_IPA, "民間資格活用あり、IPA提供"),
+        (PRIVATE_REVIEWED, "民間資格活用あり、IPA審査"),
+    ]
+    IPA_CODE = {NONE_IPA: "A", PRIVATE_IPA: "C", PRIVATE_REVIEWED: "D"}
+
+
+def add_months(d: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` later (clamped to the month's last day)."""
+    index = d.year * 12 + d.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    for day in (d.day, 30, 29, 28):
+        try:
+            return datetime.date(year, month, day)
+        except ValueError:
+            continue
+    raise ValueError(d)
+
+
+def first_of_month(d: datetime.date) -> datetime.date:
+    return d.replace(day=1)
+
+
+# C4 — the attendance ratio in the completion criteria ---------------------------
+
+_RATIO_PATTERNS = [
+    (re.compile(r"^(\d+(?:\.\d+)?)%$"), lambda m: Fraction(m.group(1)) / 100),
+    (re.compile(r"^(\d+(?:\.\d+)?)割$"), lambda m: Fraction(m.group(1)) / 10),
+    (re.compile(r"^(\d+)/(\d+)$"), lambda m: Fraction(int(m.group(1)), int(m.group(2)))),
+    (re.compile(r"^(\d+)分の(\d+)$"), lambda m: Fraction(int(m.group(2)), int(m.group(1)))),
+]
+
+
+def parse_attendance_ratio(text: str) -> Fraction | None:
+    """「70%」「７割」「2/3」「3分の2」 → Fraction; None when not a ratio."""
+    value = unicodedata.normalize("NFKC", text or "").strip().replace(" ", "")
+    for pattern, convert in _RATIO_PATTERNS:
+        match = pattern.match(value)
+        if match:
+            try:
+                return convert(match)
+            except ZeroDivisionError:
+                return None
+    return None
+
+
+def attendance_ratio_problem(text: str, label: str = "出席率") -> str | None:
+    """C4: at least 2/3 of the items and of the hours (「70%」, 「7割」; 60 % is refused)."""
+    ratio = parse_attendance_ratio(text)
+    if ratio is None:
+        return f"「{label}」は「70%」や「7割」のように割合で入力してください。"
+    if ratio > 1:
+        return f"「{label}」は100%以下で入力してください。"
+    if ratio < TWO_THIRDS:
+        return f"「{label}」は3分の2以上の割合にしてください（「{text}」は3分の2未満です）。"
+    return None
+
+
+def completion_criteria_text(
+    course_type: str,
+    ratio_text: str,
+    private_exam_name: str = "",
+    vendor_name: str = "",
+    elearning: bool = False,
+) -> str:
+    """C4: the fixed text of table 5.2-1 with the ratio (and exam/vendor) filled in."""
+    lines = ["以下の全ての項目を満たす者を修了認定者と定める。"]
+    if course_type != CourseType.NONE_IPA:
+        lines.append(
+            f"・民間資格を取得するための試験である「{private_exam_name}」の合格者であること。"
+        )
+    lines.append(
+        f"・当該免除対象講座の受講項目数の{ratio_text}以上かつ受講時間数の{ratio_text}以上の"
+        "出席をもって受講した者であること。"
+    )
+    if course_type == CourseType.PRIVATE_REVIEWED:
+        lines.append(
+            f"・IPA審査問題による修了試験を受験する場合は、{vendor_name}（IPA提供問題を利用する場合は、"
+            "IPA）の定める合格基準を満たした者であること。"
+        )
+    else:
+        lines.append(
+            "・IPA提供問題による修了試験を受験し、IPAの定める合格基準を満たした者であること。"
+        )
+    if elearning:
+        lines += [
+            "以下については、別紙を参照。",
+            "・学習時間、学習期間、学習順序の伝達方法",
+            "・教材等の提供方法",
+            "・受講者の受講時間の把握方法",
+        ]
+    return "\n".join(lines)
+
+
+# C5 — total hours ---------------------------------------------------------------
+
+
+def hours_problems(
+    course_type: str,
+    total_hours: Fraction,
+    plan_hours: Fraction | None = None,
+    vendor_min_hours: Fraction | None = None,
+) -> list[str]:
+    """C5: NONE_IPA ≥ 100.0 h; PRIVATE_* ≥ the vendor's hours; the total equals
+    the sum of the study plan (受講計画シート)."""
+    problems = []
+    if course_type == CourseType.NONE_IPA and total_hours < NONE_IPA_MIN_HOURS:
+        problems.append(
+            f"「受講時間合計」は100.0時間以上にしてください（現在 {float(total_hours):.1f} 時間）。"
+        )
+    if course_type != CourseType.NONE_IPA:
+        if vendor_min_hours is None:
+            problems.append("「民間資格事業者が提示した時間数」を入力してください。")
+        elif total_hours < vendor_min_hours:
+            problems.append(
+                f"「受講時間合計」は民間資格事業者が提示した {float(vendor_min_hours):.1f} 時間以上にしてください。"
+            )
+    if plan_hours is not None and plan_hours != total_hours:
+        problems.append(
+            f"「受講時間合計」（{float(total_hours):.1f} 時間）が受講計画シートの合計"
+            f"（{float(plan_hours):.1f} 時間）と一致しません。"
+        )
+    return problems
+
+
+# C8 — certification dates ---------------------------------------------------------
+
+
+def earliest_certification_date(applied_on: datetime.date) -> datetime.date:
+    """C8: the 1st of the month after next (apply in August → 1 October)."""
+    return add_months(first_of_month(applied_on), 2)
+
+
+def latest_desired_certification_date(applied_on: datetime.date) -> datetime.date:
+    """C8: applications are accepted about six months ahead of the desired month."""
+    return add_months(first_of_month(applied_on), MONTHS_AHEAD_ACCEPTED)
+
+
+def defects_deadline(desired: datetime.date) -> datetime.date:
+    """C8: every defect must be cleared by one month before the desired month."""
+    return add_months(first_of_month(desired), -1)
+
+
+def desired_month_problem(applied_on: datetime.date, desired: datetime.date) -> str | None:
+    desired = first_of_month(desired)
+    earliest = earliest_certification_date(applied_on)
+    if desired < earliest:
+        return (
+            f"「認定希望月」は最短で{earliest.year}年{earliest.month}月です"
+            "（申請月の翌々月1日が最短の認定日です）。"
+        )
+    latest = latest_desired_certification_date(applied_on)
+    if desired > latest:
+        return f"「認定希望月」は申請日から半年程度先（{latest.year}年{latest.month}月）までにしてください。"
+    return None
+
+
+def certification_date(
+    applied_on: datetime.date, desired: datetime.date, cleared_on: datetime.date | None = None
+) -> datetime.date:
+    """C8: the certification date the application will get.
+
+    The desired month (never earlier than the 1st of the month after next);
+    when the defects are cleared after the 1st of the month before it, the
+    application counts for a later month and the date slips by one month for
+    each month it is late."""
+    date = max(first_of_month(desired), earliest_certification_date(applied_on))
+    if cleared_on is not None:
+        while cleared_on > defects_deadline(date):
+            date = add_months(date, 1)
+    return date
+
+
+def is_busy_certification_month(date: datetime.date) -> bool:
+    """C8: 1 March, 1 April, 1 September and 1 October are busy (warn)."""
+    return date.month in BUSY_CERTIFICATION_MONTHS
+
+
+# C11 — validity ------------------------------------------------------------------
+
+
+def certification_end_date(certified_on: datetime.date) -> datetime.date:
+    """C11: certification date + 2 years − 1 day (2014-10-01 → 2016-09-30)."""
+    return add_months(certified_on, 12 * CERTIFICATION_YEARS) - datetime.timedelta(days=1)
+
+
+# D2, D3, D7 — delivery courses -------------------------------------------------------
+
+
+def delivery_period_problems(
+    start: datetime.date,
+    end: datetime.date,
+    valid_from: datetime.date,
+    valid_to: datetime.date,
+    first_exam: datetime.date | None = None,
+) -> list[str]:
+    problems = []
+    if end < start:
+        problems.append("「終了日」は「開始日」以降の日付にしてください。")
+    if start < valid_from:
+        problems.append(
+            f"「開始日」は免除対象講座の認定日（{valid_from:%Y年%-m月%-d日}）以降にしてください。"
+        )
+    if end > valid_to:
+        problems.append(
+            f"「終了日」は免除対象講座の有効期間の終了日（{valid_to:%Y年%-m月%-d日}）までにしてください。"
+        )
+    if first_exam is not None and end >= first_exam:
+        problems.append(
+            f"実施講座は最初の修了試験（{first_exam:%Y年%-m月%-d日}）の前日までに終了させてください。"
+        )
+    return problems
+
+
+def delivery_submission_deadline(start: datetime.date) -> datetime.date:
+    """D7: submit at least 5 IPA business days before the start date."""
+    return business_days_before(start, 5)
+
+
+def delivery_fix_deadline(start: datetime.date) -> datetime.date:
+    """D7: defects must be cleared by 1 IPA business day before the start."""
+    return business_days_before(start, 1)
