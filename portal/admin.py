@@ -1,11 +1,53 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from . import audit
 from .models import AuditEntry, GeneratedDocument, User
 
 
+class AuditedAdminMixin:
+    """Every change made in the Django admin writes an audit entry with the
+    changed fields before/after, like the portal's own services."""
+
+    # Never copied into the audit log, even as a hash.
+    audit_exclude = {"password"}
+
+    def _audited_fields(self, obj, form):
+        concrete = {f.name for f in obj._meta.concrete_fields}
+        return [n for n in form.changed_data if n in concrete and n not in self.audit_exclude]
+
+    def save_model(self, request, obj, form, change):
+        fields = self._audited_fields(obj, form)
+        before = {}
+        if change and obj.pk and fields:
+            before = audit.snapshot(type(obj)._default_manager.get(pk=obj.pk), fields)
+        super().save_model(request, obj, form, change)
+        after = audit.snapshot(obj, fields) if fields else {}
+        code = f"admin.{obj._meta.model_name}.{'change' if change else 'add'}"
+        audit.record(code, obj, actor=request.user, changes=audit.diff(before, after))
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if "groups" in form.changed_data:
+            audit.record(
+                f"admin.{form.instance._meta.model_name}.groups",
+                form.instance,
+                actor=request.user,
+                changes={"groups": [None, [g.name for g in form.instance.groups.all()]]},
+            )
+        for formset in formsets:
+            for obj in formset.new_objects + [o for o, _ in formset.changed_objects]:
+                audit.record(f"admin.{obj._meta.model_name}.save", obj, actor=request.user)
+            for obj in formset.deleted_objects:
+                audit.record(f"admin.{obj._meta.model_name}.delete", obj, actor=request.user)
+
+    def delete_model(self, request, obj):
+        audit.record(f"admin.{obj._meta.model_name}.delete", obj, actor=request.user)
+        super().delete_model(request, obj)
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "family_name", "given_name", "is_active", "is_staff", "last_login"]
     list_filter = ["is_active", "is_staff", "groups"]

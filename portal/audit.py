@@ -4,11 +4,13 @@ The request middleware stores the client address in a context variable so that
 services can write complete entries without passing the request around.
 """
 
+import contextlib
 import contextvars
 import datetime
 import decimal
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from .models import AuditEntry
@@ -26,9 +28,11 @@ def reset_client_ip(token) -> None:
 
 def client_ip_from_request(request, trust_forwarded: bool = False) -> str | None:
     if trust_forwarded:
+        # The rightmost entry is the one our own reverse proxy added; entries
+        # to its left come from the client and can be forged.
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
-            return forwarded.split(",")[0].strip() or None
+            return forwarded.split(",")[-1].strip() or None
     return request.META.get("REMOTE_ADDR") or None
 
 
@@ -79,6 +83,20 @@ def record(action: str, obj=None, *, actor=None, changes=None, note: str = "") -
     return entry
 
 
+def labelled_changes(model, changes: dict) -> list[tuple[str, object, object]]:
+    """[(field label, before, after)] using the model's verbose names."""
+    rows = []
+    for name, (before, after) in changes.items():
+        label = name
+        if model is not None:
+            with contextlib.suppress(FieldDoesNotExist):  # e.g. provider_number
+                label = model._meta.get_field(name).verbose_name
+        rows.append((label, before, after))
+    return rows
+
+
 def entries_for(obj):
     ct = ContentType.objects.get_for_model(obj, for_concrete_model=True)
-    return AuditEntry.objects.filter(content_type=ct, object_id=str(obj.pk)).select_related("actor")
+    return AuditEntry.objects.filter(content_type=ct, object_id=str(obj.pk)).select_related(
+        "actor", "content_type"
+    )

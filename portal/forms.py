@@ -1,9 +1,10 @@
 import unicodedata
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 
-from . import throttle
+from . import audit, throttle
 
 
 class JapaneseErrorsMixin:
@@ -59,27 +60,20 @@ class JapaneseErrorsMixin:
         return rows
 
 
-class LoginForm(JapaneseErrorsMixin, AuthenticationForm):
-    """E-mail login with failed-login throttling per username and per IP."""
+class ThrottledLoginMixin:
+    """Failed-login throttling per username and per IP, for every login form
+    (the portal's and the Django admin's)."""
 
-    username = forms.EmailField(
-        label="メールアドレス",
-        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    throttled_message = (
+        "ログインの失敗が続いたため、一時的にログインを制限しています。"
+        "15分ほど待ってから再度お試しください。"
     )
-    error_messages = {
-        "invalid_login": "メールアドレスまたはパスワードが正しくありません。",
-        "inactive": "このアカウントは有効になっていません。",
-        "throttled": (
-            "ログインの失敗が続いたため、一時的にログインを制限しています。"
-            "15分ほど待ってから再度お試しください。"
-        ),
-    }
 
     def clean(self):
         username = (self.cleaned_data.get("username") or "").lower()
         ip = getattr(self.request, "client_ip", None) if self.request else None
         if username and throttle.is_locked(username, ip):
-            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
+            raise forms.ValidationError(self.throttled_message, code="throttled")
         try:
             cleaned = super().clean()
         except forms.ValidationError:
@@ -92,9 +86,29 @@ class LoginForm(JapaneseErrorsMixin, AuthenticationForm):
         return cleaned
 
 
+class LoginForm(ThrottledLoginMixin, JapaneseErrorsMixin, AuthenticationForm):
+    """E-mail login with failed-login throttling per username and per IP."""
+
+    username = forms.EmailField(
+        label="メールアドレス",
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+    error_messages = {
+        "invalid_login": "メールアドレスまたはパスワードが正しくありません。",
+        "inactive": "このアカウントは有効になっていません。",
+    }
+
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    """The Django admin's login, throttled like the portal's."""
+
+
 class JapanesePasswordResetForm(JapaneseErrorsMixin, PasswordResetForm):
     pass
 
 
 class JapaneseSetPasswordForm(JapaneseErrorsMixin, SetPasswordForm):
-    pass
+    def save(self, commit=True):
+        user = super().save(commit)
+        audit.record("auth.password_reset", user, actor=user)
+        return user

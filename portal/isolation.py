@@ -28,6 +28,18 @@ def scope(queryset: QuerySet, user, provider_field: str = "provider") -> QuerySe
     return queryset.filter(**{f"{provider_field}_id": membership.provider_id})
 
 
+def owns(user, obj) -> bool:
+    """Whether ``obj`` (a provider, or a row with ``provider_id``) belongs to
+    the provider of this staff user; the object-level twin of ``scope``."""
+    membership = membership_of(user)
+    if membership is None or obj is None:
+        return False
+    provider_id = getattr(obj, "provider_id", None)
+    if provider_id is None and obj._meta.label == "providers.Provider":
+        provider_id = obj.pk
+    return provider_id == membership.provider_id
+
+
 def get_for_user_or_404(
     queryset: QuerySet | type[Model], user, provider_field: str = "provider", **lookup
 ):

@@ -57,20 +57,13 @@ def is_provider_staff(user):
 
 @rules.predicate
 def is_provider_member(user, obj):
-    """obj belongs to the user's provider (obj has provider_id, or is the provider)."""
-    membership = membership_of(user)
-    if membership is None or obj is None:
-        return False
-    provider_id = getattr(obj, "provider_id", None)
-    if provider_id is None and obj.__class__.__name__ == "Provider":
-        provider_id = obj.pk
-    return provider_id == membership.provider_id
+    """obj belongs to the user's provider (see portal.isolation.owns)."""
+    from .isolation import owns
+
+    return owns(user, obj)
 
 
 rules.add_perm("providers.review_registration", is_reviewer)
-rules.add_perm("providers.view_provider_record", is_provider_member | is_ipa_staff)
-rules.add_perm("portal.view_audit", is_ipa_staff)
-rules.add_perm("portal.use_review_queue", is_reviewer)
 
 
 def role_label(user) -> str:

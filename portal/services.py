@@ -45,15 +45,18 @@ def render_document(generated_pk: int) -> GeneratedDocument:
         generated.status = GeneratedDocument.Status.RUNNING
         generated.save(update_fields=["status"])
     doc = documents.get(generated.doc_type)
-    obj = doc.model_class()._default_manager.get(pk=generated.object_id)
     try:
+        obj = doc.model_class()._default_manager.get(pk=generated.object_id)
         content = doc.render(obj)
     except Exception as exc:
+        # The progress page then says it failed instead of polling forever;
+        # the traceback goes to the log, not to the user.
         log.exception("rendering %s #%s failed", generated.doc_type, generated.pk)
         GeneratedDocument.objects.filter(pk=generated.pk).update(
             status=GeneratedDocument.Status.FAILED, error=repr(exc)[:2000]
         )
-        raise
+        generated.refresh_from_db()
+        return generated
     now = timezone.now()
     generated.content = content
     generated.checksum = GeneratedDocument.checksum_of(content)
@@ -74,12 +77,14 @@ def render_document(generated_pk: int) -> GeneratedDocument:
     return generated
 
 
-def record_download(generated: GeneratedDocument, user) -> None:
+def record_download(generated: GeneratedDocument, source, user) -> None:
+    """Downloads of personal data are audited on the source object, so they
+    show in that object's audit trail."""
     doc = documents.get(generated.doc_type)
     if doc.personal_data:
         audit.record(
             "document.download",
-            generated,
+            source,
             actor=user,
-            note=f"{generated.filename} (sha256 {generated.checksum[:12]})",
+            note=f"{generated.filename}（作成書類 #{generated.pk}, sha256 {generated.checksum[:12]}）",
         )

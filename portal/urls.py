@@ -45,6 +45,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+admin.site.login_form = forms.AdminLoginForm
 admin.site.site_header = "免除対象講座ポータル 管理"
 admin.site.site_title = "免除対象講座ポータル 管理"
 admin.site.index_title = "IPA管理者メニュー"

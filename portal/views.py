@@ -36,7 +36,7 @@ def home(request):
     return render(request, "portal/no_role.html")
 
 
-def _document_for_user(request, pk: int) -> tuple[GeneratedDocument, documents.DocumentType]:
+def _document_for_user(request, pk: int):
     """The generated document if the registry lets this user download it;
     otherwise 404, the same answer as for a document that does not exist."""
     generated = GeneratedDocument.objects.filter(pk=pk).first()
@@ -46,7 +46,7 @@ def _document_for_user(request, pk: int) -> tuple[GeneratedDocument, documents.D
     source = doc.model_class()._default_manager.filter(pk=generated.object_id).first()
     if source is None or not doc.can_download(request.user, source):
         raise Http404("書類が見つかりません。")
-    return generated, doc
+    return generated, doc, source
 
 
 @login_required
@@ -65,23 +65,23 @@ def document_request(request, doc_id: str, object_pk: int):
 
 @login_required
 def document_detail(request, pk: int):
-    generated, doc = _document_for_user(request, pk)
+    generated, doc, source = _document_for_user(request, pk)
     return render(request, "portal/document_detail.html", {"generated": generated, "doc": doc})
 
 
 @login_required
 def document_status(request, pk: int):
     """The htmx fragment polled by the progress page while the file renders."""
-    generated, doc = _document_for_user(request, pk)
+    generated, doc, source = _document_for_user(request, pk)
     return render(request, "portal/_document_status.html", {"generated": generated, "doc": doc})
 
 
 @login_required
 def document_download(request, pk: int):
-    generated, doc = _document_for_user(request, pk)
+    generated, doc, source = _document_for_user(request, pk)
     if generated.status != GeneratedDocument.Status.DONE:
         return redirect("document_detail", pk=pk)
-    services.record_download(generated, request.user)
+    services.record_download(generated, source, request.user)
     response = HttpResponse(bytes(generated.content), content_type=generated.mime_type)
     from django.utils.http import content_disposition_header
 

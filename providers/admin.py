@@ -1,6 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from portal.admin import AuditedAdminMixin
+
 from .models import Membership, Provider, ProviderNumberCounter, Registration
 
 
@@ -11,12 +13,21 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Provider)
-class ProviderAdmin(SimpleHistoryAdmin):
+class ProviderAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
+    """Providers come from accepted registrations (with a number from the
+    counter); they are never added or deleted here, so no number is reused (P5)."""
+
     list_display = ["number", "name", "category", "status", "registered_at"]
     list_filter = ["status", "category", "prefecture"]
     search_fields = ["number", "name", "name_kana", "contact_email"]
     readonly_fields = ["number", "registered_at"]
     inlines = [MembershipInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Registration)
@@ -37,7 +48,12 @@ class RegistrationAdmin(SimpleHistoryAdmin):
 
 @admin.register(ProviderNumberCounter)
 class ProviderNumberCounterAdmin(admin.ModelAdmin):
+    """Read-only: lowering the counter would let a number be issued twice (P5)."""
+
     list_display = ["pk", "last_issued"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_add_permission(self, request):
         return False

@@ -297,6 +297,10 @@ def _build(data: dict) -> Workbook:
             font, alignment, fill = _STYLES[style]
             first = ws[ref.split(":")[0]]
             first.value = text
+            if isinstance(text, str):
+                # Never a formula: a value such as "=HYPERLINK(...)" typed by a
+                # user stays text when a reviewer opens the file in Excel.
+                first.data_type = "s"
             if ":" in ref:
                 ws.merge_cells(ref)
             block = ws[ref] if ":" in ref else ((first,),)

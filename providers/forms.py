@@ -4,7 +4,6 @@ from django.contrib.auth import password_validation
 from portal.forms import JapaneseErrorsMixin
 from portal.validators import normalize_phone, normalize_postal_code
 
-from . import rules
 from .models import Category, Referral, Registration
 
 EDITABLE_FIELDS = [f for f in Registration.FORM_FIELDS if f != "application_date"]
@@ -68,10 +67,13 @@ class RegistrationForm(JapaneseErrorsMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Fields the reviewer asked to fix (W1), shown highlighted.
         self.highlight_fields = list(highlight_fields)
+        if self.instance.pk:
+            # The e-mail is the account's login; changing it goes through IPA.
+            self.fields["contact_email"].disabled = True
+            self.fields[
+                "contact_email"
+            ].help_text = "ログインIDのため、ここでは変更できません。変更はIPAへご連絡ください。"
         self.fields["declaration"].required = True
-        self.fields[
-            "declaration"
-        ].label = "欠格事由（マニュアル2.4の(1)～(4)）のいずれにも該当しないことを申告します"
         # Radio buttons without Django's "---------" blank choice.
         self.fields["category"].choices = Category.choices
         self.fields["referral"].choices = Referral.choices
@@ -98,18 +100,21 @@ class RegistrationForm(JapaneseErrorsMixin, forms.ModelForm):
         return self.cleaned_data["contact_email"].strip().lower()
 
     def clean(self):
+        # The DM year/month rule (P1) is ProviderInfo.clean(), run by _post_clean.
         cleaned = super().clean()
-        problem = rules.referral_dm_problem(
-            cleaned.get("referral", ""),
-            cleaned.get("referral_dm_year"),
-            cleaned.get("referral_dm_month"),
-        )
-        if problem:
-            self.add_error("referral_dm_year", problem)
         if cleaned.get("referral") != "ipa_dm":
             cleaned["referral_dm_year"] = None
             cleaned["referral_dm_month"] = None
         return cleaned
+
+    def _post_clean(self):
+        # The model's own checks (ProviderInfo.clean) repeat some form checks;
+        # a field that already has the form's message does not get a second one.
+        already = {name: list(errors) for name, errors in self.errors.items()}
+        super()._post_clean()
+        for name, errors in already.items():
+            if name in self._errors:
+                self._errors[name] = self.error_class(errors)
 
     def values(self) -> dict:
         return {name: self.cleaned_data[name] for name in EDITABLE_FIELDS}

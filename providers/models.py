@@ -1,6 +1,7 @@
 """講座開設者 (providers): the registration (申請書式1) and the provider record."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -103,7 +104,12 @@ class ProviderInfo(models.Model):
     referral = models.CharField("本制度を知ったきっかけ", max_length=16, choices=Referral.choices)
     referral_dm_year = models.PositiveSmallIntegerField("DMを受け取った年", null=True, blank=True)
     referral_dm_month = models.PositiveSmallIntegerField("DMを受け取った月", null=True, blank=True)
-    remarks = models.TextField("備考", blank=True, max_length=1000)
+    remarks = models.TextField(
+        "備考",
+        blank=True,
+        max_length=1000,
+        validators=[JisTextValidator("備考", allow_newlines=True)],
+    )
     declaration = models.BooleanField(
         "欠格事由に該当しないことの申告",
         default=False,
@@ -138,6 +144,22 @@ class ProviderInfo(models.Model):
 
     class Meta:
         abstract = True
+
+    def clean(self):
+        """P1 and P6, enforced on the server whatever the form."""
+        super().clean()
+        from .rules import referral_dm_problem
+
+        errors = {}
+        problem = referral_dm_problem(self.referral, self.referral_dm_year, self.referral_dm_month)
+        if problem:
+            errors["referral_dm_year"] = problem
+        if not self.declaration:
+            errors["declaration"] = (
+                "「欠格事由に該当しないことの申告」がない申請は受け付けられません（マニュアル2.4）。"
+            )
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def contact_full_name(self):

@@ -7,11 +7,12 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, has_transition_perm
 
 from portal import audit, notify
+from portal.roles import is_reviewer
 
 from . import rules
 from .models import Membership, Provider, ProviderNumberCounter, Registration
@@ -62,13 +63,19 @@ def submit_registration(values: dict, password: str) -> tuple[Registration, str]
             raise ValidationError(
                 {"contact_email": "この電子メールアドレスは既に登録されています。"}
             )
-        user = User.objects.create_user(
-            email=email,
-            password=password,
-            family_name=values["contact_family_name"],
-            given_name=values["contact_given_name"],
-            is_active=False,
-        )
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    email=email,
+                    password=password,
+                    family_name=values["contact_family_name"],
+                    given_name=values["contact_given_name"],
+                    is_active=False,
+                )
+        except IntegrityError:  # the same address signed up a moment ago
+            raise ValidationError(
+                {"contact_email": "この電子メールアドレスは既に登録されています。"}
+            ) from None
         registration = Registration(
             **{**values, "application_date": today},
             applicant=user,
@@ -95,7 +102,6 @@ def submit_registration(values: dict, password: str) -> tuple[Registration, str]
 
 def resubmit_registration(registration_pk: int, values: dict) -> Registration:
     """The applicant fixes a returned registration and submits it again (W1)."""
-    User = get_user_model()
     with transaction.atomic():
         registration = Registration.objects.select_for_update().get(pk=registration_pk)
         if registration.state != Registration.State.RETURNED:
@@ -103,21 +109,19 @@ def resubmit_registration(registration_pk: int, values: dict) -> Registration:
                 "この申請は現在修正できません（差し戻し中ではありません）。"
             )
         before = registration.info_values()
+        # The e-mail is the login of the account: whoever holds the status link
+        # must not be able to move it elsewhere (ask IPA instead).
+        if values.get("contact_email", registration.contact_email).lower() != (
+            registration.contact_email.lower()
+        ):
+            raise ValidationError(
+                {
+                    "contact_email": "「担当者の電子メール」は再提出では変更できません。IPAへご連絡ください。"
+                }
+            )
         for name, value in values.items():
             setattr(registration, name, value)
         registration.application_date = timezone.localdate()
-        new_email = registration.contact_email.lower()
-        if new_email != registration.applicant.email:
-            if (
-                User.objects.filter(email__iexact=new_email)
-                .exclude(pk=registration.applicant_id)
-                .exists()
-            ):
-                raise ValidationError(
-                    {"contact_email": "この電子メールアドレスは既に登録されています。"}
-                )
-            registration.applicant.email = new_email
-            registration.applicant.save(update_fields=["email"])
         registration.applicant.family_name = registration.contact_family_name
         registration.applicant.given_name = registration.contact_given_name
         registration.applicant.save(update_fields=["family_name", "given_name"])
@@ -145,7 +149,8 @@ def _locked_for_review(registration_pk: int, reviewer, method_name: str) -> Regi
         raise RegistrationStateError(
             f"この申請は既に処理されています（現在の状態：{registration.get_state_display()}）。"
         )
-    if not has_transition_perm(method, reviewer):
+    # Reviewers decide; an administrator (even a superuser) only reads.
+    if not is_reviewer(reviewer) or not has_transition_perm(method, reviewer):
         raise PermissionDenied("この操作を行う権限がありません。")
     return registration
 

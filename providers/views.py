@@ -35,17 +35,6 @@ def field_rows(obj, highlight=()):
     return rows
 
 
-def change_rows(model, changes: dict):
-    rows = []
-    for name, (before, after) in changes.items():
-        try:
-            label = model._meta.get_field(name).verbose_name
-        except Exception:
-            label = name
-        rows.append((label, before, after))
-    return rows
-
-
 def _apply_service_errors(form, exc: ValidationError):
     if hasattr(exc, "error_dict"):
         for name, errors in exc.error_dict.items():
@@ -196,7 +185,7 @@ def _review_context(request, registration, return_form=None):
     return {
         "registration": registration,
         "rows": field_rows(registration, changes),
-        "changes": change_rows(Registration, changes),
+        "changes": audit.labelled_changes(Registration, changes),
         "return_form": return_form or ReturnForm(),
         "audit_entries": audit.entries_for(registration)[:100],
         # Administrators read the page and its audit trail; reviewers decide.

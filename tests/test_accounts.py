@@ -442,3 +442,32 @@ def test_accounts_12_hour_logout_is_audited_with_ip(client, staff_a):
     entry = AuditEntry.objects.get(action="auth.logout")
     assert entry.actor == staff_a
     assert entry.ip == "198.51.100.7"
+
+
+def test_accounts_admin_login_is_throttled_too(client, ipa_admin):
+    """The Django admin's login counts failures like the portal's."""
+    for _ in range(5):
+        client.post("/admin/login/", {"username": "admin@ipa.example.jp", "password": "wrong"})
+    response = client.post(
+        "/admin/login/", {"username": "admin@ipa.example.jp", "password": PASSWORD}
+    )
+    assert response.status_code == 200
+    assert "一時的にログインを制限" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_accounts_admin_changes_are_audited(client, ipa_admin, provider_a):
+    from portal.models import AuditEntry
+
+    client.force_login(ipa_admin)
+    url = f"/admin/providers/provider/{provider_a.pk}/change/"
+    page = client.get(url)
+    form = page.context["adminform"].form
+    data = {k: ("" if v is None else v) for k, v in form.initial.items() if k in form.fields}
+    data.update({"status": "withdrawn", "application_date": "2026-04-01", "declaration": "on"})
+    data.update({"memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"})
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry = AuditEntry.objects.get(action="admin.provider.change")
+    assert entry.actor == ipa_admin
+    assert entry.changes["status"] == ["active", "withdrawn"]

@@ -1,5 +1,6 @@
 """Document registry, generation on commit, progress page and download (W3)."""
 
+import dataclasses
 import io
 from urllib.parse import unquote
 
@@ -110,3 +111,36 @@ def test_unknown_document_id_is_404(client, provider_a, staff_a):
     client.force_login(staff_a)
     response = client.post(reverse("document_request", args=["no_such_form", provider_a.pk]))
     assert response.status_code == 404
+
+
+def test_user_text_is_never_written_as_an_excel_formula(staff_a, provider_a):
+    from providers.documents import SHOSHIKI_1_CELLS, render_shoshiki_1
+
+    provider_a.contact_department = '=HYPERLINK("http://evil.example/","x")'
+    sheet = openpyxl.load_workbook(io.BytesIO(render_shoshiki_1(provider_a))).active
+    cell = sheet[SHOSHIKI_1_CELLS["contact_department"]]
+    assert cell.data_type == "s"
+    assert cell.value == '=HYPERLINK("http://evil.example/","x")'
+
+
+def test_download_shows_in_the_providers_audit_trail(
+    client, provider_a, staff_a, reviewer, django_capture_on_commit_callbacks
+):
+    client.force_login(staff_a)
+    generated = _request(client, provider_a, django_capture_on_commit_callbacks)
+    client.get(reverse("document_download", args=[generated.pk]))
+    client.force_login(reviewer)
+    page = client.get(reverse("review_provider", args=[provider_a.pk])).content.decode()
+    assert "document.download" in page
+    assert generated.filename in page
+
+
+def test_failed_render_is_reported_not_polled_forever(provider_a, staff_a, monkeypatch):
+    from portal import services
+
+    generated = services.request_document("shoshiki_1", provider_a, staff_a)
+    broken = dataclasses.replace(documents.get("shoshiki_1"), render=lambda obj: 1 / 0)
+    monkeypatch.setitem(documents._REGISTRY, "shoshiki_1", broken)
+    result = services.render_document(generated.pk)
+    assert result.status == GeneratedDocument.Status.FAILED
+    assert "ZeroDivisionError" in result.error

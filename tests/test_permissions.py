@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from portal import services as portal_services
 from providers import services as provider_services
+from providers.models import Registration
 
 from .factories import PASSWORD, registration_values
 
@@ -40,6 +41,9 @@ TABLE = {
     "document_status": ("get", "doc", dict(anonymous=LOGIN, staff_a=200, staff_b=404, reviewer=200, ipa_admin=404)),
     "document_download": ("get", "doc", dict(anonymous=LOGIN, staff_a=200, staff_b=404, reviewer=200, ipa_admin=404)),
 }  # fmt: skip
+
+# The state a reviewer's POST leaves the registration in (others change nothing).
+EFFECT = {"review_return": "returned", "review_accept": "accepted"}
 
 # Django's admin is one namespace; only IPA administrators (is_staff) get in.
 ADMIN_TABLE = {
@@ -114,6 +118,9 @@ def test_url_status_per_role(client, objects, name, role, django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=True):
         response = getattr(_client(client, objects, role), method)(url, data)
     assert response.status_code == expected[role], (name, role, response.status_code)
+    if name in EFFECT:  # a 302 alone would not tell success from a refused action
+        state = Registration.objects.get(pk=objects["reg"]["pk"]).state
+        assert state == (EFFECT[name] if role == "reviewer" else "submitted"), (name, role)
 
 
 @pytest.mark.parametrize("role", ROLES)

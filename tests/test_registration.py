@@ -11,7 +11,7 @@ from portal.models import AuditEntry, User
 from providers import services
 from providers.models import Membership, Provider, ProviderNumberCounter, Registration
 
-from .factories import PASSWORD, ProviderFactory, signup_post_data
+from .factories import PASSWORD, ProviderFactory, registration_values, signup_post_data
 
 pytestmark = pytest.mark.django_db
 
@@ -247,7 +247,12 @@ def test_p5_numbers_are_never_reused_and_skip_taken_ones(reviewer):
     assert numbers == ["10001", "10003", "10004"]
     # A withdrawn provider keeps its number and it is not issued again.
     Provider.objects.filter(number="10004").update(status=Provider.Status.WITHDRAWN)
-    assert ProviderNumberCounter.objects.get().last_issued == 10004
+    user = User.objects.create_user(email="p9@example.jp", password=PASSWORD, is_active=False)
+    reg = Registration.objects.create(
+        **registration_values(contact_email=user.email), applicant=user, access_token_hash="h9"
+    )
+    assert services.accept_registration(reg.pk, reviewer).number == "10005"
+    assert ProviderNumberCounter.objects.get().last_issued == 10005
 
 
 def test_accepting_twice_is_refused(client, reviewer):
@@ -281,3 +286,55 @@ def test_p6_rule_two_year_bar_boundaries():
 
 def test_registration_status_with_unknown_token_is_404(client):
     assert client.get(reverse("registration_status", args=["nope"])).status_code == 404
+
+
+def test_p1_p6_services_refuse_missing_declaration_and_dm_month_without_any_form():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as no_declaration:
+        services.submit_registration(registration_values(declaration=False), PASSWORD)
+    assert "declaration" in no_declaration.value.message_dict
+    with pytest.raises(ValidationError) as no_month:
+        services.submit_registration(
+            registration_values(referral="ipa_dm", referral_dm_year=2026), PASSWORD
+        )
+    assert "DMを受け取った年と月" in no_month.value.message_dict["referral_dm_year"][0]
+    assert Registration.objects.count() == 0
+    assert User.objects.count() == 0
+
+
+def test_status_link_cannot_move_the_login_email(client, reviewer):
+    registration, token = _submitted(client)
+    services.return_registration(registration.pk, reviewer, "修正してください", [])
+    page = client.get(reverse("registration_status", args=[token])).content.decode()
+    assert "ログインIDのため、ここでは変更できません" in page
+    client.post(
+        reverse("registration_status", args=[token]),
+        signup_post_data(contact_email="attacker@example.jp", contact_department="変更"),
+    )
+    registration.refresh_from_db()
+    assert registration.contact_email == "hanako@ipa-daigaku.example.jp"
+    assert registration.applicant.email == "hanako@ipa-daigaku.example.jp"
+    services.return_registration(registration.pk, reviewer, "もう一度修正してください", [])
+    with pytest.raises(Exception, match="再提出では変更できません"):
+        services.resubmit_registration(
+            registration.pk, registration_values(contact_email="attacker@example.jp")
+        )
+
+
+def test_status_page_hides_personal_data_once_accepted(client, reviewer):
+    registration, token = _submitted(client)
+    services.accept_registration(registration.pk, reviewer)
+    page = client.get(reverse("registration_status", args=[token])).content.decode()
+    assert "受理されました" in page
+    assert "03-1234-5678" not in page
+    assert "横浜市中区本町" not in page
+
+
+def test_admin_cannot_accept_through_the_service(client, ipa_admin):
+    from django.core.exceptions import PermissionDenied
+
+    registration, _ = _submitted(client)
+    with pytest.raises(PermissionDenied):
+        services.accept_registration(registration.pk, ipa_admin)
+    assert Provider.objects.count() == 0

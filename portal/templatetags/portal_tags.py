@@ -1,7 +1,6 @@
-import contextlib
-
 from django import template
-from django.core.exceptions import FieldDoesNotExist
+
+from portal.audit import labelled_changes
 
 register = template.Library()
 
@@ -15,12 +14,4 @@ def is_in(value, container):
 def audit_rows(entry):
     """[(label, before, after)] of an audit entry, with the model's field labels."""
     model = entry.content_type.model_class() if entry.content_type_id else None
-    rows = []
-    for name, (before, after) in entry.changes.items():
-        label = name
-        if model is not None:
-            # Not every key is a model field (e.g. provider_number).
-            with contextlib.suppress(FieldDoesNotExist):
-                label = model._meta.get_field(name).verbose_name
-        rows.append((label, before, after))
-    return rows
+    return labelled_changes(model, entry.changes)
