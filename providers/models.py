@@ -309,6 +309,15 @@ class Registration(ConcurrentTransitionMixin, ProviderInfo):
         self.decided_at = timezone.now()
         self.decided_by = by
 
-    @transition(field=state, source=[State.SUBMITTED, State.RETURNED], target=State.WITHDRAWN)
-    def withdraw(self):
+    @transition(
+        field=state,
+        source=[State.SUBMITTED, State.RETURNED],
+        target=State.WITHDRAWN,
+        permission="providers.review_registration",
+    )
+    def withdraw(self, reason: str, by):
+        """IPA closes a registration that will not be accepted (e.g. P6, or the
+        applicant asked to withdraw it)."""
+        self.return_reason = reason
         self.decided_at = timezone.now()
+        self.decided_by = by

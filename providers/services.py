@@ -47,6 +47,15 @@ def _check_not_barred(name: str, today) -> None:
             )
 
 
+def _is_leftover_applicant(user) -> bool:
+    """An inactive account whose every registration was withdrawn."""
+    return (
+        not user.is_active
+        and not Membership.objects.filter(user=user).exists()
+        and not user.registrations.exclude(state=Registration.State.WITHDRAWN).exists()
+    )
+
+
 def submit_registration(values: dict, password: str) -> tuple[Registration, str]:
     """A school submits 申請書式1 from the public sign-up page.
 
@@ -59,23 +68,31 @@ def submit_registration(values: dict, password: str) -> tuple[Registration, str]
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         email = values["contact_email"].lower()
-        if User.objects.filter(email__iexact=email).exists():
+        user = User.objects.select_for_update().filter(email__iexact=email).first()
+        if user is not None and not _is_leftover_applicant(user):
             raise ValidationError(
                 {"contact_email": "この電子メールアドレスは既に登録されています。"}
             )
-        try:
-            with transaction.atomic():
-                user = User.objects.create_user(
-                    email=email,
-                    password=password,
-                    family_name=values["contact_family_name"],
-                    given_name=values["contact_given_name"],
-                    is_active=False,
-                )
-        except IntegrityError:  # the same address signed up a moment ago
-            raise ValidationError(
-                {"contact_email": "この電子メールアドレスは既に登録されています。"}
-            ) from None
+        if user is not None:
+            # The inactive account of an earlier, withdrawn registration.
+            user.set_password(password)
+            user.family_name = values["contact_family_name"]
+            user.given_name = values["contact_given_name"]
+            user.save(update_fields=["password", "family_name", "given_name"])
+        else:
+            try:
+                with transaction.atomic():
+                    user = User.objects.create_user(
+                        email=email,
+                        password=password,
+                        family_name=values["contact_family_name"],
+                        given_name=values["contact_given_name"],
+                        is_active=False,
+                    )
+            except IntegrityError:  # the same address signed up a moment ago
+                raise ValidationError(
+                    {"contact_email": "この電子メールアドレスは既に登録されています。"}
+                ) from None
         registration = Registration(
             **{**values, "application_date": today},
             applicant=user,
@@ -142,10 +159,17 @@ def resubmit_registration(registration_pk: int, values: dict) -> Registration:
     return registration
 
 
-def _locked_for_review(registration_pk: int, reviewer, method_name: str) -> Registration:
+def _locked_for_review(
+    registration_pk: int,
+    reviewer,
+    method_name: str,
+    sources=(Registration.State.SUBMITTED,),
+) -> Registration:
+    """The registration, row-locked, if it is in one of ``sources`` and the
+    reviewer may make this transition."""
     registration = Registration.objects.select_for_update().get(pk=registration_pk)
     method = getattr(registration, method_name)
-    if registration.state != Registration.State.SUBMITTED:
+    if registration.state not in sources:
         raise RegistrationStateError(
             f"この申請は既に処理されています（現在の状態：{registration.get_state_display()}）。"
         )
@@ -178,6 +202,35 @@ def return_registration(
         )
         notify.send_on_commit(
             "registration_returned", {"registration": registration}, [registration.contact_email]
+        )
+    return registration
+
+
+def withdraw_registration(registration_pk: int, reviewer, reason: str) -> Registration:
+    """IPA closes a registration that will not be accepted (取下げ), with the
+    reason; the applicant is told and may sign up again later."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "「取下げの理由」を入力してください。"})
+    with transaction.atomic():
+        registration = _locked_for_review(
+            registration_pk,
+            reviewer,
+            "withdraw",
+            (Registration.State.SUBMITTED, Registration.State.RETURNED),
+        )
+        before = registration.state
+        registration.withdraw(reason=reason, by=reviewer)
+        _save_transition(registration)
+        audit.record(
+            "registration.withdraw",
+            registration,
+            actor=reviewer,
+            changes={"state": [before, "withdrawn"]},
+            note=reason,
+        )
+        notify.send_on_commit(
+            "registration_withdrawn", {"registration": registration}, [registration.contact_email]
         )
     return registration
 

@@ -11,5 +11,6 @@ urlpatterns = [
     path("review/registrations/<int:pk>/", views.review_detail, name="review_detail"),
     path("review/registrations/<int:pk>/return/", views.review_return, name="review_return"),
     path("review/registrations/<int:pk>/accept/", views.review_accept, name="review_accept"),
+    path("review/registrations/<int:pk>/withdraw/", views.review_withdraw, name="review_withdraw"),
     path("review/providers/<int:pk>/", views.review_provider, name="review_provider"),
 ]

@@ -260,3 +260,20 @@ def review_provider(request, pk: int):
             "can_download": documents.get("shoshiki_1").can_download(request.user, provider),
         },
     )
+
+
+@require_POST
+@role_required(is_reviewer)
+def review_withdraw(request, pk: int):
+    registration = get_object_or_404(Registration, pk=pk)
+    try:
+        services.withdraw_registration(
+            registration.pk, request.user, request.POST.get("reason", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except (services.RegistrationStateError, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "申請を取下げとして処理しました。申請者にメールで通知しました。")
+    return redirect("review_detail", pk=pk)

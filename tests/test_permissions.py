@@ -34,6 +34,7 @@ TABLE = {
     "review_queue": ("get", None, dict(anonymous=LOGIN, staff_a=403, staff_b=403, reviewer=200, ipa_admin=200)),
     "review_detail": ("get", "reg", dict(anonymous=LOGIN, staff_a=403, staff_b=403, reviewer=200, ipa_admin=200)),
     "review_return": ("post", "reg", dict(anonymous=LOGIN, staff_a=403, staff_b=403, reviewer=302, ipa_admin=403)),
+    "review_withdraw": ("post", "reg", dict(anonymous=LOGIN, staff_a=403, staff_b=403, reviewer=302, ipa_admin=403)),
     "review_accept": ("post", "reg", dict(anonymous=LOGIN, staff_a=403, staff_b=403, reviewer=302, ipa_admin=403)),
     "review_provider": ("get", "provider_a", dict(anonymous=LOGIN, staff_a=403, staff_b=403, reviewer=200, ipa_admin=200)),
     "document_request": ("post", "doc_request", dict(anonymous=LOGIN, staff_a=302, staff_b=404, reviewer=302, ipa_admin=404)),
@@ -43,7 +44,7 @@ TABLE = {
 }  # fmt: skip
 
 # The state a reviewer's POST leaves the registration in (others change nothing).
-EFFECT = {"review_return": "returned", "review_accept": "accepted"}
+EFFECT = {"review_return": "returned", "review_accept": "accepted", "review_withdraw": "withdrawn"}
 
 # Django's admin is one namespace; only IPA administrators (is_staff) get in.
 ADMIN_TABLE = {
@@ -114,7 +115,11 @@ def _client(client, objects, role):
 def test_url_status_per_role(client, objects, name, role, django_capture_on_commit_callbacks):
     method, key, expected = TABLE[name]
     url = reverse(name, kwargs=objects[key] if key else None)
-    data = {"reason": "確認のため差し戻します。"} if name == "review_return" else {}
+    data = (
+        {"reason": "確認のため差し戻します。"}
+        if name in ("review_return", "review_withdraw")
+        else {}
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = getattr(_client(client, objects, role), method)(url, data)
     assert response.status_code == expected[role], (name, role, response.status_code)

@@ -338,3 +338,35 @@ def test_admin_cannot_accept_through_the_service(client, ipa_admin):
     with pytest.raises(PermissionDenied):
         services.accept_registration(registration.pk, ipa_admin)
     assert Provider.objects.count() == 0
+
+
+def test_p6_reviewer_withdraws_registration_and_applicant_may_sign_up_again(client, reviewer):
+    registration, token = _submitted(client)
+    client.force_login(reviewer)
+    with commit():
+        client.post(
+            reverse("review_withdraw", args=[registration.pk]),
+            {"reason": "欠格事由(3)に該当するため受理できません。"},
+        )
+    registration.refresh_from_db()
+    assert registration.state == Registration.State.WITHDRAWN
+    assert "欠格事由(3)" in mail.outbox[-1].body
+    assert AuditEntry.objects.filter(action="registration.withdraw").count() == 1
+    client.logout()
+    page = client.get(reverse("registration_status", args=[token])).content.decode()
+    assert "取下げとして処理されました" in page
+    # The same address may sign up again later; the old account is reused.
+    assert _signup(client).status_code == 302
+    assert User.objects.filter(email="hanako@ipa-daigaku.example.jp").count() == 1
+    assert Registration.objects.filter(state="submitted").count() == 1
+
+
+def test_withdraw_requires_a_reason(client, reviewer):
+    registration, _ = _submitted(client)
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("review_withdraw", args=[registration.pk]), {"reason": ""}, follow=True
+    )
+    assert "「取下げの理由」を入力してください。" in response.content.decode()
+    registration.refresh_from_db()
+    assert registration.state == Registration.State.SUBMITTED
