@@ -246,3 +246,75 @@ def delivery_submission_deadline(start: datetime.date) -> datetime.date:
 def delivery_fix_deadline(start: datetime.date) -> datetime.date:
     """D7: defects must be cleared by 1 IPA business day before the start."""
     return business_days_before(start, 1)
+
+
+# D4, D5 — exam rows of a delivery course -------------------------------------------
+
+IPA = "ipa"  # IPA提供問題: a date of the published calendar (E1)
+REVIEWED = "reviewed"  # IPA審査問題: the vendor's date
+
+
+def consecutive_season_months(first: datetime.date, second: datetime.date) -> bool:
+    """D4: June→July of one year, or December→January of the next."""
+    return (first.month, second.month, second.year - first.year) in {(6, 7, 0), (12, 1, 1)}
+
+
+def exam_rows_problems(
+    course_type: str,
+    upper: list[tuple[str, datetime.date | None]],
+    lower: list[tuple[str, datetime.date | None]],
+    ipa_dates: set[datetime.date],
+    valid_from: datetime.date | None = None,
+    valid_to: datetime.date | None = None,
+) -> list[str]:
+    """D4/D5 (table 5.4-2). ``upper`` and ``lower`` are the two slots
+    (① and ②) of each row as (kind, date); an empty slot has date None."""
+    problems = []
+    (kind1, date1), (kind2, date2) = upper
+    if date1 is None:
+        return ["上段の「実施日①」を入力してください。"]
+    if date2 is not None and not consecutive_season_months(date1, date2):
+        problems.append(
+            "修了試験を2回設定する場合は、連続した月（6月と7月、または12月と翌年1月）にしてください。"
+        )
+    filled = [
+        (k, d, f"上段の「実施日{n}」")
+        for n, (k, d) in zip("①②", upper, strict=True)
+        if d is not None
+    ]
+    lower_filled = [
+        (k, d, f"下段の「実施日{n}」")
+        for n, (k, d) in zip("①②", lower, strict=True)
+        if d is not None
+    ]
+    if course_type == CourseType.NONE_IPA:
+        if any(k != IPA for k, _, _ in filled):
+            problems.append(
+                "民間資格の活用なしの講座では、IPA提供問題の修了試験だけを設定できます。"
+            )
+        if lower_filled:
+            problems.append("民間資格の活用なしの講座では、下段の実施日は入力しないでください。")
+    else:
+        if sum(k == REVIEWED for k, _, _ in filled) > 1:
+            problems.append("IPA審査問題の修了試験は上段の①か②のどちらか1回だけです。")
+        if lower_filled:
+            # The lower "rescue" row holds the IPA exams of the same months.
+            if any(k != IPA for k, _, _ in lower_filled):
+                problems.append("下段（救済措置）にはIPA提供問題の修了試験日を入力してください。")
+            for (_, up), (_, low) in zip(upper, lower, strict=True):
+                if (up is None) != (low is None):
+                    problems.append("下段は上段と同じ回数（1回なら①だけ）を入力してください。")
+                    break
+                if up is not None and (up.year, up.month) != (low.year, low.month):
+                    problems.append(
+                        "下段の実施日は上段の同じ月のIPA提供問題の修了試験日にしてください。"
+                    )
+                    break
+    for kind, date, label in filled + lower_filled:
+        if kind == IPA and date not in ipa_dates:
+            problems.append(
+                f"{label}（{date:%Y年%-m月%-d日}）は公表されている修了試験日ではありません。"
+            )
+        if valid_from and date < valid_from or valid_to and date > valid_to:
+            problems.append(f"{label}は免除対象講座の有効期間内の日付にしてください。")
+    return problems

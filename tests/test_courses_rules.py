@@ -104,3 +104,78 @@ def test_d7_deadlines_around_golden_week_and_year_end():
     # Year-end break 12/29–1/3: a course starting Mon 2026-01-05.
     assert rules.delivery_submission_deadline(date(2026, 1, 5)) == date(2025, 12, 22)
     assert rules.delivery_fix_deadline(date(2026, 1, 5)) == date(2025, 12, 26)
+
+
+IPA_DATES = {date(2024, 6, 9), date(2024, 7, 28), date(2024, 12, 8), date(2025, 1, 26)}
+IPA, REV = rules.IPA, rules.REVIEWED
+EMPTY = [(IPA, None), (IPA, None)]
+
+
+def test_d4_two_exams_in_consecutive_months_of_one_season():
+    ok = rules.exam_rows_problems(
+        CourseType.NONE_IPA, [(IPA, date(2024, 12, 8)), (IPA, date(2025, 1, 26))], EMPTY, IPA_DATES
+    )
+    assert ok == []
+    bad = rules.exam_rows_problems(
+        CourseType.NONE_IPA, [(IPA, date(2024, 7, 28)), (IPA, date(2024, 12, 8))], EMPTY, IPA_DATES
+    )
+    assert any("連続した月" in p for p in bad)
+    off_calendar = rules.exam_rows_problems(
+        CourseType.NONE_IPA, [(IPA, date(2024, 6, 16)), (IPA, None)], EMPTY, IPA_DATES
+    )
+    assert any("公表されている修了試験日ではありません" in p for p in off_calendar)
+
+
+def test_d4_exams_inside_certification_period():
+    problems = rules.exam_rows_problems(
+        CourseType.NONE_IPA,
+        [(IPA, date(2025, 1, 26)), (IPA, None)],
+        EMPTY,
+        IPA_DATES,
+        valid_from=date(2023, 2, 1),
+        valid_to=date(2025, 1, 31),
+    )
+    assert problems == []
+    problems = rules.exam_rows_problems(
+        CourseType.NONE_IPA,
+        [(IPA, date(2025, 1, 26)), (IPA, None)],
+        EMPTY,
+        IPA_DATES,
+        valid_from=date(2023, 2, 1),
+        valid_to=date(2025, 1, 25),
+    )
+    assert any("有効期間内" in p for p in problems)
+
+
+def test_d5_none_ipa_upper_row_only_ipa_problems():
+    with_lower = rules.exam_rows_problems(
+        CourseType.NONE_IPA,
+        [(IPA, date(2024, 6, 9)), (IPA, None)],
+        [(IPA, date(2024, 6, 9)), (IPA, None)],
+        IPA_DATES,
+    )
+    assert any("下段の実施日は入力しないでください" in p for p in with_lower)
+    reviewed = rules.exam_rows_problems(
+        CourseType.NONE_IPA, [(REV, date(2024, 6, 2)), (IPA, None)], EMPTY, IPA_DATES
+    )
+    assert any("IPA提供問題の修了試験だけ" in p for p in reviewed)
+
+
+def test_d5_private_reviewed_exam_with_rescue_row():
+    upper = [(REV, date(2024, 6, 2)), (IPA, date(2024, 7, 28))]
+    lower = [(IPA, date(2024, 6, 9)), (IPA, date(2024, 7, 28))]
+    assert rules.exam_rows_problems(CourseType.PRIVATE_REVIEWED, upper, lower, IPA_DATES) == []
+    assert (
+        rules.exam_rows_problems(CourseType.PRIVATE_REVIEWED, upper, EMPTY, IPA_DATES) == []
+    )  # no rescue
+    one_exam = rules.exam_rows_problems(
+        CourseType.PRIVATE_IPA, [(REV, date(2024, 6, 2)), (IPA, None)], lower, IPA_DATES
+    )
+    assert any("同じ回数" in p for p in one_exam)
+    two_reviewed = rules.exam_rows_problems(
+        CourseType.PRIVATE_REVIEWED,
+        [(REV, date(2024, 6, 2)), (REV, date(2024, 7, 21))],
+        EMPTY,
+        IPA_DATES,
+    )
+    assert any("どちらか1回だけ" in p for p in two_reviewed)
