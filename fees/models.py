@@ -1,0 +1,105 @@
+"""Fees (F1–F5): the fee schedule, fee lines, and the 入金確認依頼票."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+
+class FeeKind(models.TextChoices):
+    REVIEW = "review", "講座認定審査手数料"
+    PROBLEM = "problem", "修了試験問題提供料"
+
+
+class FeeSchedule(models.Model):
+    """F1: fixed amounts (tax included) with their validity; they do not
+    follow tax changes by themselves."""
+
+    kind = models.CharField("種類", max_length=16, choices=FeeKind.choices)
+    amount = models.PositiveIntegerField("金額（税込・円）")
+    unit = models.CharField("単位", max_length=16)
+    valid_from = models.DateField("適用開始日")
+    valid_to = models.DateField("適用終了日", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "手数料表"
+        verbose_name_plural = "手数料表"
+        ordering = ["kind", "-valid_from"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount:,}円/{self.unit}（{self.valid_from}～）"
+
+
+class PaymentRequest(models.Model):
+    """F2: 入金確認依頼票 — one form may cover several fees paid together."""
+
+    provider = models.ForeignKey(
+        "providers.Provider", on_delete=models.PROTECT, related_name="payment_requests"
+    )
+    request_date = models.DateField("確認依頼日", default=timezone.localdate)
+    payment_date = models.DateField("入金日（予定日）")
+    bank = models.CharField("入金元金融機関（店名を含む）", max_length=100)
+    payer_name_kana = models.CharField("振込名義人（カナ）", max_length=100)
+    transfers = models.PositiveSmallIntegerField("入金口数", default=1)
+    contact_name = models.CharField(
+        "担当者氏名（登録担当者と異なる場合）", max_length=40, blank=True
+    )
+    contact_department = models.CharField("所属部署", max_length=100, blank=True)
+    contact_tel = models.CharField("電話番号", max_length=13, blank=True)
+    note = models.TextField("連絡事項", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_on = models.DateField("入金確認日", null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "入金確認依頼票"
+        verbose_name_plural = "入金確認依頼票"
+        ordering = ["-request_date", "-id"]
+
+    def __str__(self):
+        return f"入金確認依頼票 #{self.pk}（{self.provider.number}）"
+
+
+class FeeLine(models.Model):
+    """One fee owed by a provider, created by an application (never refunded)."""
+
+    provider = models.ForeignKey(
+        "providers.Provider", on_delete=models.PROTECT, related_name="fee_lines"
+    )
+    kind = models.CharField("種類", max_length=16, choices=FeeKind.choices)
+    description = models.CharField("内容", max_length=200)
+    unit_amount = models.PositiveIntegerField("単価（円）")
+    quantity = models.PositiveIntegerField("数量", default=1)
+    course = models.ForeignKey(
+        "courses.ExemptionCourse",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="fee_lines",
+    )
+    payment_request = models.ForeignKey(
+        PaymentRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="lines"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "手数料"
+        verbose_name_plural = "手数料"
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.description} {self.amount:,}円"
+
+    @property
+    def amount(self) -> int:
+        return self.unit_amount * self.quantity
+
+    @property
+    def paid_on(self):
+        request = self.payment_request
+        return request.confirmed_on if request else None

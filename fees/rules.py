@@ -1,0 +1,41 @@
+"""Fee rules (F1–F3) as pure functions."""
+
+import datetime
+import unicodedata
+
+# M§13.2 表13.2-1 (F5)
+IPA_BANK_ACCOUNT = {
+    "bank": "三菱UFJ銀行",
+    "branch": "東京公務部",
+    "account": "普通預金 14487",
+    "holder": "独立行政法人 情報処理推進機構",
+}
+MAX_REVIEW_LINES = 5  # F2: up to five review-fee lines on one form
+
+
+def fee_amount(schedules, kind: str, on: datetime.date) -> int:
+    """F1: the amount of ``kind`` in force on ``on``; ``schedules`` are rows
+    with kind, amount, valid_from, valid_to."""
+    for row in sorted(schedules, key=lambda r: r.valid_from, reverse=True):
+        if (
+            row.kind == kind
+            and row.valid_from <= on
+            and (row.valid_to is None or on <= row.valid_to)
+        ):
+            return row.amount
+    raise LookupError(f"{on} に有効な手数料（{kind}）が登録されていません。")
+
+
+def payer_name_problem(payer_name_kana: str, provider_number: str) -> str | None:
+    """F2: the payer name is in katakana and starts with the 5-digit provider number."""
+    name = (
+        unicodedata.normalize("NFKC", payer_name_kana or "").replace(" ", "").replace("\u3000", "")
+    )
+    if not name.startswith(provider_number):
+        return f"「振込名義人」は講座開設者番号（{provider_number}）から始めてください（例：{provider_number}アイピーエーダイガク）。"
+    rest = name[len(provider_number) :]
+    if not rest or any(not ("\u30a1" <= ch <= "\u30fa" or ch in "ー・") for ch in rest):
+        return (
+            "「振込名義人」は講座開設者番号に続けて、講座開設者名を全角カタカナで入力してください。"
+        )
+    return None
