@@ -20,9 +20,9 @@ class SyllabusItem(models.Model):
 
     code = models.CharField("管理番号", max_length=10, unique=True)  # FE1, FE2, …
     order = models.PositiveIntegerField("並び順", unique=True)
-    field = models.CharField("分野", max_length=40)
-    item = models.CharField("大分類・中分類", max_length=100)
-    sub_item = models.CharField("小分類", max_length=100)
+    field = models.CharField("分野（大分類）", max_length=40)  # 1基礎理論
+    item = models.CharField("項目（中分類）", max_length=100)  # 2アルゴリズムとプログラミング
+    sub_item = models.CharField("小分類", max_length=100)  # 1データ構造
     to_be_confirmed = models.BooleanField(
         "要確認", default=False, help_text="IPAの現行の受講計画シートとの照合が済んでいない項目"
     )

@@ -89,3 +89,24 @@ def test_f1_fee_schedule_is_loaded_and_looked_up_by_date():
 )  # fmt: skip
 def test_f2_payer_name_starts_with_provider_number(payer, ok):
     assert (fee_rules.payer_name_problem(payer, "99991") is None) == ok
+
+
+def test_c6_syllabus_fe1_to_fe10_as_in_besshi_11():
+    from courses.models import SyllabusItem
+
+    items = list(SyllabusItem.objects.order_by("order")[:10])
+    assert [i.code for i in items] == [f"FE{n}" for n in range(1, 11)]
+    assert (items[0].field, items[0].item, items[0].sub_item) == (
+        "1基礎理論",
+        "1基礎理論",
+        "1離散数学",
+    )
+    assert (items[4].sub_item, items[5].item, items[5].sub_item) == (
+        "5計測・制御に関する理論",
+        "2アルゴリズムとプログラミング",
+        "1データ構造",
+    )
+    assert items[9].sub_item == "5その他の言語"
+    assert not any(i.to_be_confirmed for i in items)
+    rest = SyllabusItem.objects.filter(order__gt=10)
+    assert rest.exists() and all(i.to_be_confirmed for i in rest)
