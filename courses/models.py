@@ -8,7 +8,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from portal.choices import PREFECTURE_CHOICES
-from portal.validators import JisTextValidator, PersonNameValidator
+from portal.validators import FullNameWithSpaceValidator, JisTextValidator
 
 from . import rules
 from .rules import CourseType
@@ -86,7 +86,7 @@ class ExemptionCourse(ConcurrentTransitionMixin, models.Model):
     desired_month = models.DateField("認定希望月", help_text="認定を希望する月の1日")
     course_manager = models.CharField(
         "免除対象講座 管理責任者", max_length=40, blank=True,
-        validators=[PersonNameValidator("免除対象講座 管理責任者")],
+        validators=[FullNameWithSpaceValidator("免除対象講座 管理責任者")],
     )  # fmt: skip
     state = FSMField("状態", default=S.DRAFT, choices=S.choices, protected=True)
     submitted_at = models.DateTimeField("申請日時", null=True, blank=True)
@@ -303,6 +303,22 @@ class DeliveryCourse(ConcurrentTransitionMixin, models.Model):
     @property
     def provider_id(self):
         return self.course.provider_id
+
+    @transition(field=state, source=[S.DRAFT, S.RETURNED], target=S.SUBMITTED)
+    def submit(self):
+        self.submitted_at = timezone.now()
+
+    @transition(
+        field=state, source=S.SUBMITTED, target=S.RETURNED, permission="courses.review_course"
+    )
+    def return_for_correction(self, reason: str):
+        self.return_reason = reason
+
+    @transition(
+        field=state, source=S.SUBMITTED, target=S.APPROVED, permission="courses.review_course"
+    )
+    def approve(self, on):
+        self.approved_on = on
 
 
 class DeliveryExam(models.Model):

@@ -318,3 +318,38 @@ def exam_rows_problems(
         if valid_from and date < valid_from or valid_to and date > valid_to:
             problems.append(f"{label}は免除対象講座の有効期間内の日付にしてください。")
     return problems
+
+
+# C3 — names ------------------------------------------------------------------------
+
+_YEAR_IN_NAME = re.compile(r"(19|20)\d{2}")
+
+
+def course_name_problems(name: str, course_type: str, vendor_name: str = "") -> list[str]:
+    """C3: the name carries the fiscal years (e.g. 2025-2026年度講座A); PRIVATE_*
+    names also carry the vendor's name."""
+    normalized = unicodedata.normalize("NFKC", name or "")
+    problems = []
+    if not _YEAR_IN_NAME.search(normalized) or "年度" not in normalized:
+        problems.append(
+            "「免除対象講座の名称」には認定期間の年度（西暦）を含めてください（例：2025-2026年度講座A）。"
+        )
+    if course_type != CourseType.NONE_IPA:
+        if not vendor_name:
+            problems.append("「民間資格事業者名」を入力してください。")
+        elif unicodedata.normalize("NFKC", vendor_name) not in normalized:
+            problems.append("「免除対象講座の名称」には民間資格事業者名を含めてください。")
+    return problems
+
+
+def plan_coverage_problems(
+    course_type: str, required_codes: list[str], planned_codes: list[str]
+) -> list[str]:
+    """C6: a NONE_IPA course covers every sub-item of the syllabus."""
+    if course_type != CourseType.NONE_IPA:
+        return []
+    missing = [code for code in required_codes if code not in set(planned_codes)]
+    if not missing:
+        return []
+    shown = "、".join(missing[:10]) + (f" ほか{len(missing) - 10}項目" if len(missing) > 10 else "")
+    return [f"受講計画シートに受講項目がない小分類があります：{shown}"]

@@ -247,3 +247,17 @@ LOGGING = {
 # In development and tests WhiteNoise serves straight from the app folders.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Scheduled work (the beat service of docker-compose.yml).
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = {
+    "certify-on-the-first": {
+        "task": "courses.certify_due_courses",
+        "schedule": crontab(minute=5, hour=0, day_of_month=1),
+    },
+    "expire-certifications": {
+        "task": "courses.expire_courses",
+        "schedule": crontab(minute=15, hour=0),
+    },
+}

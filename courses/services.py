@@ -1,0 +1,437 @@
+"""State changes of exemption courses and delivery courses, one function each
+(check, transaction.atomic(), save, audit entry, notification)."""
+
+import datetime
+from decimal import Decimal
+from fractions import Fraction
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max, Sum
+from django.utils import timezone
+from django_fsm import ConcurrentTransition, has_transition_perm
+
+from exams.models import ExamSession
+from fees.models import FeeKind, FeeLine, FeeSchedule
+from fees.rules import fee_amount
+from portal import audit
+from portal.isolation import owns
+from portal.roles import is_reviewer
+
+from . import rules
+from .models import (
+    DeliveryCourse,
+    DeliveryExam,
+    ExemptionCourse,
+    OperationStructure,
+    SubmissionStates,
+    SyllabusItem,
+)
+
+S = SubmissionStates
+EDITABLE = (S.DRAFT, S.RETURNED)
+
+
+class CourseStateError(Exception):
+    """The course is not in a state that allows this action."""
+
+
+def _fraction(value) -> Fraction:
+    return Fraction(str(value if value is not None else 0))
+
+
+def _require_owner(user, course) -> None:
+    if not owns(user, course.provider):
+        raise PermissionDenied("この講座を操作する権限がありません。")
+
+
+def _require_reviewer(user) -> None:
+    if not is_reviewer(user):
+        raise PermissionDenied("この操作を行う権限がありません。")
+
+
+def _save(obj) -> None:
+    try:
+        obj.save()
+    except ConcurrentTransition:
+        raise CourseStateError("この講座は他の担当者が先に処理しました。") from None
+
+
+def _locked(course_pk: int) -> ExemptionCourse:
+    return ExemptionCourse.objects.select_for_update().select_related("provider").get(pk=course_pk)
+
+
+# Provider side -------------------------------------------------------------------
+
+
+def create_course(provider, user, values: dict) -> ExemptionCourse:
+    """一時保存 of a new course: from here on its type is fixed (C2)."""
+    with transaction.atomic():
+        if not owns(user, provider):
+            raise PermissionDenied("この講座開設者の講座は作成できません。")
+        last = provider.courses.select_for_update().aggregate(m=Max("serial"))["m"] or 0
+        course = ExemptionCourse(provider=provider, serial=last + 1, **values)
+        errors = rules.course_name_problems(course.name, course.course_type, course.vendor_name)
+        if errors:
+            raise ValidationError({"name": errors})
+        course.full_clean(exclude=["state"])
+        course.save()
+        audit.record(
+            "course.create", course, actor=user, changes={"course_type": [None, course.course_type]}
+        )
+    return course
+
+
+def update_course(course_pk: int, user, values: dict) -> ExemptionCourse:
+    """Edit a draft or returned course; a submitted one is read-only (W1)."""
+    with transaction.atomic():
+        course = _locked(course_pk)
+        _require_owner(user, course)
+        if course.state not in EDITABLE:
+            raise CourseStateError("申請中・承認済みの講座は変更できません。")
+        if "course_type" in values and values["course_type"] != course.course_type:
+            raise ValidationError(
+                {
+                    "course_type": "「民間資格併用種別」は一時保存の後は変更できません。講座を削除して入力し直してください。"
+                }
+            )
+        before = audit.snapshot(course, list(values))
+        for name, value in values.items():
+            setattr(course, name, value)
+        errors = rules.course_name_problems(course.name, course.course_type, course.vendor_name)
+        if errors:
+            raise ValidationError({"name": errors})
+        course.full_clean(exclude=["state"])
+        _save(course)
+        audit.record(
+            "course.update",
+            course,
+            actor=user,
+            changes=audit.diff(before, audit.snapshot(course, list(values))),
+        )
+    return course
+
+
+def delete_course(course_pk: int, user) -> None:
+    """C2: an unapproved course is deleted at once (its delivery courses first)."""
+    with transaction.atomic():
+        course = _locked(course_pk)
+        _require_owner(user, course)
+        if course.state not in (S.DRAFT, S.RETURNED, S.WITHDRAWN):
+            raise CourseStateError("承認済み・申請中の講座は削除できません。")
+        if course.fee_lines.exists():
+            raise CourseStateError("手数料が発生した講座は削除できません（取下げとして扱います）。")
+        audit.record("course.delete", course, actor=user, note=str(course))
+        for delivery in course.delivery_courses.all():
+            delivery.exams.all().delete()
+            delivery.delete()
+        course.delete()
+
+
+def save_delivery_course(course_pk: int, user, values: dict, exams: list[dict], delivery_pk=None):
+    """Add or edit a delivery course of an editable course, with its exam slots
+    (D1, D4/D5 checked at submission, where the whole course is known)."""
+    with transaction.atomic():
+        course = _locked(course_pk)
+        _require_owner(user, course)
+        if course.state not in EDITABLE:
+            raise CourseStateError("申請中・承認済みの講座の実施講座は、ここでは変更できません。")
+        if delivery_pk is None:
+            last = course.delivery_courses.aggregate(m=Max("serial"))["m"] or 0
+            delivery = DeliveryCourse(course=course, serial=last + 1)
+            before = {}
+        else:
+            delivery = course.delivery_courses.get(pk=delivery_pk)
+            before = audit.snapshot(delivery, list(values))
+        for name, value in values.items():
+            setattr(delivery, name, value)
+        delivery.full_clean(exclude=["state", "course"])
+        if not delivery.committee_declaration:
+            raise ValidationError(
+                {"committee_declaration": "講師に試験委員が含まれないことを確認してください。"}
+            )
+        _save(delivery)
+        delivery.exams.all().delete()
+        for slot in exams:
+            if slot.get("session") or slot.get("vendor_date"):
+                DeliveryExam.objects.create(delivery_course=delivery, **slot)
+        audit.record(
+            "delivery.save",
+            delivery,
+            actor=user,
+            changes=audit.diff(before, audit.snapshot(delivery, list(values))),
+        )
+    return delivery
+
+
+def delete_delivery_course(delivery_pk: int, user) -> None:
+    """A delivery course never approved is deleted at once (D8)."""
+    with transaction.atomic():
+        delivery = (
+            DeliveryCourse.objects.select_for_update()
+            .select_related("course__provider")
+            .get(pk=delivery_pk)
+        )
+        _require_owner(user, delivery.course)
+        if delivery.state in (S.APPROVED, S.SUBMITTED) or delivery.course.state not in EDITABLE:
+            raise CourseStateError("承認済み・申請中の実施講座は削除申請（申請書式5）が必要です。")
+        audit.record("delivery.delete", delivery, actor=user, note=str(delivery))
+        delivery.exams.all().delete()
+        delivery.delete()
+
+
+def _exam_rows(delivery):
+    rows = {("upper", 1): (rules.IPA, None), ("upper", 2): (rules.IPA, None),
+            ("lower", 1): (rules.IPA, None), ("lower", 2): (rules.IPA, None)}  # fmt: skip
+    for exam in delivery.exams.all():
+        rows[(exam.row, exam.slot)] = (exam.kind, exam.date)
+    return [rows[("upper", 1)], rows[("upper", 2)]], [rows[("lower", 1)], rows[("lower", 2)]]
+
+
+def submission_problems(course: ExemptionCourse, today: datetime.date) -> list[tuple[str, str]]:
+    """The checklist shown before 申請書データ確定: [(section, message)]. Empty
+    when the course can be submitted."""
+    problems: list[tuple[str, str]] = []
+    add = problems.extend
+    add(
+        ("講座", p)
+        for p in rules.course_name_problems(course.name, course.course_type, course.vendor_name)
+    )
+    ratio = rules.attendance_ratio_problem(course.attendance_ratio)
+    if ratio:
+        problems.append(("講座", ratio))
+    desired = rules.desired_month_problem(course.application_date or today, course.desired_month)
+    if desired:
+        problems.append(("講座", desired))
+    plan_hours = course.plan_rows.aggregate(s=Sum("hours"))["s"] or Decimal(0)
+    add(
+        ("受講計画", p)
+        for p in rules.hours_problems(
+            course.course_type,
+            _fraction(course.total_hours),
+            _fraction(plan_hours),
+            _fraction(course.vendor_min_hours) if course.vendor_min_hours is not None else None,
+        )
+    )
+    required = list(SyllabusItem.objects.filter(active=True).values_list("code", flat=True))
+    planned = list(course.plan_rows.values_list("syllabus_item__code", flat=True))
+    add(
+        ("受講計画", p) for p in rules.plan_coverage_problems(course.course_type, required, planned)
+    )
+    if not course.course_manager:
+        problems.append(("受講計画", "「免除対象講座 管理責任者」を入力してください。"))
+    if not course.materials.exists():
+        problems.append(("受講計画", "使用する教材を1つ以上登録してください。"))
+    if not OperationStructure.objects.filter(course=course).exists():
+        problems.append(("運営実施体制", "講座の運営実施体制を入力してください。"))
+    deliveries = list(course.delivery_courses.prefetch_related("exams__session"))
+    if not deliveries and course.state in EDITABLE and course.certified_on is None:
+        problems.append(
+            ("実施講座", "新規の免除対象講座には実施講座が少なくとも1つ必要です（C10）。")
+        )
+    if course.learning_mode != "classroom" and not course.attachments.exists():
+        problems.append(
+            ("添付書類", "e-ラーニング等の場合は、学習方法を示す別紙を添付してください（C15）。")
+        )
+    ipa_dates = set(ExamSession.objects.values_list("exam_date", flat=True))
+    certification = rules.certification_date(course.application_date or today, course.desired_month)
+    valid_to = rules.certification_end_date(certification)
+    for delivery in deliveries:
+        label = f"実施講座 {delivery.serial:03d}"
+        upper, lower = _exam_rows(delivery)
+        first_exam = min((d for _, d in upper + lower if d), default=None)
+        add((label, p) for p in rules.delivery_period_problems(
+            delivery.start_date, delivery.end_date, certification, valid_to, first_exam))  # fmt: skip
+        add((label, p) for p in rules.exam_rows_problems(
+            course.course_type, upper, lower, ipa_dates, certification, valid_to))  # fmt: skip
+    return problems
+
+
+def submit_course(course_pk: int, user) -> ExemptionCourse:
+    """申請書データ確定: the course (and its delivery courses) become read-only
+    until IPA answers; the review fee line is created once (C9, F1)."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        course = _locked(course_pk)
+        _require_owner(user, course)
+        if course.state not in EDITABLE:
+            raise CourseStateError("この講座は既に申請されています。")
+        if course.application_date is None:
+            course.application_date = today
+        problems = submission_problems(course, today)
+        if problems:
+            raise ValidationError([f"{section}：{message}" for section, message in problems])
+        resubmission = course.state == S.RETURNED
+        course.submit()
+        if resubmission:
+            course.defects_cleared_on = today
+        _save(course)
+        for delivery in course.delivery_courses.select_for_update().filter(state__in=EDITABLE):
+            delivery.submit()
+            _save(delivery)
+        if not course.fee_lines.filter(kind=FeeKind.REVIEW).exists():
+            FeeLine.objects.create(
+                provider=course.provider,
+                kind=FeeKind.REVIEW,
+                description=f"{course.number} {course.name}",
+                unit_amount=fee_amount(FeeSchedule.objects.all(), FeeKind.REVIEW, today),
+                course=course,
+            )
+        audit.record(
+            "course.resubmit" if resubmission else "course.submit",
+            course,
+            actor=user,
+            changes={"state": ["returned" if resubmission else "draft", "submitted"]},
+        )
+    return course
+
+
+# IPA side --------------------------------------------------------------------------
+
+
+def _locked_for_review(course_pk: int, reviewer, method: str, sources) -> ExemptionCourse:
+    course = _locked(course_pk)
+    if course.state not in sources:
+        raise CourseStateError(
+            f"この講座は既に処理されています（現在の状態：{course.get_state_display()}）。"
+        )
+    _require_reviewer(reviewer)
+    if not has_transition_perm(getattr(course, method), reviewer):
+        raise PermissionDenied("この操作を行う権限がありません。")
+    return course
+
+
+def return_course(
+    course_pk: int, reviewer, reason: str, fields: dict | None = None
+) -> ExemptionCourse:
+    """差し戻し with a reason and, per field, what to fix (W1)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "「差し戻し理由」を入力してください。"})
+    with transaction.atomic():
+        course = _locked_for_review(course_pk, reviewer, "return_for_correction", (S.SUBMITTED,))
+        course.return_for_correction(reason=reason, fields=fields or {})
+        _save(course)
+        for delivery in course.delivery_courses.select_for_update().filter(state=S.SUBMITTED):
+            delivery.return_for_correction(reason=reason)
+            _save(delivery)
+        audit.record(
+            "course.return",
+            course,
+            actor=reviewer,
+            changes={"state": ["submitted", "returned"]},
+            note=reason,
+        )
+    return course
+
+
+def start_review(course_pk: int, reviewer, on: datetime.date | None = None) -> ExemptionCourse:
+    """F3: the review starts only once the review fee is confirmed paid."""
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        course = _locked_for_review(course_pk, reviewer, "approve", (S.SUBMITTED,))
+        if course.payment_confirmed_on is None:
+            raise CourseStateError(
+                "講座認定審査手数料の入金が確認できていないため、審査を開始できません（F3）。"
+            )
+        if course.review_started_on is None:
+            course.review_started_on = on
+            _save(course)
+            audit.record(
+                "course.review_start",
+                course,
+                actor=reviewer,
+                changes={"review_started_on": [None, on]},
+            )
+    return course
+
+
+def approve_course(course_pk: int, reviewer, on: datetime.date | None = None) -> ExemptionCourse:
+    """承認: the review ends; the course waits for its certification date."""
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        course = _locked_for_review(course_pk, reviewer, "approve", (S.SUBMITTED,))
+        if course.review_started_on is None:
+            raise CourseStateError("審査を開始してから承認してください（入金確認が必要です）。")
+        course.approve(on=on)
+        _save(course)
+        for delivery in course.delivery_courses.select_for_update().filter(state=S.SUBMITTED):
+            delivery.approve(on=on)
+            _save(delivery)
+        audit.record(
+            "course.approve", course, actor=reviewer, changes={"state": ["submitted", "approved"]}
+        )
+    return course
+
+
+def planned_certification_date(course: ExemptionCourse) -> datetime.date:
+    """C8: the desired month, slipped when the defects were cleared late."""
+    applied = course.application_date or timezone.localdate()
+    return rules.certification_date(applied, course.desired_month, course.defects_cleared_on)
+
+
+def certify_course(course_pk: int, actor, on: datetime.date) -> ExemptionCourse:
+    """認定 on the 1st of a month (C8): sets the C11 dates. Done by the reviewer,
+    or by the scheduled task on the 1st (actor None)."""
+    if on.day != 1:
+        raise ValidationError({"on": "認定日は毎月1日です。"})
+    with transaction.atomic():
+        course = _locked(course_pk)
+        if course.state != S.APPROVED:
+            raise CourseStateError(
+                f"承認済みの講座だけを認定できます（現在の状態：{course.get_state_display()}）。"
+            )
+        if actor is not None:
+            _require_reviewer(actor)
+        if on < planned_certification_date(course):
+            raise CourseStateError(
+                f"この講座の認定日は最短で{planned_certification_date(course):%Y年%-m月%-d日}です（C8）。"
+            )
+        course.certify(on=on)
+        course.review_fee = (
+            course.fee_lines.filter(kind=FeeKind.REVIEW)
+            .values_list("unit_amount", flat=True)
+            .first()
+        )
+        _save(course)
+        audit.record(
+            "course.certify",
+            course,
+            actor=actor,
+            changes={
+                "state": ["approved", "certified"],
+                "certified_on": [None, on],
+                "valid_until": [None, course.valid_until],
+            },
+        )
+    return course
+
+
+def certify_due_courses(today: datetime.date) -> list[int]:
+    """The scheduled task of the 1st: certify every approved course whose
+    certification date has come."""
+    done = []
+    if today.day != 1:
+        return done
+    for pk in ExemptionCourse.objects.filter(state=S.APPROVED).values_list("pk", flat=True):
+        course = ExemptionCourse.objects.get(pk=pk)
+        if planned_certification_date(course) <= today:
+            certify_course(pk, None, today)
+            done.append(pk)
+    return done
+
+
+def expire_courses(today: datetime.date) -> list[int]:
+    """C11/C13: a certification ends after its end date; it is never extended."""
+    expired = []
+    for pk in ExemptionCourse.objects.filter(state=S.CERTIFIED, valid_until__lt=today).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            course = _locked(pk)
+            if course.state == S.CERTIFIED and course.valid_until < today:
+                course.expire()
+                _save(course)
+                audit.record("course.expire", course, changes={"state": ["certified", "expired"]})
+                expired.append(pk)
+    return expired

@@ -1,0 +1,63 @@
+"""Payment requests (入金確認依頼票, F2) and payment confirmation (F3)."""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from portal import audit
+from portal.isolation import owns
+from portal.roles import is_reviewer
+
+from . import rules
+from .models import FeeKind, FeeLine, PaymentRequest
+
+
+def create_payment_request(provider, user, line_ids: list[int], values: dict) -> PaymentRequest:
+    """F2: one form for the unpaid lines the provider selects."""
+    if not owns(user, provider):
+        raise PermissionDenied("この講座開設者の入金確認依頼票は作成できません。")
+    problem = rules.payer_name_problem(values.get("payer_name_kana", ""), provider.number)
+    if problem:
+        raise ValidationError({"payer_name_kana": problem})
+    with transaction.atomic():
+        lines = list(
+            FeeLine.objects.select_for_update().filter(
+                pk__in=line_ids, provider=provider, payment_request__isnull=True
+            )
+        )
+        if not lines or len(lines) != len(set(line_ids)):
+            raise ValidationError({"lines": "未払いの手数料を1つ以上選んでください。"})
+        if sum(line.kind == FeeKind.REVIEW for line in lines) > rules.MAX_REVIEW_LINES:
+            raise ValidationError(
+                {"lines": f"講座認定審査手数料は1枚の依頼票に{rules.MAX_REVIEW_LINES}件までです。"}
+            )
+        request = PaymentRequest(provider=provider, created_by=user, **values)
+        request.full_clean()
+        request.save()
+        FeeLine.objects.filter(pk__in=[line.pk for line in lines]).update(payment_request=request)
+        audit.record("payment_request.create", request, actor=user, note=f"{len(lines)}件")
+    return request
+
+
+def confirm_payment(request_pk: int, reviewer, on: datetime.date) -> PaymentRequest:
+    """F3: IPA records the confirmed date; the courses paid for may be reviewed."""
+    if not is_reviewer(reviewer):
+        raise PermissionDenied("この操作を行う権限がありません。")
+    with transaction.atomic():
+        request = PaymentRequest.objects.select_for_update().get(pk=request_pk)
+        if request.confirmed_on is not None:
+            raise ValidationError({"confirmed_on": "この依頼票の入金は既に確認済みです。"})
+        request.confirmed_on = on
+        request.confirmed_by = reviewer
+        request.save(update_fields=["confirmed_on", "confirmed_by"])
+        from courses.models import ExemptionCourse
+
+        course_ids = request.lines.filter(kind=FeeKind.REVIEW).values_list("course_id", flat=True)
+        ExemptionCourse.objects.filter(pk__in=course_ids, payment_confirmed_on__isnull=True).update(
+            payment_confirmed_on=on
+        )
+        audit.record(
+            "payment.confirm", request, actor=reviewer, changes={"confirmed_on": [None, on]}
+        )
+    return request
