@@ -106,6 +106,7 @@ class ExemptionCourse(ConcurrentTransitionMixin, models.Model):
     revoked_on = models.DateField("認定取消日", null=True, blank=True)
     revocation_reason = models.TextField("認定取消理由", blank=True)
     certificate_number = models.CharField("認定証の文書番号", max_length=40, blank=True)
+    certificate_issued_on = models.DateField("認定証の発行日", null=True, blank=True)
     # C16 materials by post
     materials_requested_on = models.DateField("教材送付の依頼日", null=True, blank=True)
     materials_received_on = models.DateField("教材の受領日", null=True, blank=True)
@@ -201,6 +202,20 @@ class ExemptionCourse(ConcurrentTransitionMixin, models.Model):
     @transition(field=state, source=[S.DRAFT, S.RETURNED], target=S.WITHDRAWN)
     def withdraw(self):
         pass
+
+
+class CertificateNumberCounter(models.Model):
+    """C12: certificate numbers run per fiscal year (e.g. 2025情テ人国第12号)."""
+
+    fiscal_year = models.PositiveSmallIntegerField("年度", unique=True)
+    last_issued = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "認定証番号の採番"
+        verbose_name_plural = "認定証番号の採番"
+
+    def __str__(self):
+        return f"{self.fiscal_year}年度 第{self.last_issued}号まで"
 
 
 class StudyMaterial(models.Model):

@@ -210,6 +210,16 @@ def certification_end_date(certified_on: datetime.date) -> datetime.date:
     return add_months(certified_on, 12 * CERTIFICATION_YEARS) - datetime.timedelta(days=1)
 
 
+def fiscal_year(d: datetime.date) -> int:
+    """Japanese fiscal year (April to March)."""
+    return d.year if d.month >= 4 else d.year - 1
+
+
+def certificate_number(fy: int, serial: int) -> str:
+    """C12: the document number of a certificate, e.g. ``2025情テ人国第12号``."""
+    return f"{fy}情テ人国第{serial}号"
+
+
 # D2, D3, D7 — delivery courses -------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ from portal.roles import is_reviewer
 
 from . import rules
 from .models import (
+    CertificateNumberCounter,
     DeliveryCourse,
     DeliveryExam,
     ExemptionCourse,
@@ -388,6 +389,14 @@ def certify_course(course_pk: int, actor, on: datetime.date) -> ExemptionCourse:
                 f"この講座の認定日は最短で{planned_certification_date(course):%Y年%-m月%-d日}です（C8）。"
             )
         course.certify(on=on)
+        fy = rules.fiscal_year(on)
+        counter, _ = CertificateNumberCounter.objects.select_for_update().get_or_create(
+            fiscal_year=fy
+        )
+        counter.last_issued += 1
+        counter.save(update_fields=["last_issued"])
+        course.certificate_number = rules.certificate_number(fy, counter.last_issued)
+        course.certificate_issued_on = on
         course.review_fee = (
             course.fee_lines.filter(kind=FeeKind.REVIEW)
             .values_list("unit_amount", flat=True)

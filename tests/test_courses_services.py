@@ -133,6 +133,7 @@ def test_full_course_journey_submit_return_fix_pay_approve_certify(provider_a, s
         datetime.date(2026, 9, 30),
     )
     assert course.review_fee == 35000
+    assert course.certificate_number == "2024情テ人国第1号"  # C12, per fiscal year
     assert services.expire_courses(datetime.date(2026, 9, 30)) == []
     assert services.expire_courses(datetime.date(2026, 10, 1)) == [course.pk]
     actions = list(AuditEntry.objects.filter(object_id=str(course.pk), content_type__model="exemptioncourse")
