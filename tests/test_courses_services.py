@@ -1,25 +1,17 @@
 """The course workflow through its services: C2, C5, C6, C8, C9, C10, C11, F1–F3, W1."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from courses import services
-from courses.models import (
-    DeliveryCourse,
-    ExemptionCourse,
-    OperationStructure,
-    StudyMaterial,
-    StudyPlanRow,
-    SyllabusItem,
-)
-from courses.rules import CourseType
-from exams.models import ExamSession
+from courses.models import DeliveryCourse, ExemptionCourse, StudyPlanRow
 from fees import services as fee_services
 from fees.models import FeeLine
 from portal.models import AuditEntry
+
+from .course_factories import complete_course
 
 pytestmark = pytest.mark.django_db
 
@@ -29,40 +21,6 @@ TODAY = datetime.date(2024, 8, 20)
 @pytest.fixture(autouse=True)
 def _today(monkeypatch):
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: TODAY)
-
-
-def complete_course(provider, user, *, with_delivery=True, hours_per_item=None):
-    course = services.create_course(
-        provider, user,
-        {"course_type": CourseType.NONE_IPA, "name": "2024-2026年度講座A",
-         "desired_month": datetime.date(2024, 10, 1), "attendance_ratio": "70%",
-         "course_manager": "情報\u3000次郎", "total_hours": Decimal("100.0")},
-    )  # fmt: skip
-    StudyMaterial.objects.create(course=course, order=1, name="FE試験対策（〇〇編）", publisher="IPA出版",
-                                 edition="第2版", published_on=datetime.date(2017, 2, 2))  # fmt: skip
-    items = list(SyllabusItem.objects.filter(active=True))
-    each = hours_per_item or (Decimal("100.0") / len(items)).quantize(Decimal("0.1"))
-    for n, item in enumerate(items):
-        hours = each if n else Decimal("100.0") - each * (len(items) - 1)
-        StudyPlanRow.objects.create(course=course, syllabus_item=item, material="FE試験対策（〇〇編）",
-                                    class_name="IT基礎", planned_session=f"第{n + 1:02d}回", hours=hours)  # fmt: skip
-    OperationStructure.objects.create(
-        course=course, exam_site="東京都文京区本駒込2-28-8", manager="情報 太郎 教務部",
-        manager_deputy="情報 花子", electronic_keeper="情報 花子 教務部", printer="情報 花子 教務部",
-        printed_keeper="情報 花子 教務部", storage_method="鍵付きの金庫、鍵は情報太郎が管理",
-        exam_executive="情報 太郎 教務部", grading_lead="情報 太郎 教務部",
-    )  # fmt: skip
-    if with_delivery:
-        services.save_delivery_course(
-            course.pk, user,
-            {"name": "2024年度実施講座10月コースA", "prefecture": "東京都", "address": "文京区本駒込2-28-8",
-             "building": "IPAビル8階", "expected_learners": 20, "start_date": datetime.date(2024, 10, 1),
-             "end_date": datetime.date(2024, 12, 7), "instructors": "講師名：情報 太郎",
-             "committee_declaration": True},
-            [{"row": "upper", "slot": 1, "kind": "ipa", "session": ExamSession.objects.get(exam_date=datetime.date(2024, 12, 8))},
-             {"row": "upper", "slot": 2, "kind": "ipa", "session": ExamSession.objects.get(exam_date=datetime.date(2025, 1, 26))}],
-        )  # fmt: skip
-    return course
 
 
 def test_c10_c5_c6_checklist_lists_what_is_missing(provider_a, staff_a):
