@@ -74,6 +74,26 @@ def _load_all():
         autodiscover_modules("documents")
 
 
+def panel(user, obj, doc_ids: list[str], recent: int = 3) -> list[dict]:
+    """The documents of ``obj`` this user may create and download, each with
+    its last few generated files, for the document panel of a page."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from .models import GeneratedDocument
+
+    entries = []
+    content_type = ContentType.objects.get_for_model(obj)
+    for doc_id in doc_ids:
+        doc = get(doc_id)
+        if not doc.can_download(user, obj):
+            continue
+        files = GeneratedDocument.objects.filter(
+            content_type=content_type, object_id=str(obj.pk), doc_type=doc_id
+        ).defer("content")[:recent]
+        entries.append({"doc": doc, "object_pk": obj.pk, "recent": list(files)})
+    return entries
+
+
 def deterministic_zip(data: bytes) -> bytes:
     """Rewrite an OOXML zip with fixed entry timestamps so that the same data
     gives the same bytes (openpyxl stamps the current time on every entry)."""

@@ -112,3 +112,12 @@ class JapaneseSetPasswordForm(JapaneseErrorsMixin, SetPasswordForm):
         user = super().save(commit)
         audit.record("auth.password_reset", user, actor=user)
         return user
+
+
+def apply_service_errors(form, exc) -> None:
+    """Show a service's ValidationError on the form, field by field."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)

@@ -9,8 +9,8 @@ from django.views.decorators.http import require_POST
 
 from portal import audit, documents
 from portal.decorators import role_required
+from portal.forms import apply_service_errors
 from portal.isolation import provider_of
-from portal.models import GeneratedDocument
 from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
 
 from . import services
@@ -35,14 +35,6 @@ def field_rows(obj, highlight=()):
     return rows
 
 
-def _apply_service_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 def signup(request):
     if request.method == "POST":
         form = SignupForm(request.POST)
@@ -52,7 +44,7 @@ def signup(request):
                     form.values(), form.cleaned_data["password1"]
                 )
             except ValidationError as exc:
-                _apply_service_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 request.session[SESSION_TOKEN_KEY] = token
                 return redirect("registration_signup_done")
@@ -85,7 +77,7 @@ def registration_status(request, token: str):
                 try:
                     services.resubmit_registration(registration.pk, form.values())
                 except ValidationError as exc:
-                    _apply_service_errors(form, exc)
+                    apply_service_errors(form, exc)
                 except services.RegistrationStateError as exc:
                     messages.error(request, str(exc))
                     return redirect("registration_status", token=token)
@@ -112,16 +104,6 @@ def registration_status(request, token: str):
     )
 
 
-def _documents_of(obj, doc_id):
-    from django.contrib.contenttypes.models import ContentType
-
-    return GeneratedDocument.objects.filter(
-        content_type=ContentType.objects.get_for_model(obj),
-        object_id=str(obj.pk),
-        doc_type=doc_id,
-    ).defer("content")[:5]
-
-
 @login_required
 def dashboard(request):
     """I1: where the provider stands and what to do next."""
@@ -140,7 +122,7 @@ def dashboard(request):
             "provider": provider,
             "members": members,
             "next_steps": next_steps,
-            "recent_documents": _documents_of(provider, "shoshiki_1"),
+            "documents": documents.panel(request.user, provider, ["shoshiki_1"]),
         },
     )
 
@@ -154,7 +136,7 @@ def provider_profile(request):
         {
             "provider": provider,
             "rows": field_rows(provider),
-            "recent_documents": _documents_of(provider, "shoshiki_1"),
+            "documents": documents.panel(request.user, provider, ["shoshiki_1"]),
         },
     )
 
@@ -256,7 +238,7 @@ def review_provider(request, pk: int):
             "rows": field_rows(provider),
             "members": provider.memberships.select_related("user"),
             "audit_entries": audit.entries_for(provider)[:100],
-            "recent_documents": _documents_of(provider, "shoshiki_1"),
+            "documents": documents.panel(request.user, provider, ["shoshiki_1"]),
             "can_download": documents.get("shoshiki_1").can_download(request.user, provider),
         },
     )

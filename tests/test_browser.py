@@ -138,7 +138,7 @@ def test_registration_journey_in_chromium(live_server, browser, tmp_path):
     _login(applicant, base, "hanako@browser.example.jp")
     expect(applicant.locator("h1")).to_contain_text("ブラウザ大学")
     _shot(applicant, "04-dashboard")
-    applicant.click("text=申請書式1を作成してダウンロード")
+    applicant.click("button[data-doc=shoshiki_1]")
     link = applicant.locator("#download-link")
     expect(link).to_be_visible(timeout=15000)
     with applicant.expect_download() as info:
