@@ -135,7 +135,7 @@ def save_delivery_course(course_pk: int, user, values: dict, exams: list[dict], 
     with transaction.atomic():
         course = _locked(course_pk)
         _require_owner(user, course)
-        if course.state not in EDITABLE:
+        if course.state not in (*EDITABLE, S.CERTIFIED):
             raise CourseStateError("申請中・承認済みの講座の実施講座は、ここでは変更できません。")
         if delivery_pk is None:
             last = course.delivery_courses.aggregate(m=Max("serial"))["m"] or 0
@@ -143,6 +143,10 @@ def save_delivery_course(course_pk: int, user, values: dict, exams: list[dict], 
             before = {}
         else:
             delivery = course.delivery_courses.get(pk=delivery_pk)
+            if delivery.state not in EDITABLE:
+                raise CourseStateError(
+                    "申請中・承認済みの実施講座は変更できません（変更申請が必要です）。"
+                )
             before = audit.snapshot(delivery, list(values))
         for name, value in values.items():
             setattr(delivery, name, value)
@@ -174,7 +178,7 @@ def delete_delivery_course(delivery_pk: int, user) -> None:
             .get(pk=delivery_pk)
         )
         _require_owner(user, delivery.course)
-        if delivery.state in (S.APPROVED, S.SUBMITTED) or delivery.course.state not in EDITABLE:
+        if delivery.state not in EDITABLE or delivery.course.state not in (*EDITABLE, S.CERTIFIED):
             raise CourseStateError("承認済み・申請中の実施講座は削除申請（申請書式5）が必要です。")
         audit.record("delivery.delete", delivery, actor=user, note=str(delivery))
         delivery.exams.all().delete()
@@ -444,3 +448,241 @@ def expire_courses(today: datetime.date) -> list[int]:
                 audit.record("course.expire", course, changes={"state": ["certified", "expired"]})
                 expired.append(pk)
     return expired
+
+
+# Study plan (C6) -------------------------------------------------------------------
+
+
+def _editable_course(course_pk: int, user) -> ExemptionCourse:
+    course = _locked(course_pk)
+    _require_owner(user, course)
+    if course.state not in EDITABLE:
+        raise CourseStateError("申請中・承認済みの講座は変更できません。")
+    return course
+
+
+def save_materials(course_pk: int, user, materials: list[dict]) -> None:
+    """C6: the list of materials (replaces the previous list)."""
+    from .models import StudyMaterial
+
+    with transaction.atomic():
+        course = _editable_course(course_pk, user)
+        before = list(course.materials.values_list("name", flat=True))
+        course.materials.all().delete()
+        for order, values in enumerate(materials, start=1):
+            material = StudyMaterial(course=course, order=order, **values)
+            material.full_clean()
+            material.save()
+        audit.record("course.materials", course, actor=user,
+                     changes={"materials": [before, [m["name"] for m in materials]]})  # fmt: skip
+
+
+def save_plan(course_pk: int, user, manager: str, rows: list[dict]) -> ExemptionCourse:
+    """C6: the plan rows (one per syllabus item code) and the course manager;
+    rows with an unknown code are refused, nothing is half-saved."""
+    from .models import StudyPlanRow
+
+    with transaction.atomic():
+        course = _editable_course(course_pk, user)
+        items = {i.code: i for i in SyllabusItem.objects.filter(active=True)}
+        unknown = [r["code"] for r in rows if r["code"] not in items]
+        if unknown:
+            raise ValidationError(
+                {"plan": f"シラバスにない管理番号があります：{'、'.join(unknown[:10])}"}
+            )
+        before_total = course.plan_rows.aggregate(s=Sum("hours"))["s"]
+        course.plan_rows.all().delete()
+        for values in rows:
+            row = StudyPlanRow(
+                course=course,
+                syllabus_item=items[values["code"]],
+                material=values["material"],
+                class_name=values["class_name"],
+                planned_session=values["planned_session"],
+                hours=values["hours"],
+            )
+            row.full_clean(exclude=["course", "syllabus_item"])
+            row.save()
+        course.course_manager = manager
+        course.full_clean(exclude=["state"])
+        _save(course)
+        after_total = course.plan_rows.aggregate(s=Sum("hours"))["s"]
+        audit.record("course.plan", course, actor=user,
+                     changes={"plan_total_hours": [before_total, after_total], "rows": [None, len(rows)]})  # fmt: skip
+    return course
+
+
+def import_plan(course_pk: int, user, data: bytes) -> int:
+    """Import the provider's own 受講計画シート (.xlsx); all or nothing."""
+    from portal.uploads import open_xlsx_safely
+
+    from .plan_import import parse_plan_rows
+
+    workbook = open_xlsx_safely(data, "受講計画シート")
+    try:
+        sheet = next(
+            (ws for ws in workbook.worksheets if "受講計画" in ws.title), workbook.worksheets[0]
+        )
+        manager, rows, problems = parse_plan_rows(sheet.iter_rows(values_only=True, max_row=2000))
+    finally:
+        workbook.close()
+    if problems:
+        raise ValidationError({"file": problems})
+    course = ExemptionCourse.objects.get(pk=course_pk)
+    save_plan(course_pk, user, manager or course.course_manager, rows)
+    return len(rows)
+
+
+def save_operation_structure(course_pk: int, user, values: dict) -> OperationStructure:
+    with transaction.atomic():
+        course = _editable_course(course_pk, user)
+        structure = OperationStructure.objects.filter(course=course).first() or OperationStructure(
+            course=course
+        )
+        before = audit.snapshot(structure, list(values)) if structure.pk else {}
+        for name, value in values.items():
+            setattr(structure, name, value)
+        structure.full_clean(exclude=["course"])
+        structure.save()
+        audit.record(
+            "course.structure",
+            course,
+            actor=user,
+            changes=audit.diff(before, audit.snapshot(structure, list(values))),
+        )
+    return structure
+
+
+def add_attachment(course_pk: int, user, title: str, upload) -> None:
+    """C15: extra documents for e-learning, recorded lectures and live streams."""
+    from portal.uploads import check_office_or_pdf
+
+    from .models import CourseAttachment
+
+    check_office_or_pdf(upload, "ファイル")
+    with transaction.atomic():
+        course = _editable_course(course_pk, user)
+        attachment = CourseAttachment.objects.create(
+            course=course, title=title, file=upload, uploaded_by=user
+        )
+        audit.record(
+            "course.attachment", course, actor=user, note=f"{title}（{attachment.file.name}）"
+        )
+
+
+def withdraw_course(course_pk: int, user) -> ExemptionCourse:
+    """The provider withdraws a draft or returned application (fees are not refunded)."""
+    with transaction.atomic():
+        course = _editable_course(course_pk, user)
+        before = course.state
+        course.withdraw()
+        _save(course)
+        audit.record(
+            "course.withdraw", course, actor=user, changes={"state": [before, "withdrawn"]}
+        )
+    return course
+
+
+def record_materials_post(
+    course_pk: int, reviewer, requested_on=None, received_on=None
+) -> ExemptionCourse:
+    """C16: IPA asked for the materials by post / received them."""
+    _require_reviewer(reviewer)
+    with transaction.atomic():
+        course = _locked(course_pk)
+        before = audit.snapshot(course, ["materials_requested_on", "materials_received_on"])
+        if requested_on:
+            course.materials_requested_on = requested_on
+        if received_on:
+            if not (requested_on or course.materials_requested_on):
+                raise ValidationError(
+                    {"received_on": "先に「教材送付の依頼日」を記録してください。"}
+                )
+            course.materials_received_on = received_on
+        _save(course)
+        audit.record("course.materials_post", course, actor=reviewer,
+                     changes=audit.diff(before, audit.snapshot(course, list(before))))  # fmt: skip
+    return course
+
+
+# A delivery course added to a certified course (D2–D7) ---------------------------------
+
+
+def delivery_problems(delivery: DeliveryCourse, today: datetime.date) -> list[str]:
+    """What stops a delivery course of a certified course from being submitted."""
+    course = delivery.course
+    problems = []
+    if today > rules.delivery_submission_deadline(delivery.start_date):
+        deadline = rules.delivery_submission_deadline(delivery.start_date)
+        problems.append(
+            f"実施講座は開始日の5営業日前（{deadline:%Y年%-m月%-d日}）までに申請してください（D7）。"
+            "開始日を遅らせて申請してください。"
+        )
+    upper, lower = _exam_rows(delivery)
+    first_exam = min((d for _, d in upper + lower if d), default=None)
+    problems += rules.delivery_period_problems(
+        delivery.start_date, delivery.end_date, course.certified_on, course.valid_until, first_exam
+    )
+    ipa_dates = set(ExamSession.objects.values_list("exam_date", flat=True))
+    problems += rules.exam_rows_problems(
+        course.course_type, upper, lower, ipa_dates, course.certified_on, course.valid_until
+    )
+    return problems
+
+
+def submit_delivery_course(delivery_pk: int, user) -> DeliveryCourse:
+    """実施講座の追加 for a certified course: its own submission with the D7 timing.
+    A resubmission after a return must come by 1 business day before the start."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        delivery = (
+            DeliveryCourse.objects.select_for_update()
+            .select_related("course__provider")
+            .get(pk=delivery_pk)
+        )
+        _require_owner(user, delivery.course)
+        if delivery.course.state != S.CERTIFIED or delivery.state not in EDITABLE:
+            raise CourseStateError("この実施講座は単独で申請できません。")
+        problems = delivery_problems(delivery, today)
+        if delivery.state == S.RETURNED and today > rules.delivery_fix_deadline(
+            delivery.start_date
+        ):
+            problems.append(
+                "不備の解消が開始日の1営業日前を過ぎました。開始日を不備解消日の翌日以降に変更してください（D7）。"
+            )
+            problems = [p for p in problems if "5営業日前" not in p]
+        if problems:
+            raise ValidationError(problems)
+        before = delivery.state
+        delivery.submit()
+        _save(delivery)
+        audit.record(
+            "delivery.submit", delivery, actor=user, changes={"state": [before, "submitted"]}
+        )
+    return delivery
+
+
+def review_delivery_course(
+    delivery_pk: int, reviewer, approve: bool, reason: str = ""
+) -> DeliveryCourse:
+    """IPA approves or returns a delivery course submitted on its own."""
+    _require_reviewer(reviewer)
+    with transaction.atomic():
+        delivery = DeliveryCourse.objects.select_for_update().get(pk=delivery_pk)
+        if delivery.state != S.SUBMITTED:
+            raise CourseStateError("この実施講座は審査待ちではありません。")
+        if approve:
+            delivery.approve(on=timezone.localdate())
+        else:
+            if not reason.strip():
+                raise ValidationError({"reason": "「差し戻し理由」を入力してください。"})
+            delivery.return_for_correction(reason=reason.strip())
+        _save(delivery)
+        audit.record(
+            "delivery.approve" if approve else "delivery.return",
+            delivery,
+            actor=reviewer,
+            changes={"state": ["submitted", delivery.state]},
+            note=reason,
+        )
+    return delivery

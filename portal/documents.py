@@ -67,11 +67,18 @@ def all_documents() -> list[DocumentType]:
     return list(_REGISTRY.values())
 
 
+_discovered = False
+
+
 def _load_all():
+    """Import every app's documents.py once (a module imported directly
+    earlier must not stop the others from being found)."""
+    global _discovered
     from django.utils.module_loading import autodiscover_modules
 
-    if not _REGISTRY:
+    if not _discovered:
         autodiscover_modules("documents")
+        _discovered = True
 
 
 def panel(user, obj, doc_ids: list[str], recent: int = 3) -> list[dict]:

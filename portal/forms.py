@@ -7,6 +7,36 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, Set
 from . import audit, throttle
 
 
+def japanese_messages(field) -> None:
+    """Error messages that name the field: 「代表者名」を入力してください。"""
+    label = str(field.label or "")
+    choose = isinstance(field, forms.ChoiceField | forms.BooleanField)
+    verb = "を選択してください" if choose else "を入力してください"
+    if isinstance(field, forms.BooleanField):
+        verb = "にチェックを付けてください"
+    field.error_messages["required"] = f"「{label}」{verb}。"
+    field.error_messages["invalid_choice"] = f"「{label}」の選択肢が正しくありません。"
+    if isinstance(field, forms.IntegerField):
+        field.error_messages["invalid"] = f"「{label}」は半角数字で入力してください。"
+    if isinstance(field, forms.EmailField):
+        field.error_messages["invalid"] = (
+            f"「{label}」はメールアドレスの形式（例：kouza@example.jp）で入力してください。"
+        )
+    if isinstance(field, forms.DateField):
+        field.error_messages["invalid"] = f"「{label}」は日付（例：2026-04-01）で入力してください。"
+    if isinstance(field, forms.DecimalField | forms.FloatField):
+        field.error_messages["invalid"] = f"「{label}」は数値（例：100.0）で入力してください。"
+    if isinstance(field, forms.FileField):
+        field.error_messages["required"] = f"「{label}」を選んでください。"
+        field.error_messages["empty"] = f"「{label}」が空のファイルです。"
+    if isinstance(field, forms.CharField) and field.max_length:
+        field.error_messages["max_length"] = (
+            f"「{label}」は{field.max_length}文字以内で入力してください。"
+        )
+    # Mark required fields for the template (必須).
+    field.widget.attrs.setdefault("aria-required", "true" if field.required else "false")
+
+
 class JapaneseErrorsMixin:
     """Every error message names its field: 「代表者名」を入力してください。"""
 
@@ -26,29 +56,7 @@ class JapaneseErrorsMixin:
                     data[key] = unicodedata.normalize("NFC", data[key])
             self.data = data
         for field in self.fields.values():
-            label = str(field.label or "")
-            choose = isinstance(field, forms.ChoiceField | forms.BooleanField)
-            verb = "を選択してください" if choose else "を入力してください"
-            if isinstance(field, forms.BooleanField):
-                verb = "にチェックを付けてください"
-            field.error_messages["required"] = f"「{label}」{verb}。"
-            field.error_messages["invalid_choice"] = f"「{label}」の選択肢が正しくありません。"
-            if isinstance(field, forms.IntegerField):
-                field.error_messages["invalid"] = f"「{label}」は半角数字で入力してください。"
-            if isinstance(field, forms.EmailField):
-                field.error_messages["invalid"] = (
-                    f"「{label}」はメールアドレスの形式（例：kouza@example.jp）で入力してください。"
-                )
-            if isinstance(field, forms.DateField):
-                field.error_messages["invalid"] = (
-                    f"「{label}」は日付（例：2026-04-01）で入力してください。"
-                )
-            if isinstance(field, forms.CharField) and field.max_length:
-                field.error_messages["max_length"] = (
-                    f"「{label}」は{field.max_length}文字以内で入力してください。"
-                )
-            # Mark required fields for the template (必須).
-            field.widget.attrs.setdefault("aria-required", "true" if field.required else "false")
+            japanese_messages(field)
 
     def error_summary(self):
         """[(label, message)] for the summary at the top of the form."""

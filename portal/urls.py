@@ -42,6 +42,8 @@ urlpatterns = [
         name="document_request",
     ),
     path("", include("providers.urls")),
+    path("", include("courses.urls")),
+    path("", include("fees.urls")),
     path("admin/", admin.site.urls),
 ]
 

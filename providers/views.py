@@ -111,10 +111,43 @@ def dashboard(request):
     if provider is None:
         raise Http404
     members = provider.memberships.select_related("user").order_by("-is_contact", "user__email")
-    next_steps = [
-        "登録内容（申請書式1）を確認し、誤りがあればIPAへ連絡してください。",
-        "免除対象講座の申請は、認定希望月の1か月前までに不備なく完了させてください（最短で申請月の翌々月1日に認定）。",
-    ]
+    courses = list(
+        provider.courses.select_related("provider")
+        .annotate(n_deliveries=Count("delivery_courses"))
+        .order_by("-serial")[:20]
+    )
+    unpaid = provider.fee_lines.filter(payment_request__isnull=True).count()
+    next_steps = []
+    for course in courses:
+        if course.state == "returned":
+            next_steps.append(
+                (
+                    f"{course.number} が差し戻されています。理由を確認して修正・再申請してください。",
+                    course,
+                )
+            )
+        elif course.state == "draft":
+            next_steps.append(
+                (f"{course.number} は作成中です。入力を終えて申請してください。", course)
+            )
+        elif course.state == "submitted" and not course.payment_confirmed_on:
+            next_steps.append(
+                (f"{course.number} の講座認定審査手数料の入金確認を待っています。", course)
+            )
+    if unpaid:
+        next_steps.append(
+            (
+                f"未払いの手数料が{unpaid}件あります。振込後に入金確認依頼票を作成してください。",
+                None,
+            )
+        )
+    if not courses:
+        next_steps.append(
+            (
+                "免除対象講座を申請しましょう。認定希望月の1か月前までに不備なく完了させてください（最短で申請月の翌々月1日に認定）。",
+                None,
+            )
+        )
     return render(
         request,
         "providers/dashboard.html",
@@ -122,6 +155,8 @@ def dashboard(request):
             "provider": provider,
             "members": members,
             "next_steps": next_steps,
+            "courses": courses,
+            "unpaid": unpaid,
             "documents": documents.panel(request.user, provider, ["shoshiki_1"]),
         },
     )

@@ -4,13 +4,18 @@ A URL name missing from TABLE fails test_every_url_name_is_in_the_table, so
 each new page must state who may see it.
 """
 
+import datetime
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from courses import services as course_services
+from fees import services as fee_services
 from portal import services as portal_services
 from providers import services as provider_services
 from providers.models import Registration
 
+from .course_factories import complete_course
 from .factories import PASSWORD, registration_values
 
 ROLES = ["anonymous", "staff_a", "staff_b", "reviewer", "ipa_admin"]
@@ -42,6 +47,43 @@ TABLE = {
     "document_status": ("get", "doc", dict(anonymous=LOGIN, staff_a=200, staff_b=404, reviewer=200, ipa_admin=404)),
     "document_download": ("get", "doc", dict(anonymous=LOGIN, staff_a=200, staff_b=404, reviewer=200, ipa_admin=404)),
 }  # fmt: skip
+
+# Courses and fees (issue 3). "course"/"delivery"/"payment" belong to provider A.
+OWN = dict(anonymous=LOGIN, staff_a=200, staff_b=200, reviewer=403, ipa_admin=403)
+OWN_OBJECT = dict(anonymous=LOGIN, staff_a=200, staff_b=404, reviewer=403, ipa_admin=403)
+OWN_ACTION = dict(anonymous=LOGIN, staff_a=302, staff_b=404, reviewer=403, ipa_admin=403)
+IPA_PAGE = dict(anonymous=LOGIN, staff_a=403, staff_b=403, reviewer=200, ipa_admin=200)
+IPA_ACTION = dict(anonymous=LOGIN, staff_a=403, staff_b=403, reviewer=302, ipa_admin=403)
+TABLE.update({
+    "course_list": ("get", None, OWN),
+    "course_create": ("get", None, OWN),
+    "fee_list": ("get", None, OWN),
+    "course_detail": ("get", "course", OWN_OBJECT),
+    "course_edit": ("get", "course", OWN_OBJECT),
+    "course_materials": ("get", "course", OWN_OBJECT),
+    "course_plan": ("get", "course", OWN_OBJECT),
+    "course_structure": ("get", "course", OWN_OBJECT),
+    "course_attachments": ("get", "course", OWN_OBJECT),
+    "delivery_create": ("get", "course", OWN_OBJECT),
+    "delivery_edit": ("get", "delivery", OWN_OBJECT),
+    "payment_request_detail": ("get", "payment", OWN_OBJECT),
+    "course_plan_import": ("post", "course", OWN_ACTION),
+    "course_submit": ("post", "course", OWN_ACTION),
+    "course_delete": ("post", "course", OWN_ACTION),
+    "course_withdraw": ("post", "course", OWN_ACTION),
+    "delivery_delete": ("post", "delivery", OWN_ACTION),
+    "delivery_submit": ("post", "delivery", OWN_ACTION),
+    "review_course_queue": ("get", None, IPA_PAGE),
+    "review_course_detail": ("get", "course", IPA_PAGE),
+    "review_payments": ("get", None, IPA_PAGE),
+    "review_course_return": ("post", "course", IPA_ACTION),
+    "review_course_start": ("post", "course", IPA_ACTION),
+    "review_course_approve": ("post", "course", IPA_ACTION),
+    "review_course_certify": ("post", "course", IPA_ACTION),
+    "review_course_materials": ("post", "course", IPA_ACTION),
+    "review_delivery": ("post", "delivery", IPA_ACTION),
+    "review_payment_confirm": ("post", "payment", IPA_ACTION),
+})  # fmt: skip
 
 # The state a reviewer's POST leaves the registration in (others change nothing).
 EFFECT = {"review_return": "returned", "review_accept": "accepted", "review_withdraw": "withdrawn"}
@@ -79,8 +121,25 @@ def test_every_url_name_is_in_the_table():
 
 @pytest.fixture
 def objects(
-    db, provider_a, staff_a, staff_b, reviewer, ipa_admin, django_capture_on_commit_callbacks
+    db,
+    provider_a,
+    staff_a,
+    staff_b,
+    reviewer,
+    ipa_admin,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
 ):
+    monkeypatch.setattr(
+        "django.utils.timezone.localdate", lambda *a, **k: datetime.date(2024, 8, 20)
+    )
+    course = complete_course(provider_a, staff_a)
+    course_services.submit_course(course.pk, staff_a)
+    payment = fee_services.create_payment_request(
+        provider_a, staff_a, [course.fee_lines.get().pk],
+        {"payment_date": datetime.date(2024, 8, 20), "bank": "三菱UFJ銀行", "payer_name_kana": "20001エーガクエン"},
+    )  # fmt: skip
+    delivery = course.delivery_courses.get()
     with django_capture_on_commit_callbacks(execute=True):
         registration, token = provider_services.submit_registration(
             registration_values(contact_email="new@example.jp"), PASSWORD
@@ -90,6 +149,9 @@ def objects(
     assert doc.status == "done"
     return {
         "reg": {"pk": registration.pk},
+        "course": {"pk": course.pk},
+        "delivery": {"pk": course.pk, "delivery_pk": delivery.pk},
+        "payment": {"pk": payment.pk},
         "token": {"token": token},
         "doc": {"pk": doc.pk},
         "doc_request": {"doc_id": "shoshiki_1", "object_pk": provider_a.pk},

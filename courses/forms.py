@@ -1,0 +1,223 @@
+from django import forms
+
+from exams.models import ExamSession
+from portal.forms import JapaneseErrorsMixin, japanese_messages
+
+from .models import DeliveryCourse, ExemptionCourse, OperationStructure, StudyMaterial
+from .rules import CourseType
+
+COURSE_FIELDS = [
+    "name",
+    "vendor_name",
+    "private_exam_name",
+    "vendor_min_hours",
+    "attendance_ratio",
+    "learning_mode",
+    "total_hours",
+    "desired_month",
+    "course_manager",
+]
+
+
+class MonthInput(forms.DateInput):
+    input_type = "month"
+
+    def format_value(self, value):
+        return value.strftime("%Y-%m") if hasattr(value, "strftime") else value
+
+
+class MonthField(forms.DateField):
+    """認定希望月: a month, stored as its 1st day."""
+
+    widget = MonthInput
+
+    def __init__(self, **kwargs):
+        super().__init__(input_formats=["%Y-%m", "%Y-%m-%d", "%Y/%m"], **kwargs)
+
+    def to_python(self, value):
+        date = super().to_python(value)
+        return date.replace(day=1) if date else date
+
+
+class CourseForm(JapaneseErrorsMixin, forms.ModelForm):
+    """免除対象講座 (表5.2-1). The type is chosen once, on creation (C2)."""
+
+    desired_month = MonthField(label="認定希望月", help_text="最短で申請月の翌々月です。")
+
+    class Meta:
+        model = ExemptionCourse
+        fields = ["course_type", *COURSE_FIELDS]
+        widgets = {"course_type": forms.RadioSelect, "learning_mode": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course_type"].choices = CourseType.CHOICES
+        self.fields["name"].widget.attrs["placeholder"] = "2025-2026年度講座A"
+        self.fields["attendance_ratio"].help_text = "3分の2以上の割合（例：70%、7割）"
+        self.fields["desired_month"].error_messages["invalid"] = (
+            "「認定希望月」は年月（例：2026-10）で入力してください。"
+        )
+        if self.instance.pk:
+            # C2: fixed after the first save.
+            self.fields["course_type"].disabled = True
+            self.fields[
+                "course_type"
+            ].help_text = (
+                "一時保存の後は変更できません。誤った場合は講座を削除して入力し直してください。"
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("course_type") not in (None, CourseType.NONE_IPA):
+            for name, label in (
+                ("vendor_name", "民間資格事業者名"),
+                ("private_exam_name", "民間資格の試験名"),
+            ):
+                if not cleaned.get(name):
+                    self.add_error(
+                        name, f"民間資格を活用する講座では「{label}」を入力してください。"
+                    )
+        return cleaned
+
+
+class MaterialForm(JapaneseErrorsMixin, forms.ModelForm):
+    class Meta:
+        model = StudyMaterial
+        fields = ["name", "publisher", "edition", "published_on"]
+        widgets = {"published_on": forms.DateInput(attrs={"type": "date"})}
+
+
+MaterialFormSet = forms.modelformset_factory(
+    StudyMaterial, form=MaterialForm, extra=2, can_delete=True, max_num=30, validate_max=True
+)
+
+
+class OperationStructureForm(JapaneseErrorsMixin, forms.ModelForm):
+    class Meta:
+        model = OperationStructure
+        fields = [
+            "created_on",
+            "exam_site",
+            "manager",
+            "manager_deputy",
+            "electronic_keeper",
+            "printer",
+            "printed_keeper",
+            "storage_method",
+            "exam_executive",
+            "grading_lead",
+            "graders",
+            "grading_passes",
+        ]
+        widgets = {"created_on": forms.DateInput(attrs={"type": "date"})}
+
+
+def _session_choices():
+    sessions = ExamSession.objects.order_by("exam_date")
+    return [("", "（なし）")] + [
+        (s.pk, f"{s.exam_date:%Y年%-m月%-d日}（{s.fiscal_year}年度）") for s in sessions
+    ]
+
+
+class DeliveryCourseForm(JapaneseErrorsMixin, forms.ModelForm):
+    """実施講座 (表5.4-1) with the exam rows (表5.4-2)."""
+
+    SLOTS = [("upper", 1, "上段 実施日①"), ("upper", 2, "上段 実施日②"),
+             ("lower", 1, "下段（救済措置） 実施日①"), ("lower", 2, "下段（救済措置） 実施日②")]  # fmt: skip
+
+    class Meta:
+        model = DeliveryCourse
+        fields = [
+            "name",
+            "prefecture",
+            "address",
+            "building",
+            "target_learners",
+            "conditions",
+            "expected_learners",
+            "start_date",
+            "end_date",
+            "instructors",
+            "vendor_name",
+            "committee_declaration",
+        ]
+        widgets = {
+            "start_date": forms.DateInput(attrs={"type": "date"}),
+            "end_date": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, course=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.course = course
+        self.fields["committee_declaration"].required = True
+        self.fields[
+            "instructors"
+        ].help_text = "「講師名：」に続けて全員を入力（e-ラーニング等は講座担当者名）"
+        self.fields["instructors"].initial = "講師名："
+        private = course is not None and course.course_type != CourseType.NONE_IPA
+        if not private:
+            del self.fields["vendor_name"]
+        existing = {}
+        if self.instance.pk:
+            existing = {(e.row, e.slot): e for e in self.instance.exams.all()}
+        for row, slot, label in self.SLOTS:
+            if row == "lower" and not private:
+                continue
+            key = f"{row}_{slot}"
+            current = existing.get((row, slot))
+            self.fields[f"{key}_session"] = forms.TypedChoiceField(
+                label=f"{label}（IPA提供問題）", choices=_session_choices(), required=False,
+                coerce=int, empty_value=None,
+                initial=current.session_id if current and current.session_id else None,
+            )  # fmt: skip
+            if private and row == "upper":
+                self.fields[f"{key}_vendor_date"] = forms.DateField(
+                    label=f"{label}（IPA審査問題の実施日）", required=False,
+                    widget=forms.DateInput(attrs={"type": "date"}),
+                    initial=current.vendor_date if current else None,
+                )  # fmt: skip
+        for name, field in self.fields.items():
+            if name.endswith(("_session", "_vendor_date")):
+                japanese_messages(field)
+
+    def clean(self):
+        cleaned = super().clean()
+        for row, slot, label in self.SLOTS:
+            key = f"{row}_{slot}"
+            if cleaned.get(f"{key}_session") and cleaned.get(f"{key}_vendor_date"):
+                self.add_error(
+                    f"{key}_vendor_date",
+                    f"「{label}」はIPA提供問題かIPA審査問題のどちらか一方を入力してください。",
+                )
+        return cleaned
+
+    def exam_slots(self) -> list[dict]:
+        sessions = {s.pk: s for s in ExamSession.objects.all()}
+        slots = []
+        for row, slot, _ in self.SLOTS:
+            key = f"{row}_{slot}"
+            session_pk = self.cleaned_data.get(f"{key}_session")
+            vendor_date = self.cleaned_data.get(f"{key}_vendor_date")
+            if session_pk:
+                slots.append(
+                    {"row": row, "slot": slot, "kind": "ipa", "session": sessions[session_pk]}
+                )
+            elif vendor_date:
+                slots.append(
+                    {"row": row, "slot": slot, "kind": "reviewed", "vendor_date": vendor_date}
+                )
+        return slots
+
+    def values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.fields}
+
+
+class ReasonForm(JapaneseErrorsMixin, forms.Form):
+    reason = forms.CharField(
+        label="差し戻し理由", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
+    )
+
+
+class AttachmentForm(JapaneseErrorsMixin, forms.Form):
+    title = forms.CharField(label="書類の内容", max_length=100)
+    file = forms.FileField(label="ファイル（PDF・Word・Excel・PowerPoint、10MBまで）")

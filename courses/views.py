@@ -1,0 +1,559 @@
+"""Pages of exemption courses: the provider's wizard and the reviewer's pages.
+Views are thin: forms check input, services change state."""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from portal import audit, documents
+from portal.decorators import role_required
+from portal.forms import apply_service_errors
+from portal.isolation import get_for_user_or_404, provider_of
+from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
+
+from . import rules, services
+from .forms import (
+    AttachmentForm,
+    CourseForm,
+    DeliveryCourseForm,
+    MaterialFormSet,
+    OperationStructureForm,
+    ReasonForm,
+)
+from .models import (
+    DeliveryCourse,
+    ExemptionCourse,
+    OperationStructure,
+    SubmissionStates,
+    SyllabusItem,
+)
+
+S = SubmissionStates
+COURSE_DOCUMENTS = [
+    "shoshiki_2",
+    "shoshiki_2_att_1",
+    "shoshiki_2_att_2",
+    "shoshiki_2_att_3",
+    "unei_taisei",
+    "certificate",
+]
+RETURN_SECTIONS = [
+    ("course", "講座の基本情報"),
+    ("materials", "使用する教材"),
+    ("plan", "受講計画"),
+    ("structure", "講座の運営実施体制"),
+    ("deliveries", "実施講座"),
+    ("attachments", "添付書類"),
+]
+
+provider_required = role_required(is_provider_staff)
+staff_required = role_required(is_ipa_staff)
+reviewer_required = role_required(is_reviewer)
+
+
+def _own_course(request, pk: int) -> ExemptionCourse:
+    return get_for_user_or_404(
+        ExemptionCourse.objects.select_related("provider"), request.user, pk=pk
+    )
+
+
+def _messages_from(request, exc: Exception) -> None:
+    if isinstance(exc, ValidationError):
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.error(request, str(exc))
+
+
+def course_outlook(course: ExemptionCourse, today: datetime.date) -> dict:
+    """The forecast certification date (C8) and what the provider sees about it."""
+    applied = course.application_date or today
+    planned = services.planned_certification_date(course) if course.desired_month else None
+    return {
+        "planned": planned,
+        "earliest": rules.earliest_certification_date(applied),
+        "defects_deadline": rules.defects_deadline(planned) if planned else None,
+        "busy": bool(planned and rules.is_busy_certification_month(planned)),
+    }
+
+
+# Provider ------------------------------------------------------------------------
+
+
+@provider_required
+def course_list(request):
+    provider = provider_of(request.user)
+    courses = (
+        ExemptionCourse.objects.filter(provider=provider)
+        .select_related("provider")
+        .annotate(n_deliveries=Count("delivery_courses"))
+        .order_by("-serial")
+    )
+    return render(request, "courses/course_list.html", {"courses": courses, "provider": provider})
+
+
+@provider_required
+def course_create(request):
+    provider = provider_of(request.user)
+    form = CourseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            course = services.create_course(provider, request.user, form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"免除対象講座 {course.number} を一時保存しました。次に受講計画を入力してください。",
+            )
+            return redirect("course_plan", pk=course.pk)
+    return render(request, "courses/course_form.html", {"form": form, "course": None})
+
+
+@provider_required
+def course_edit(request, pk: int):
+    course = _own_course(request, pk)
+    form = CourseForm(request.POST or None, instance=course)
+    if request.method == "POST" and form.is_valid():
+        values = {k: v for k, v in form.cleaned_data.items() if k != "course_type"}
+        try:
+            services.update_course(course.pk, request.user, values)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        except services.CourseStateError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "講座の基本情報を保存しました。")
+            return redirect("course_detail", pk=course.pk)
+        course.refresh_from_db()
+    return render(request, "courses/course_form.html", {"form": form, "course": course})
+
+
+@provider_required
+def course_detail(request, pk: int):
+    course = _own_course(request, pk)
+    today = timezone.localdate()
+    problems = services.submission_problems(course, today) if course.is_editable_by_provider else []
+    deliveries = course.delivery_courses.prefetch_related("exams__session").order_by("serial")
+    return render(
+        request,
+        "courses/course_detail.html",
+        {
+            "course": course,
+            "problems": problems,
+            "outlook": course_outlook(course, today),
+            "deliveries": deliveries,
+            "plan_total": course.plan_rows.aggregate(s=Sum("hours"))["s"] or 0,
+            "documents": documents.panel(request.user, course, COURSE_DOCUMENTS),
+            "return_sections": dict(RETURN_SECTIONS),
+        },
+    )
+
+
+@provider_required
+def course_materials(request, pk: int):
+    course = _own_course(request, pk)
+    formset = MaterialFormSet(request.POST or None, queryset=course.materials.all(), prefix="m")
+    if request.method == "POST" and formset.is_valid():
+        items = [
+            {k: f.cleaned_data[k] for k in ("name", "publisher", "edition", "published_on")}
+            for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        try:
+            services.save_materials(course.pk, request.user, items)
+        except (ValidationError, services.CourseStateError) as exc:
+            _messages_from(request, exc)
+        else:
+            messages.success(request, f"使用する教材（{len(items)}件）を保存しました。")
+            return redirect("course_plan", pk=course.pk)
+    return render(request, "courses/course_materials.html", {"course": course, "formset": formset})
+
+
+@provider_required
+def course_plan(request, pk: int):
+    """受講計画シート as a table: one row per syllabus item, running total."""
+    course = _own_course(request, pk)
+    items = list(SyllabusItem.objects.filter(active=True))
+    existing = {r.syllabus_item_id: r for r in course.plan_rows.all()}
+    errors, rows = [], []
+    if request.method == "POST":
+        manager = request.POST.get("course_manager", "").strip()
+        for item in items:
+            values = {k: request.POST.get(f"{k}_{item.pk}", "").strip()
+                      for k in ("material", "class_name", "planned_session", "hours")}  # fmt: skip
+            if not any(values.values()):
+                continue
+            try:
+                hours = Decimal(values["hours"]).quantize(Decimal("0.1"))
+            except InvalidOperation:
+                errors.append(f"{item.code}：「受講時間（h）」は数値で入力してください。")
+                continue
+            for key, label in (
+                ("material", "教材の名称"),
+                ("class_name", "授業名"),
+                ("planned_session", "実施予定"),
+            ):
+                if not values[key]:
+                    errors.append(f"{item.code}：「{label}」を入力してください。")
+            rows.append({**values, "code": item.code, "hours": hours})
+        if not errors:
+            try:
+                services.save_plan(course.pk, request.user, manager, rows)
+            except (ValidationError, services.CourseStateError) as exc:
+                errors += exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+            else:
+                messages.success(request, f"受講計画（{len(rows)}項目）を保存しました。")
+                return redirect("course_detail", pk=course.pk)
+    keys = ("material", "class_name", "planned_session", "hours")
+    table = []
+    for item in items:
+        if request.method == "POST":  # show what was typed, errors and all
+            values = {k: request.POST.get(f"{k}_{item.pk}", "") for k in keys}
+        else:
+            row = existing.get(item.pk)
+            values = {k: (getattr(row, k) if row else "") for k in keys}
+        table.append({"item": item, **values})
+    return render(
+        request,
+        "courses/course_plan.html",
+        {
+            "course": course,
+            "table": table,
+            "errors": errors,
+            "materials": list(course.materials.values_list("name", flat=True)),
+            "manager": request.POST.get("course_manager", course.course_manager),
+        },
+    )
+
+
+@require_POST
+@provider_required
+def course_plan_import(request, pk: int):
+    course = _own_course(request, pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "「受講計画シート」のファイルを選んでください。")
+    elif upload.size > 5 * 1024 * 1024:
+        messages.error(request, "「受講計画シート」は5MB以下のファイルにしてください。")
+    else:
+        try:
+            count = services.import_plan(course.pk, request.user, upload.read())
+        except (ValidationError, services.CourseStateError) as exc:
+            _messages_from(request, exc)
+        else:
+            messages.success(
+                request, f"受講計画シートから{count}項目を読み込みました。内容を確認してください。"
+            )
+    return redirect("course_plan", pk=course.pk)
+
+
+@provider_required
+def course_structure(request, pk: int):
+    course = _own_course(request, pk)
+    instance = OperationStructure.objects.filter(course=course).first()
+    form = OperationStructureForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_operation_structure(course.pk, request.user, form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        except services.CourseStateError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "講座の運営実施体制を保存しました。")
+            return redirect("course_detail", pk=course.pk)
+    return render(request, "courses/course_structure.html", {"course": course, "form": form})
+
+
+@provider_required
+def delivery_form(request, pk: int, delivery_pk: int | None = None):
+    course = _own_course(request, pk)
+    delivery = get_object_or_404(course.delivery_courses, pk=delivery_pk) if delivery_pk else None
+    form = DeliveryCourseForm(request.POST or None, instance=delivery, course=course)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.save_delivery_course(
+                course.pk, request.user, form.values(), form.exam_slots(), delivery_pk
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        except services.CourseStateError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"実施講座 {saved.number} を一時保存しました。")
+            return redirect("course_detail", pk=course.pk)
+    return render(
+        request,
+        "courses/delivery_form.html",
+        {"course": course, "form": form, "delivery": delivery},
+    )
+
+
+@require_POST
+@provider_required
+def delivery_delete(request, pk: int, delivery_pk: int):
+    course = _own_course(request, pk)
+    delivery = get_object_or_404(course.delivery_courses, pk=delivery_pk)
+    try:
+        services.delete_delivery_course(delivery.pk, request.user)
+    except services.CourseStateError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "実施講座を削除しました。")
+    return redirect("course_detail", pk=course.pk)
+
+
+@require_POST
+@provider_required
+def delivery_submit(request, pk: int, delivery_pk: int):
+    course = _own_course(request, pk)
+    delivery = get_object_or_404(course.delivery_courses, pk=delivery_pk)
+    try:
+        services.submit_delivery_course(delivery.pk, request.user)
+    except (ValidationError, services.CourseStateError) as exc:
+        _messages_from(request, exc)
+    else:
+        messages.success(request, "実施講座を申請しました。IPAは通常5営業日以内に回答します。")
+    return redirect("course_detail", pk=course.pk)
+
+
+@provider_required
+def course_attachments(request, pk: int):
+    course = _own_course(request, pk)
+    form = AttachmentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_attachment(
+                course.pk, request.user, form.cleaned_data["title"], form.cleaned_data["file"]
+            )
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        except services.CourseStateError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "添付書類を登録しました。")
+            return redirect("course_attachments", pk=course.pk)
+    return render(
+        request,
+        "courses/course_attachments.html",
+        {"course": course, "form": form, "attachments": course.attachments.all()},
+    )
+
+
+@require_POST
+@provider_required
+def course_submit(request, pk: int):
+    course = _own_course(request, pk)
+    try:
+        services.submit_course(course.pk, request.user)
+    except (ValidationError, services.CourseStateError) as exc:
+        _messages_from(request, exc)
+    else:
+        messages.success(
+            request,
+            "申請書データを確定しました。講座認定審査手数料（35,000円）をお振り込みのうえ、入金確認依頼票を作成してください。",
+        )
+    return redirect("course_detail", pk=course.pk)
+
+
+@require_POST
+@provider_required
+def course_delete(request, pk: int):
+    course = _own_course(request, pk)
+    try:
+        services.delete_course(course.pk, request.user)
+    except services.CourseStateError as exc:
+        messages.error(request, str(exc))
+        return redirect("course_detail", pk=course.pk)
+    messages.success(request, "免除対象講座を削除しました。")
+    return redirect("course_list")
+
+
+@require_POST
+@provider_required
+def course_withdraw(request, pk: int):
+    course = _own_course(request, pk)
+    try:
+        services.withdraw_course(course.pk, request.user)
+    except services.CourseStateError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "申請を取り下げました。")
+    return redirect("course_detail", pk=course.pk)
+
+
+# IPA ----------------------------------------------------------------------------
+
+
+@staff_required
+def review_course_queue(request):
+    state = request.GET.get("state", S.SUBMITTED)
+    paid = request.GET.get("paid", "")
+    q = request.GET.get("q", "").strip()
+    courses = ExemptionCourse.objects.select_related("provider").annotate(
+        n_deliveries=Count("delivery_courses")
+    )
+    if state:
+        courses = courses.filter(state=state)
+    if paid == "yes":
+        courses = courses.filter(payment_confirmed_on__isnull=False)
+    elif paid == "no":
+        courses = courses.filter(payment_confirmed_on__isnull=True)
+    if q:
+        courses = courses.filter(
+            Q(name__icontains=q) | Q(provider__number=q) | Q(provider__name__icontains=q)
+        )
+    page = Paginator(courses.order_by("submitted_at", "pk"), 50).get_page(request.GET.get("page"))
+    counts = dict(ExemptionCourse.objects.values_list("state").annotate(n=Count("id")).order_by())
+    deliveries_waiting = DeliveryCourse.objects.filter(
+        state=S.SUBMITTED, course__state=S.CERTIFIED
+    ).select_related("course__provider")
+    return render(
+        request,
+        "courses/review_queue.html",
+        {
+            "page": page,
+            "state": state,
+            "paid": paid,
+            "q": q,
+            "counts": [(s, label, counts.get(s, 0)) for s, label in S.choices],
+            "deliveries_waiting": deliveries_waiting,
+        },
+    )
+
+
+@staff_required
+def review_course_detail(request, pk: int):
+    course = get_object_or_404(ExemptionCourse.objects.select_related("provider"), pk=pk)
+    today = timezone.localdate()
+    return render(
+        request,
+        "courses/review_detail.html",
+        {
+            "course": course,
+            "problems": services.submission_problems(course, today)
+            if course.state in (S.SUBMITTED, S.RETURNED)
+            else [],
+            "outlook": course_outlook(course, today),
+            "deliveries": course.delivery_courses.prefetch_related("exams__session").order_by(
+                "serial"
+            ),
+            "plan_rows": course.plan_rows.select_related("syllabus_item"),
+            "plan_total": course.plan_rows.aggregate(s=Sum("hours"))["s"] or 0,
+            "materials": course.materials.all(),
+            "structure": OperationStructure.objects.filter(course=course).first(),
+            "attachments": course.attachments.all(),
+            "fee_lines": course.fee_lines.select_related("payment_request"),
+            "documents": documents.panel(request.user, course, COURSE_DOCUMENTS),
+            "audit_entries": audit.entries_for(course)[:100],
+            "can_decide": is_reviewer(request.user),
+            "return_form": ReasonForm(),
+            "return_sections": RETURN_SECTIONS,
+            "first_of_next_month": rules.add_months(rules.first_of_month(today), 1),
+        },
+    )
+
+
+def _review_action(request, pk: int, action):
+    course = get_object_or_404(ExemptionCourse, pk=pk)
+    try:
+        message = action(course)
+    except (ValidationError, services.CourseStateError, PermissionDenied) as exc:
+        _messages_from(request, exc)
+    else:
+        messages.success(request, message)
+    return redirect("review_course_detail", pk=pk)
+
+
+@require_POST
+@reviewer_required
+def review_course_return(request, pk: int):
+    fields = {
+        key: request.POST.get(f"reason_{key}", "").strip()
+        for key, _ in RETURN_SECTIONS
+        if request.POST.get(f"reason_{key}", "").strip()
+    }
+
+    def act(course):
+        services.return_course(course.pk, request.user, request.POST.get("reason", ""), fields)
+        return "講座の申請を差し戻しました。"
+
+    return _review_action(request, pk, act)
+
+
+@require_POST
+@reviewer_required
+def review_course_start(request, pk: int):
+    def act(course):
+        services.start_review(course.pk, request.user)
+        return "審査を開始しました。"
+
+    return _review_action(request, pk, act)
+
+
+@require_POST
+@reviewer_required
+def review_course_approve(request, pk: int):
+    def act(course):
+        services.approve_course(course.pk, request.user)
+        return "講座を承認しました。認定日に認定されます。"
+
+    return _review_action(request, pk, act)
+
+
+def _date(value: str, label: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ValidationError(f"「{label}」は日付（例：2026-04-01）で入力してください。") from None
+
+
+@require_POST
+@reviewer_required
+def review_course_certify(request, pk: int):
+    def act(course):
+        on = _date(request.POST.get("on", ""), "認定日")
+        services.certify_course(course.pk, request.user, on)
+        return f"{on:%Y年%-m月%-d日}付で認定しました。"
+
+    return _review_action(request, pk, act)
+
+
+@require_POST
+@reviewer_required
+def review_course_materials(request, pk: int):
+    def act(course):
+        requested = request.POST.get("requested_on") or None
+        received = request.POST.get("received_on") or None
+        services.record_materials_post(
+            course.pk,
+            request.user,
+            _date(requested, "教材送付の依頼日") if requested else None,
+            _date(received, "教材の受領日") if received else None,
+        )
+        return "教材の送付状況を記録しました。"
+
+    return _review_action(request, pk, act)
+
+
+@require_POST
+@reviewer_required
+def review_delivery(request, pk: int, delivery_pk: int):
+    delivery = get_object_or_404(DeliveryCourse, pk=delivery_pk, course_id=pk)
+
+    def act(course):
+        approve = request.POST.get("decision") == "approve"
+        services.review_delivery_course(
+            delivery.pk, request.user, approve, request.POST.get("reason", "")
+        )
+        return "実施講座を承認しました。" if approve else "実施講座を差し戻しました。"
+
+    return _review_action(request, pk, act)

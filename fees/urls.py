@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("fees/", views.fee_list, name="fee_list"),
+    path("fees/requests/<int:pk>/", views.payment_request_detail, name="payment_request_detail"),
+    path("review/payments/", views.review_payments, name="review_payments"),
+    path(
+        "review/payments/<int:pk>/confirm/",
+        views.review_payment_confirm,
+        name="review_payment_confirm",
+    ),
+]
