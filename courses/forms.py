@@ -157,6 +157,10 @@ class DeliveryCourseForm(JapaneseErrorsMixin, forms.ModelForm):
         private = course is not None and course.course_type != CourseType.NONE_IPA
         if not private:
             del self.fields["vendor_name"]
+        else:
+            # D1: a PRIVATE_* delivery course names the vendor it relies on.
+            self.fields["vendor_name"].required = True
+            self.fields["vendor_name"].initial = course.vendor_name
         existing = {}
         if self.instance.pk:
             existing = {(e.row, e.slot): e for e in self.instance.exams.all()}

@@ -375,6 +375,11 @@ class DeliveryExam(models.Model):
     def date(self):
         return self.session.exam_date if self.session_id else self.vendor_date
 
+    @property
+    def sort_key(self) -> tuple[int, int]:
+        """Upper row first, then ① before ② (as on 申請書式2-添付書類3)."""
+        return (0 if self.row == self.Row.UPPER else 1, self.slot)
+
 
 class OperationStructure(models.Model):
     """講座の運営実施体制 (別紙12) at course level (E4 without the exam rows)."""

@@ -65,6 +65,24 @@ def _locked(course_pk: int) -> ExemptionCourse:
 # Provider side -------------------------------------------------------------------
 
 
+def _check_course_values(course: ExemptionCourse) -> None:
+    """C3, C4, C8 on every save, so that a mistake shows at once, not only
+    at submission."""
+    errors = {}
+    name = rules.course_name_problems(course.name, course.course_type, course.vendor_name)
+    if name:
+        errors["name"] = name
+    ratio = rules.attendance_ratio_problem(course.attendance_ratio, "出席率（修了認定の基準）")
+    if ratio:
+        errors["attendance_ratio"] = ratio
+    if course.desired_month and course.state == S.DRAFT and course.application_date is None:
+        desired = rules.desired_month_problem(timezone.localdate(), course.desired_month)
+        if desired:
+            errors["desired_month"] = desired
+    if errors:
+        raise ValidationError(errors)
+
+
 def create_course(provider, user, values: dict) -> ExemptionCourse:
     """一時保存 of a new course: from here on its type is fixed (C2)."""
     with transaction.atomic():
@@ -72,9 +90,7 @@ def create_course(provider, user, values: dict) -> ExemptionCourse:
             raise PermissionDenied("この講座開設者の講座は作成できません。")
         last = provider.courses.select_for_update().aggregate(m=Max("serial"))["m"] or 0
         course = ExemptionCourse(provider=provider, serial=last + 1, **values)
-        errors = rules.course_name_problems(course.name, course.course_type, course.vendor_name)
-        if errors:
-            raise ValidationError({"name": errors})
+        _check_course_values(course)
         course.full_clean(exclude=["state"])
         course.save()
         audit.record(
@@ -99,9 +115,7 @@ def update_course(course_pk: int, user, values: dict) -> ExemptionCourse:
         before = audit.snapshot(course, list(values))
         for name, value in values.items():
             setattr(course, name, value)
-        errors = rules.course_name_problems(course.name, course.course_type, course.vendor_name)
-        if errors:
-            raise ValidationError({"name": errors})
+        _check_course_values(course)
         course.full_clean(exclude=["state"])
         _save(course)
         audit.record(

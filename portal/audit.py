@@ -90,7 +90,7 @@ def labelled_changes(model, changes: dict) -> list[tuple[str, object, object]]:
         label = name
         if model is not None:
             with contextlib.suppress(FieldDoesNotExist):  # e.g. provider_number
-                label = model._meta.get_field(name).verbose_name
+                label = getattr(model._meta.get_field(name), "verbose_name", name)
         rows.append((label, before, after))
     return rows
 

@@ -1,7 +1,12 @@
+import os
+import shutil
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
 
 from .factories import (
+    PASSWORD,
     AdminFactory,
     MembershipFactory,
     ProviderFactory,
@@ -59,3 +64,41 @@ def outsider(db):
 def client_for(client, user):
     client.force_login(user)
     return client
+
+
+# Browser tests (pytest -m browser): Debian's chromium driven by Playwright.
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Debian's chromium is not installed: run `make browser-deps`")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def screenshot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def login(page, base, email):
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", email)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")

@@ -3,14 +3,22 @@ delivery course with the December/January exams) built through the services."""
 
 import datetime
 from decimal import Decimal
+from unittest import mock
 
 from courses import services
 from courses.models import OperationStructure, StudyMaterial, StudyPlanRow, SyllabusItem
 from courses.rules import CourseType
 from exams.models import ExamSession
 
+FILED_ON = datetime.date(2024, 8, 20)  # the day this example course is filed
+
 
 def complete_course(provider, user, *, with_delivery=True, hours_per_item=None):
+    with mock.patch("django.utils.timezone.localdate", return_value=FILED_ON):
+        return _complete_course(provider, user, with_delivery, hours_per_item)
+
+
+def _complete_course(provider, user, with_delivery, hours_per_item):
     course = services.create_course(
         provider, user,
         {"course_type": CourseType.NONE_IPA, "name": "2024-2026年度講座A",

@@ -108,3 +108,12 @@ def test_admin_reads_registration_audit_trail_but_cannot_decide(client, ipa_admi
     assert response.status_code == 403
     registration.refresh_from_db()
     assert registration.state == Registration.State.SUBMITTED
+
+
+def test_audit_labels_use_field_names_and_survive_relations():
+    from courses.models import ExemptionCourse
+
+    rows = audit.labelled_changes(
+        ExemptionCourse, {"name": ["a", "b"], "materials": [[], ["x"]], "unknown": [1, 2]}
+    )
+    assert rows == [("免除対象講座の名称", "a", "b"), ("materials", [], ["x"]), ("unknown", 1, 2)]
