@@ -23,7 +23,10 @@ from .conftest import login as _login
 from .conftest import screenshot as _shot
 from .factories import PASSWORD, ReviewerFactory  # noqa: E402
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_registration_journey_in_chromium(live_server, browser, tmp_path):

@@ -23,7 +23,10 @@ from .conftest import login as _login  # noqa: E402
 from .conftest import screenshot as _shot  # noqa: E402
 from .factories import MembershipFactory, ProviderFactory, ReviewerFactory  # noqa: E402
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def _plan_workbook(total: Decimal) -> bytes:

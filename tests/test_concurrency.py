@@ -12,7 +12,7 @@ from providers.models import Provider, Registration
 from .factories import PASSWORD, ReviewerFactory, registration_values
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_p5_two_reviewers_accepting_at_once_leave_one_number_and_one_audit_entry():
     registration, _ = services.submit_registration(
         registration_values(contact_email="race@example.jp"), PASSWORD

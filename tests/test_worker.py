@@ -16,7 +16,7 @@ from portal.models import GeneratedDocument
 
 from .factories import MembershipFactory, ProviderFactory
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture(scope="module")
