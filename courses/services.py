@@ -623,10 +623,17 @@ def record_materials_post(
 
 
 def delivery_problems(delivery: DeliveryCourse, today: datetime.date) -> list[str]:
-    """What stops a delivery course of a certified course from being submitted."""
+    """What stops a delivery course of a certified course from being submitted
+    (D7: 5 business days before the start; after a return, the fix is due 1
+    business day before the start)."""
     course = delivery.course
     problems = []
-    if today > rules.delivery_submission_deadline(delivery.start_date):
+    if delivery.state == S.RETURNED:
+        if today > rules.delivery_fix_deadline(delivery.start_date):
+            problems.append(
+                "不備の解消が開始日の1営業日前を過ぎました。開始日を不備解消日の翌日以降に変更してください（D7）。"
+            )
+    elif today > rules.delivery_submission_deadline(delivery.start_date):
         deadline = rules.delivery_submission_deadline(delivery.start_date)
         problems.append(
             f"実施講座は開始日の5営業日前（{deadline:%Y年%-m月%-d日}）までに申請してください（D7）。"
@@ -645,8 +652,7 @@ def delivery_problems(delivery: DeliveryCourse, today: datetime.date) -> list[st
 
 
 def submit_delivery_course(delivery_pk: int, user) -> DeliveryCourse:
-    """実施講座の追加 for a certified course: its own submission with the D7 timing.
-    A resubmission after a return must come by 1 business day before the start."""
+    """実施講座の追加 for a certified course: its own submission with the D7 timing."""
     today = timezone.localdate()
     with transaction.atomic():
         delivery = (
@@ -658,13 +664,6 @@ def submit_delivery_course(delivery_pk: int, user) -> DeliveryCourse:
         if delivery.course.state != S.CERTIFIED or delivery.state not in EDITABLE:
             raise CourseStateError("この実施講座は単独で申請できません。")
         problems = delivery_problems(delivery, today)
-        if delivery.state == S.RETURNED and today > rules.delivery_fix_deadline(
-            delivery.start_date
-        ):
-            problems.append(
-                "不備の解消が開始日の1営業日前を過ぎました。開始日を不備解消日の翌日以降に変更してください（D7）。"
-            )
-            problems = [p for p in problems if "5営業日前" not in p]
         if problems:
             raise ValidationError(problems)
         before = delivery.state
@@ -700,3 +699,94 @@ def review_delivery_course(
             note=reason,
         )
     return delivery
+
+
+# Syllabus reference data (C6) -------------------------------------------------------
+
+
+def import_syllabus(rows: list[dict], actor) -> dict:
+    """IPA administrators replace the FE syllabus list from a CSV/Excel file:
+    rows are upserted by 管理番号; items missing from the file are kept (plans
+    refer to them) but marked unused. All or nothing."""
+    from portal.roles import is_ipa_admin
+
+    if not is_ipa_admin(actor):
+        raise PermissionDenied("シラバス項目を更新できるのはIPA管理者だけです。")
+    problems = []
+    seen = set()
+    for number, row in enumerate(rows, start=2):
+        code = (row.get("code") or "").strip().upper()
+        if not code.startswith("FE") or not code[2:].isdigit():
+            problems.append(
+                f"{number}行目：「管理番号」は FE1 のように入力してください（「{code}」）。"
+            )
+        elif code in seen:
+            problems.append(f"{number}行目：管理番号 {code} が重複しています。")
+        seen.add(code)
+        for key, label in (("field", "分野"), ("item", "項目"), ("sub_item", "小分類")):
+            if not (row.get(key) or "").strip():
+                problems.append(f"{number}行目：「{label}」が空欄です。")
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        before = SyllabusItem.objects.count()
+        # Free the order numbers first so that the new order never collides.
+        top = SyllabusItem.objects.aggregate(m=Max("order"))["m"] or 0
+        for item in SyllabusItem.objects.all():
+            item.order += top + len(rows) + 1
+            item.save(update_fields=["order"])
+        for order, row in enumerate(rows, start=1):
+            SyllabusItem.objects.update_or_create(
+                code=row["code"].strip().upper(),
+                defaults={"order": order, "field": row["field"].strip(), "item": row["item"].strip(),
+                          "sub_item": row["sub_item"].strip(), "to_be_confirmed": False, "active": True},
+            )  # fmt: skip
+        retired = SyllabusItem.objects.exclude(code__in=seen).update(active=False)
+        audit.record(
+            "syllabus.import",
+            None,
+            actor=actor,
+            note=f"{len(rows)}項目（以前 {before}項目、使用停止 {retired}項目）",
+        )
+    return {"imported": len(rows), "retired": retired}
+
+
+def read_syllabus_file(name: str, data: bytes) -> list[dict]:
+    """Rows of a syllabus file: CSV (UTF-8 with or without BOM, or Shift_JIS)
+    or .xlsx, with the columns 管理番号, 分野, 項目, 小分類 (header row first)."""
+    import csv
+    import io
+
+    from portal.uploads import open_xlsx_safely
+
+    keys = ["code", "field", "item", "sub_item"]
+    if name.lower().endswith(".xlsx"):
+        workbook = open_xlsx_safely(data, "シラバスファイル")
+        try:
+            values = list(workbook.worksheets[0].iter_rows(values_only=True, max_row=5000))
+        finally:
+            workbook.close()
+    elif name.lower().endswith(".csv"):
+        for encoding in ("utf-8-sig", "cp932"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ValidationError(
+                "「シラバスファイル」の文字コードが読み取れません（UTF-8 または Shift_JIS）。"
+            )
+        values = list(csv.reader(io.StringIO(text)))
+    else:
+        raise ValidationError(
+            "「シラバスファイル」は CSV（.csv）か Excel（.xlsx）を選んでください。"
+        )
+    rows = [
+        dict(zip(keys, [("" if v is None else str(v)) for v in row[:4]], strict=False))
+        for row in values[1:]
+        if row and any(v not in (None, "") for v in row)
+    ]
+    if not rows:
+        raise ValidationError("「シラバスファイル」に項目の行がありません。")
+    return rows

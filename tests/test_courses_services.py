@@ -142,3 +142,79 @@ def test_f2_payer_name_must_start_with_provider_number(provider_a, staff_a):
         )  # fmt: skip
     assert "20001" in str(error.value)
     assert FeeLine.objects.get().payment_request is None
+
+
+def test_c3_name_carries_years_and_vendor(provider_a, staff_a):
+    with pytest.raises(ValidationError) as error:
+        services.create_course(provider_a, staff_a, {
+            "course_type": "PRIVATE_IPA", "name": "講座A", "vendor_name": "サンプル協会",
+            "private_exam_name": "基礎試験", "vendor_min_hours": 40, "desired_month": datetime.date(2024, 10, 1),
+            "total_hours": 40,
+        })  # fmt: skip
+    messages = " ".join(error.value.message_dict["name"])
+    assert "年度（西暦）" in messages and "民間資格事業者名を含めて" in messages
+    assert not ExemptionCourse.objects.exists()
+
+
+def test_c7_target_exam_is_fe_and_desired_month_is_kept(provider_a, staff_a):
+    course = complete_course(provider_a, staff_a)
+    assert course.exam_category == "FE"
+    assert course.desired_month == datetime.date(2024, 10, 1)
+    with pytest.raises(ValidationError) as error:
+        services.update_course(course.pk, staff_a, {"desired_month": datetime.date(2024, 9, 1)})
+    assert "最短で2024年10月" in error.value.message_dict["desired_month"][0]
+
+
+def test_c9_f1_review_fee_once_per_course_and_never_refunded(provider_a, staff_a, reviewer):
+    course = complete_course(provider_a, staff_a)
+    services.submit_course(course.pk, staff_a)
+    services.return_course(course.pk, reviewer, "修正してください。")
+    services.withdraw_course(course.pk, staff_a)
+    line = FeeLine.objects.get(course=course)
+    assert (line.kind, line.amount) == ("review", 35000)
+    with pytest.raises(services.CourseStateError, match="手数料が発生した講座は削除できません"):
+        services.delete_course(course.pk, staff_a)
+    assert FeeLine.objects.filter(course=course).count() == 1
+
+
+def test_c13_certified_course_is_never_edited_or_extended(provider_a, staff_a, reviewer):
+    course = complete_course(provider_a, staff_a)
+    services.submit_course(course.pk, staff_a)
+    request = fee_services.create_payment_request(
+        provider_a, staff_a, [course.fee_lines.get().pk],
+        {"payment_date": TODAY, "bank": "銀行", "payer_name_kana": "20001エーガクエン"},
+    )  # fmt: skip
+    fee_services.confirm_payment(request.pk, reviewer, TODAY)
+    services.start_review(course.pk, reviewer)
+    services.approve_course(course.pk, reviewer)
+    services.certify_course(course.pk, reviewer, datetime.date(2024, 10, 1))
+    with pytest.raises(services.CourseStateError):
+        services.update_course(course.pk, staff_a, {"total_hours": 120})
+    with pytest.raises(services.CourseStateError):
+        services.save_plan(course.pk, staff_a, "情報\u3000次郎", [])
+    with pytest.raises(services.CourseStateError, match="承認済みの講座だけを認定"):
+        services.certify_course(course.pk, reviewer, datetime.date(2026, 10, 1))
+    course.refresh_from_db()
+    assert course.valid_until == datetime.date(2026, 9, 30)
+
+
+def test_d1_delivery_course_needs_the_committee_declaration(provider_a, staff_a):
+    course = complete_course(provider_a, staff_a, with_delivery=False)
+    values = {"name": "2024年度実施講座10月コースB", "prefecture": "東京都", "address": "文京区",
+              "expected_learners": 10, "start_date": datetime.date(2024, 10, 1),
+              "end_date": datetime.date(2024, 12, 7), "instructors": "講師名：情報 太郎",
+              "committee_declaration": False}  # fmt: skip
+    with pytest.raises(ValidationError) as error:
+        services.save_delivery_course(course.pk, staff_a, values, [])
+    assert "試験委員" in error.value.message_dict["committee_declaration"][0]
+    assert not DeliveryCourse.objects.exists()
+
+
+def test_f3_review_waits_for_the_confirmed_payment(provider_a, staff_a, reviewer):
+    course = complete_course(provider_a, staff_a)
+    services.submit_course(course.pk, staff_a)
+    with pytest.raises(services.CourseStateError, match="F3"):
+        services.start_review(course.pk, reviewer)
+    with pytest.raises(services.CourseStateError, match="審査を開始してから"):
+        services.approve_course(course.pk, reviewer)
+    assert ExemptionCourse.objects.get(pk=course.pk).state == "submitted"
