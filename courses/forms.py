@@ -95,20 +95,7 @@ MaterialFormSet = forms.modelformset_factory(
 class OperationStructureForm(JapaneseErrorsMixin, forms.ModelForm):
     class Meta:
         model = OperationStructure
-        fields = [
-            "created_on",
-            "exam_site",
-            "manager",
-            "manager_deputy",
-            "electronic_keeper",
-            "printer",
-            "printed_keeper",
-            "storage_method",
-            "exam_executive",
-            "grading_lead",
-            "graders",
-            "grading_passes",
-        ]
+        fields = OperationStructure.ROLE_FIELDS
         widgets = {"created_on": forms.DateInput(attrs={"type": "date"})}
 
 

@@ -381,12 +381,10 @@ class DeliveryExam(models.Model):
         return (0 if self.row == self.Row.UPPER else 1, self.slot)
 
 
-class OperationStructure(models.Model):
-    """講座の運営実施体制 (別紙12) at course level (E4 without the exam rows)."""
+class StructureRoles(models.Model):
+    """The roles of 講座の運営実施体制 (別紙12, 表5.2-4/5.7-2), shared by the
+    course-level structure and the one filed per exam site (E4)."""
 
-    course = models.OneToOneField(
-        ExemptionCourse, on_delete=models.CASCADE, related_name="operation_structure"
-    )
     created_on = models.DateField("作成日", default=timezone.localdate)
     exam_site = models.CharField("修了試験の実施場所", max_length=200)
     manager = models.CharField("講座の管理責任者（氏名・所属）", max_length=100)
@@ -402,12 +400,23 @@ class OperationStructure(models.Model):
     graders = models.PositiveSmallIntegerField("1枚の答案の採点者数", default=2)
     grading_passes = models.PositiveSmallIntegerField("採点回数", default=2)
 
-    class Meta:
-        verbose_name = "講座の運営実施体制"
-        verbose_name_plural = "講座の運営実施体制"
+    ROLE_FIELDS = [
+        "created_on",
+        "exam_site",
+        "manager",
+        "manager_deputy",
+        "electronic_keeper",
+        "printer",
+        "printed_keeper",
+        "storage_method",
+        "exam_executive",
+        "grading_lead",
+        "graders",
+        "grading_passes",
+    ]
 
-    def __str__(self):
-        return f"{self.course.number} 運営実施体制"
+    class Meta:
+        abstract = True
 
     def clean(self):
         # 表5.2-4: at least 2 graders, at least 2 passes.
@@ -418,6 +427,21 @@ class OperationStructure(models.Model):
             errors["grading_passes"] = "「採点回数」は2回以上にしてください。"
         if errors:
             raise ValidationError(errors)
+
+
+class OperationStructure(StructureRoles):
+    """講座の運営実施体制 (別紙12) at course level (E4 without the exam rows)."""
+
+    course = models.OneToOneField(
+        ExemptionCourse, on_delete=models.CASCADE, related_name="operation_structure"
+    )
+
+    class Meta:
+        verbose_name = "講座の運営実施体制"
+        verbose_name_plural = "講座の運営実施体制"
+
+    def __str__(self):
+        return f"{self.course.number} 運営実施体制"
 
 
 class CourseAttachment(models.Model):

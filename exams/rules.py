@@ -13,3 +13,62 @@ def window_is_open(
     if opens_at is None or closes_at is None:
         return False
     return opens_at <= now < closes_at
+
+
+# R4 — management numbers -------------------------------------------------------------
+
+
+def management_number(provider_number: str, exam_date: datetime.date, serial: int) -> str:
+    """R4: provider number (5) + FE + YYMM of the exam + serial (5): 16 characters."""
+    if not 1 <= serial <= 99999:
+        raise ValueError("serial must have 5 digits")
+    return f"{provider_number}FE{exam_date:%y%m}{serial:05d}"
+
+
+def management_number_display(number: str) -> str:
+    """R4: shown with hyphens, 99991-FE1506-00001 (figure 8.1-1)."""
+    return f"{number[:5]}-{number[5:11]}-{number[11:]}"
+
+
+# R1, R6, E8 — reports ------------------------------------------------------------------
+
+IPA_FULL_MARKS = 60
+IPA_PASS_RATIO = (3, 5)  # 60 %
+REPORT_LIMIT_DAYS = 14  # M§2.5 (4): within 2 weeks of the certification date
+
+
+def ipa_pass_score(full_marks: int = IPA_FULL_MARKS) -> int:
+    """E8: IPA problems pass at 60 % of full marks or more (36 of 60)."""
+    numerator, denominator = IPA_PASS_RATIO
+    return -(-full_marks * numerator // denominator)
+
+
+def count_problems(applicants: int, examinees: int | None, completers: int) -> list[str]:
+    """R6: completers ≤ examinees ≤ applicants."""
+    problems = []
+    if examinees is None:
+        return ["「受験者数」を入力してください。"]
+    if examinees > applicants:
+        problems.append(
+            f"「受験者数」（{examinees}名）は応募者数（{applicants}名）以下にしてください。"
+        )
+    if completers > examinees:
+        problems.append(
+            f"修了認定者数（{completers}名）は「受験者数」（{examinees}名）以下にしてください。"
+        )
+    return problems
+
+
+def report_deadline(certified_on: datetime.date) -> datetime.date:
+    """R1: a report later than 2 weeks after the certification date is a ground
+    for revocation (M§2.5 (4))."""
+    return certified_on + datetime.timedelta(days=REPORT_LIMIT_DAYS)
+
+
+def is_late_report(certified_on: datetime.date | None, reported_on: datetime.date) -> bool:
+    return certified_on is not None and reported_on > report_deadline(certified_on)
+
+
+def fee_total(applicants: int, unit: int) -> int:
+    """E2: 2,000 JPY per applicant."""
+    return applicants * unit
