@@ -382,3 +382,26 @@ class SpecialMeasureRequest(models.Model):
     @property
     def provider_id(self):
         return self.site.provider_id
+
+
+class CompleterUpload(models.Model):
+    """A validated bulk upload waiting for the provider's confirmation on the
+    preview page; saved all at once or not at all."""
+
+    report = models.ForeignKey(ResultReport, on_delete=models.CASCADE, related_name="uploads")
+    uploaded_by = models.ForeignKey(
+        "portal.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filename = models.CharField("ファイル名", max_length=200)
+    rows = models.JSONField("読み込んだ行", default=list)
+    errors = models.JSONField("エラー", default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "修了認定者の一括登録"
+        verbose_name_plural = "修了認定者の一括登録"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.filename}（{len(self.rows)}件）"
