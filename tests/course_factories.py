@@ -50,3 +50,23 @@ def _complete_course(provider, user, with_delivery, hours_per_item):
              {"row": "upper", "slot": 2, "kind": "ipa", "session": ExamSession.objects.get(exam_date=datetime.date(2025, 1, 26))}],
         )  # fmt: skip
     return course
+
+
+def certified_course(provider, staff, reviewer):
+    """complete_course, paid, approved and certified on 2024-10-01; its delivery
+    course (approved) sits the exams of 2024-12-08 and 2025-01-26."""
+    from fees import services as fee_services
+
+    course = complete_course(provider, staff)
+    with mock.patch("django.utils.timezone.localdate", return_value=FILED_ON):
+        services.submit_course(course.pk, staff)
+        request = fee_services.create_payment_request(
+            provider, staff, [course.fee_lines.get().pk],
+            {"payment_date": FILED_ON, "bank": "銀行", "payer_name_kana": f"{provider.number}エー"},
+        )  # fmt: skip
+        fee_services.confirm_payment(request.pk, reviewer, FILED_ON)
+        services.start_review(course.pk, reviewer)
+        services.approve_course(course.pk, reviewer)
+    services.certify_course(course.pk, reviewer, datetime.date(2024, 10, 1))
+    course.refresh_from_db()
+    return course

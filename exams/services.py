@@ -1,0 +1,621 @@
+"""State changes of exam applications (E2–E4) and result reports (R1–R13),
+one function each. Deadlines are checked here, on the server, to the second:
+every function that a window governs takes ``now`` (default: the current
+time), so tests can put the clock at 14:59:59 or 15:00:00."""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django_fsm import ConcurrentTransition, has_transition_perm
+
+from courses.models import DeliveryCourse, DeliveryExam, SubmissionStates
+from fees.models import FeeKind, FeeLine, FeeSchedule
+from fees.rules import fee_amount
+from portal import audit
+from portal.isolation import owns
+from portal.roles import is_reviewer
+
+from . import rules
+from .models import (
+    Completer,
+    CompleterUpload,
+    ExamApplication,
+    ExamSession,
+    ExamSite,
+    ResultReport,
+)
+
+A = ExamApplication.S
+R = ResultReport.S
+
+
+class ExamStateError(Exception):
+    """Not allowed in the current state or outside the window."""
+
+
+def _now(now):
+    return now or timezone.now()
+
+
+def _local(dt: datetime.datetime) -> str:
+    return f"{timezone.localtime(dt):%Y年%-m月%-d日 %H:%M}"
+
+
+def _save(obj) -> None:
+    try:
+        obj.save()
+    except ConcurrentTransition:
+        raise ExamStateError("他の操作と重なりました。画面を更新してやり直してください。") from None
+
+
+def _require_owner(user, obj) -> None:
+    if not owns(user, obj):
+        raise PermissionDenied("この操作を行う権限がありません。")
+
+
+def application_window_problem(session: ExamSession, now: datetime.datetime) -> str | None:
+    """E2: applications only inside the window; nothing after 15:00 on the
+    closing day, whatever the reason."""
+    if session.application_opens_at is None or session.application_closes_at is None:
+        return "この修了試験の申込み期間はまだ公表されていません。"
+    if now < session.application_opens_at:
+        return f"申込み期間は{_local(session.application_opens_at)}からです。"
+    if not rules.window_is_open(session.application_opens_at, session.application_closes_at, now):
+        return (
+            f"申込み期間は{_local(session.application_closes_at)}に締め切りました。"
+            "締切後は理由のいかんにかかわらず受け付けられません。"
+        )
+    return None
+
+
+def report_window_problem(session: ExamSession, now: datetime.datetime) -> str | None:
+    """R1: the report is filed inside the report window (Friday 17:00)."""
+    if session.report_opens_at is None or session.report_closes_at is None:
+        return "この修了試験の報告期間はまだ公表されていません。"
+    if now < session.report_opens_at:
+        return f"結果の報告期間は{_local(session.report_opens_at)}からです。"
+    if not rules.window_is_open(session.report_opens_at, session.report_closes_at, now):
+        return (
+            f"結果の報告期間は{_local(session.report_closes_at)}に締め切りました。"
+            "締切後は理由のいかんにかかわらず受け付けられません。"
+        )
+    return None
+
+
+# Exam sites and applications (E2–E4) ---------------------------------------------------
+
+
+def save_site(provider, user, session_pk: int, values: dict, site_pk=None, now=None) -> ExamSite:
+    """講座の運営実施体制 for one exam at one site, with the recipient (E3, E4).
+    Editable until the application window closes."""
+    now = _now(now)
+    with transaction.atomic():
+        if not owns(user, provider):
+            raise PermissionDenied("この講座開設者の体制は作成できません。")
+        session = ExamSession.objects.get(pk=session_pk)
+        if session.application_closes_at and now >= session.application_closes_at:
+            raise ExamStateError(application_window_problem(session, now))
+        if site_pk:
+            site = ExamSite.objects.select_for_update().get(pk=site_pk, provider=provider)
+            before = audit.snapshot(site, list(values))
+        else:
+            site = ExamSite(provider=provider, session=session)
+            before = {}
+        for name, value in values.items():
+            setattr(site, name, value)
+        if site.recipient_is_contact:
+            for name in ExamSite.RECIPIENT_FIELDS:
+                setattr(site, name, "")
+        site.full_clean(exclude=["provider", "session"])
+        site.save()
+        audit.record(
+            "exam_site.save",
+            site,
+            actor=user,
+            changes=audit.diff(before, audit.snapshot(site, list(values))),
+        )
+    return site
+
+
+def eligible_delivery_courses(provider, session: ExamSession):
+    """D4: approved delivery courses whose exam rows name this IPA exam, of
+    courses certified on the exam date."""
+    ids = DeliveryExam.objects.filter(session=session, kind="ipa").values_list(
+        "delivery_course_id", flat=True
+    )
+    return (
+        DeliveryCourse.objects.filter(
+            pk__in=ids,
+            state=SubmissionStates.APPROVED,
+            deletion_requested=False,
+            course__provider=provider,
+            course__state=SubmissionStates.CERTIFIED,
+            course__certified_on__lte=session.exam_date,
+            course__valid_until__gte=session.exam_date,
+            end_date__lt=session.exam_date,
+        )
+        .select_related("course__provider")
+        .order_by("course__serial", "serial")
+    )
+
+
+def save_application(
+    site_pk: int, user, delivery_pk: int, applicants: int, now=None
+) -> ExamApplication:
+    """申請書式3 for one delivery course (E2): allowed while the window has not
+    closed; zero applicants means there is nothing to file."""
+    now = _now(now)
+    with transaction.atomic():
+        site = (
+            ExamSite.objects.select_for_update()
+            .select_related("session", "provider")
+            .get(pk=site_pk)
+        )
+        _require_owner(user, site.provider)
+        session = site.session
+        if session.application_closes_at is None or now >= session.application_closes_at:
+            raise ExamStateError(application_window_problem(session, now) or "申込みできません。")
+        if applicants < 1:
+            raise ValidationError(
+                {"applicants": "「応募者数」が0名の場合は申込みは不要です（E2）。"}
+            )
+        delivery = eligible_delivery_courses(site.provider, session).filter(pk=delivery_pk).first()
+        if delivery is None:
+            raise ValidationError(
+                {
+                    "delivery_course": "この実施講座はこの修了試験を対象にしていないか、承認・認定されていません（D4）。"
+                }
+            )
+        application = ExamApplication.objects.filter(
+            delivery_course=delivery, session=session
+        ).first()
+        if application is not None and application.state != A.DRAFT:
+            raise ExamStateError(
+                "この実施講座は既に申し込み済みです。応募者数の変更は申込み内容の変更で行ってください。"
+            )
+        before = application.applicants if application else None
+        if application is None:
+            application = ExamApplication(
+                delivery_course=delivery, session=session, site=site, applicants=applicants
+            )
+        application.site = site
+        application.applicants = applicants
+        application.save()
+        audit.record(
+            "exam_application.save",
+            application,
+            actor=user,
+            changes={"applicants": [before, applicants]},
+        )
+    return application
+
+
+def submit_applications(site_pk: int, user, now=None) -> list[ExamApplication]:
+    """申込み: every draft application of the site, inside the window (to the
+    second, E2); the problem-fee lines (2,000 JPY × applicants) are created."""
+    now = _now(now)
+    with transaction.atomic():
+        site = (
+            ExamSite.objects.select_for_update()
+            .select_related("session", "provider")
+            .get(pk=site_pk)
+        )
+        _require_owner(user, site.provider)
+        problem = application_window_problem(site.session, now)
+        if problem:
+            raise ExamStateError(problem)
+        site.full_clean(exclude=["provider", "session"])
+        drafts = list(
+            site.applications.select_for_update()
+            .filter(state=A.DRAFT)
+            .select_related("delivery_course__course__provider")
+        )
+        if not drafts:
+            raise ValidationError("申し込む実施講座がありません。")
+        unit = fee_amount(FeeSchedule.objects.all(), FeeKind.PROBLEM, timezone.localdate(now))
+        for application in drafts:
+            application.submit()
+            application.fee_line = FeeLine.objects.create(
+                provider=site.provider,
+                kind=FeeKind.PROBLEM,
+                description=f"{application.delivery_course.number} {site.session.exam_date:%Y年%-m月%-d日}の修了試験",
+                unit_amount=unit,
+                quantity=application.applicants,
+            )
+            _save(application)
+            audit.record("exam_application.submit", application, actor=user,
+                         changes={"state": ["draft", "submitted"], "applicants": [None, application.applicants]})  # fmt: skip
+    return drafts
+
+
+def change_applicants(application_pk: int, user, applicants: int, now=None) -> ExamApplication:
+    """E2: the count may change until the close; never after it, and not once
+    the fee was put on a 入金確認依頼票."""
+    now = _now(now)
+    with transaction.atomic():
+        application = (
+            ExamApplication.objects.select_for_update()
+            .select_related("session", "site__provider", "fee_line")
+            .get(pk=application_pk)
+        )
+        _require_owner(user, application.site.provider)
+        problem = application_window_problem(application.session, now)
+        if problem:
+            raise ExamStateError(problem)
+        if applicants < 1:
+            raise ValidationError(
+                {"applicants": "「応募者数」は1名以上にしてください（0名の場合は申込み不要です）。"}
+            )
+        fee = application.fee_line
+        if fee is not None and fee.payment_request_id:
+            raise ExamStateError("入金確認依頼票を作成した後は応募者数を変更できません。")
+        before = application.applicants
+        application.applicants = applicants
+        _save(application)
+        if fee is not None:
+            fee.quantity = applicants
+            fee.save(update_fields=["quantity"])
+        audit.record(
+            "exam_application.change",
+            application,
+            actor=user,
+            changes={"applicants": [before, applicants]},
+        )
+    return application
+
+
+# Result reports (R1–R13) -----------------------------------------------------------------
+
+
+def _next_serial(delivery: DeliveryCourse) -> int:
+    return (delivery.result_reports.aggregate(m=Max("serial"))["m"] or 0) + 1
+
+
+def open_report(application_pk: int, user) -> ResultReport:
+    """The report of an applied IPA exam (created once)."""
+    with transaction.atomic():
+        application = (
+            ExamApplication.objects.select_for_update()
+            .select_related("delivery_course", "session", "site")
+            .get(pk=application_pk)
+        )
+        _require_owner(user, application.site.provider)
+        if application.state != A.SUBMITTED:
+            raise ExamStateError("申込み済みの修了試験だけ結果を報告できます。")
+        report = ResultReport.objects.filter(application=application).first()
+        if report is None:
+            report = ResultReport.objects.create(
+                delivery_course=application.delivery_course,
+                serial=_next_serial(application.delivery_course),
+                kind=ResultReport.Kind.IPA,
+                application=application,
+                session=application.session,
+                exam_date=application.session.exam_date,
+                applicants=application.applicants,
+            )
+            audit.record("report.open", report, actor=user)
+    return report
+
+
+def create_reviewed_report(delivery_pk: int, user, values: dict) -> ResultReport:
+    """IPA審査 exams need no application; the report carries the R9 numbers and
+    uses the report window of the IPA exam of the same month (E1)."""
+    with transaction.atomic():
+        delivery = DeliveryCourse.objects.select_related("course__provider").get(pk=delivery_pk)
+        _require_owner(user, delivery.course.provider)
+        exam_date = values["exam_date"]
+        slot = delivery.exams.filter(kind="reviewed", vendor_date=exam_date).first()
+        if slot is None:
+            raise ValidationError(
+                {"exam_date": "実施講座に設定したIPA審査問題の修了試験日を選んでください。"}
+            )
+        session = ExamSession.objects.filter(
+            exam_date__year=exam_date.year, exam_date__month=exam_date.month
+        ).first()
+        if session is None:
+            raise ValidationError(
+                {
+                    "exam_date": "同じ月のIPA提供問題の修了試験日程が登録されていません（報告期間の基準）。"
+                }
+            )
+        report = ResultReport(
+            delivery_course=delivery,
+            serial=_next_serial(delivery),
+            kind=ResultReport.Kind.REVIEWED,
+            session=session,
+            exam_date=exam_date,
+            reviewed_exam_number=values.get("reviewed_exam_number", "").replace("-", "").upper(),
+            problem_applicant_number=values.get("problem_applicant_number", "").upper(),
+            vendor_pass_score=values.get("vendor_pass_score"),
+            applicants=values["applicants"],
+        )
+        report.full_clean(exclude=["state"])
+        if not report.reviewed_exam_number or not report.problem_applicant_number:
+            raise ValidationError(
+                {
+                    "reviewed_exam_number": "IPA審査問題の場合は「修了試験問題審査管理番号」と「問題申請者番号」を入力してください（R9）。"
+                }
+            )
+        report.save()
+        audit.record("report.open", report, actor=user, changes={"kind": [None, "reviewed"]})
+    return report
+
+
+def _editable_report(report_pk: int, user) -> ResultReport:
+    report = (
+        ResultReport.objects.select_for_update()
+        .select_related("delivery_course__course__provider", "session")
+        .get(pk=report_pk)
+    )
+    _require_owner(user, report.delivery_course.course)
+    if report.state not in (R.DRAFT, R.RETURNED):
+        raise ExamStateError(
+            "報告済み・受理済みの報告は変更できません（変更は申請書式4・5の変更申請で行います）。"
+        )
+    return report
+
+
+def update_report(report_pk: int, user, values: dict) -> ResultReport:
+    """Examinees, certification date, remarks, consent (R2, R5, R13)."""
+    with transaction.atomic():
+        report = _editable_report(report_pk, user)
+        if (
+            "examinees" in values
+            and values["examinees"] != report.examinees
+            and report.completers.exists()
+        ):
+            raise ValidationError(
+                {
+                    "examinees": "修了認定者を登録した後は「受験者数」を変更できません。変更するには修了認定者をすべて削除してください（R5）。"
+                }
+            )
+        before = audit.snapshot(report, list(values))
+        for name, value in values.items():
+            setattr(report, name, value)
+        if report.certified_on and report.certified_on < report.exam_date:
+            raise ValidationError(
+                {"certified_on": "「修了認定年月日」は修了試験実施日以降の日付にしてください。"}
+            )
+        report.full_clean(exclude=["state", "application"])
+        _save(report)
+        audit.record(
+            "report.update",
+            report,
+            actor=user,
+            changes=audit.diff(before, audit.snapshot(report, list(values))),
+        )
+    return report
+
+
+def pass_score(report: ResultReport) -> int | None:
+    """E8: 60 % of 60 for IPA problems; the vendor's criterion for IPA審査."""
+    if report.kind == ResultReport.Kind.IPA:
+        return rules.ipa_pass_score()
+    return report.vendor_pass_score
+
+
+def is_private(report: ResultReport) -> bool:
+    return report.delivery_course.course.course_type != "NONE_IPA"
+
+
+def existing_people(report: ResultReport) -> set[tuple]:
+    """R7: people already reported for this delivery course (other exams)."""
+    return set(
+        Completer.objects.filter(report__delivery_course=report.delivery_course)
+        .exclude(report=report)
+        .values_list("family_name", "given_name", "family_kana", "given_kana", "birth_date")
+    )
+
+
+def add_completer(report_pk: int, user, values: dict) -> Completer:
+    """One completer from the form (R3, R4, R7, E8)."""
+    with transaction.atomic():
+        report = _editable_report(report_pk, user)
+        if report.examinees is None:
+            raise ValidationError({"serial": "先に「受験者数」を入力してください（R5）。"})
+        completer = Completer(report=report, **values)
+        if completer.serial is None:
+            completer.serial = (report.completers.aggregate(m=Max("serial"))["m"] or 0) + 1
+        completer.full_clean(exclude=["report"])
+        errors = {}
+        if report.completers.filter(serial=completer.serial).exists():
+            errors["serial"] = (
+                f"修了認定者管理番号の下5桁 {completer.serial:05d} は既に使われています。"
+            )
+        person = (
+            completer.family_name,
+            completer.given_name,
+            completer.family_kana,
+            completer.given_kana,
+            completer.birth_date,
+        )
+        same = report.completers.filter(family_name=person[0], given_name=person[1], family_kana=person[2],
+                                        given_kana=person[3], birth_date=person[4]).exists()  # fmt: skip
+        if same or person in existing_people(report):
+            errors["family_name"] = (
+                "同じ修了認定者が既に報告されています（同じ実施講座では1回だけ報告します。R7）。"
+            )
+        threshold = pass_score(report)
+        if threshold is not None and completer.score < threshold:
+            errors["score"] = f"「点数」が合格基準（{threshold}点）に達していません（E8）。"
+        if is_private(report) and not (
+            completer.private_pass_date and completer.private_pass_number
+        ):
+            errors["private_pass_date"] = (
+                "民間資格を活用する講座では「民間資格の合格日」と「合格番号」を入力してください（R8）。"
+            )
+        if report.completers.count() + 1 > report.examinees:
+            errors["serial"] = (
+                f"修了認定者数は「受験者数」（{report.examinees}名）以下にしてください（R6）。"
+            )
+        if errors:
+            raise ValidationError(errors)
+        completer.save()
+        audit.record("completer.add", report, actor=user, note=completer.management_number_display)
+    return completer
+
+
+def delete_completers(report_pk: int, user, completer_pks: list[int] | None = None) -> int:
+    """Delete some or all completers (all of them unlocks the examinee count, R5)."""
+    with transaction.atomic():
+        report = _editable_report(report_pk, user)
+        qs = report.completers.all()
+        if completer_pks is not None:
+            qs = qs.filter(pk__in=completer_pks)
+        count = qs.count()
+        qs.delete()
+        audit.record("completer.delete", report, actor=user, note=f"{count}名")
+    return count
+
+
+def stage_upload(report_pk: int, user, filename: str, data: bytes) -> CompleterUpload:
+    """Bulk upload (step 1): read and check the whole file; nothing is saved as
+    completers yet. The preview page shows the rows or the per-row errors."""
+    from .completer_import import read_completer_file, validate_completer_rows
+
+    report = ResultReport.objects.select_related("delivery_course__course__provider").get(
+        pk=report_pk
+    )
+    _require_owner(user, report.delivery_course.course)
+    if report.state not in (R.DRAFT, R.RETURNED):
+        raise ExamStateError("報告済み・受理済みの報告には登録できません。")
+    rows = read_completer_file(filename, data)
+    cleaned, errors = validate_completer_rows(
+        rows,
+        provider_number=report.delivery_course.course.provider.number,
+        exam_date=report.exam_date,
+        pass_score=pass_score(report),
+        private=is_private(report),
+        existing_people=existing_people(report)
+        | set(
+            report.completers.values_list(
+                "family_name", "given_name", "family_kana", "given_kana", "birth_date"
+            )
+        ),
+        existing_serials=set(report.completers.values_list("serial", flat=True)),
+    )
+    upload = CompleterUpload.objects.create(
+        report=report,
+        uploaded_by=user,
+        filename=filename[:200],
+        rows=[
+            {k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in row.items()}
+            for row in cleaned
+        ],
+        errors=[{"row": e.row, "column": e.column, "message": e.message} for e in errors],
+    )
+    audit.record(
+        "completer.upload_staged",
+        report,
+        actor=user,
+        note=f"{filename}：{len(cleaned)}件、エラー{len(errors)}件",
+    )
+    return upload
+
+
+def confirm_upload(upload_pk: int, user) -> int:
+    """Bulk upload (step 2): save every staged row, or nothing (R5, R6)."""
+    with transaction.atomic():
+        upload = CompleterUpload.objects.select_for_update().get(pk=upload_pk)
+        report = _editable_report(upload.report_id, user)
+        if upload.applied_at is not None:
+            raise ExamStateError("この一括登録は既に反映されています。")
+        if upload.errors:
+            raise ValidationError(
+                "エラーのある行があるため登録できません。ファイルを修正して読み込み直してください。"
+            )
+        if report.examinees is None:
+            raise ValidationError("先に「受験者数」を入力してください（R5）。")
+        total = report.completers.count() + len(upload.rows)
+        if total > report.examinees:
+            raise ValidationError(
+                f"修了認定者数（{total}名）が「受験者数」（{report.examinees}名）を超えています（R6）。"
+            )
+        completers = []
+        for row in upload.rows:
+            values = dict(row)
+            values["birth_date"] = datetime.date.fromisoformat(values["birth_date"])
+            if values.get("private_pass_date"):
+                values["private_pass_date"] = datetime.date.fromisoformat(
+                    values["private_pass_date"]
+                )
+            completers.append(Completer(report=report, **values))
+        Completer.objects.bulk_create(completers, batch_size=1000)
+        upload.applied_at = timezone.now()
+        upload.save(update_fields=["applied_at"])
+        audit.record(
+            "completer.upload", report, actor=user, note=f"{upload.filename}：{len(completers)}名"
+        )
+    return len(completers)
+
+
+def report_problems(report: ResultReport) -> list[str]:
+    """The checklist before submission (R2, R5, R6, R13)."""
+    completers = report.completers.count()
+    problems = rules.count_problems(report.applicants, report.examinees, completers)
+    if completers:
+        if report.certified_on is None:
+            problems.append(
+                "「修了認定年月日」（採点を完了し修了認定者を確定した日）を入力してください。"
+            )
+        if not report.consent_confirmed:
+            problems.append(
+                "修了認定者から個人情報の提供について同意を得たことを確認してください（R13）。"
+            )
+    elif report.examinees is not None and report.remarks != ResultReport.NO_COMPLETERS_REMARK:
+        problems.append(
+            f"修了認定者がいない場合は、備考に「{ResultReport.NO_COMPLETERS_REMARK}」と入力してください（R2）。"
+        )
+    return problems
+
+
+def submit_report(report_pk: int, user, now=None) -> ResultReport:
+    """申請書データ確定 of the result report: strictly inside the report window
+    (R1, to the second); a report later than 2 weeks after the certification
+    date is flagged for IPA (W7)."""
+    now = _now(now)
+    with transaction.atomic():
+        report = _editable_report(report_pk, user)
+        if report.state == R.DRAFT:
+            # A report IPA returned may still be fixed after the window.
+            problem = report_window_problem(report.session, now)
+            if problem:
+                raise ExamStateError(problem)
+        if not report.completers.exists():
+            report.certified_on = None  # R2: no certification date without completers
+        problems = report_problems(report)
+        if problems:
+            raise ValidationError(problems)
+        report.late_flag = rules.is_late_report(report.certified_on, timezone.localdate(now))
+        before = report.state
+        report.submit()
+        _save(report)
+        audit.record("report.submit", report, actor=user,
+                     changes={"state": [before, "submitted"], "completers": [None, report.completers.count()]},
+                     note="修了認定から2週間を超えた報告" if report.late_flag else "")  # fmt: skip
+    return report
+
+
+def decide_report(report_pk: int, reviewer, accept: bool, reason: str = "") -> ResultReport:
+    if not is_reviewer(reviewer):
+        raise PermissionDenied("この操作を行う権限がありません。")
+    with transaction.atomic():
+        report = ResultReport.objects.select_for_update().get(pk=report_pk)
+        if report.state != R.SUBMITTED:
+            raise ExamStateError("確認待ちの報告ではありません。")
+        method = report.accept if accept else report.return_for_correction
+        if not has_transition_perm(method, reviewer):
+            raise PermissionDenied("この操作を行う権限がありません。")
+        if accept:
+            report.accept()
+        else:
+            if not reason.strip():
+                raise ValidationError({"reason": "「差し戻し理由」を入力してください。"})
+            report.return_for_correction(reason=reason.strip())
+        _save(report)
+        audit.record("report.accept" if accept else "report.return", report, actor=reviewer,
+                     changes={"state": ["submitted", report.state]}, note=reason)  # fmt: skip
+    return report

@@ -1,0 +1,234 @@
+"""Exam applications and result reports through their services: E2–E4, E8,
+R1–R7, R9, R13, with the clock put at the seconds around each deadline."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from exams import services
+from exams.models import Completer, ExamSession, ResultReport
+from fees.models import FeeLine
+
+from .course_factories import certified_course
+
+pytestmark = pytest.mark.django_db
+JST = ZoneInfo("Asia/Tokyo")
+D = datetime.date
+
+
+def at(*args):
+    return datetime.datetime(*args, tzinfo=JST)
+
+
+DEC = D(2024, 12, 8)  # apply 11-06 .. 11-13 15:00; report 12-09 .. 12-13 17:00
+IN_APPLY = at(2024, 11, 10, 10, 0)
+IN_REPORT = at(2024, 12, 10, 10, 0)
+
+ROLES = {
+    "exam_site": "東京都文京区本駒込2-28-8 IPA大学 本館", "manager": "情報 太郎 教務部",
+    "manager_deputy": "情報 花子", "electronic_keeper": "情報 花子 教務部", "printer": "情報 花子 教務部",
+    "printed_keeper": "情報 花子 教務部", "storage_method": "金庫、鍵は情報 太郎", "exam_executive": "情報 太郎",
+    "grading_lead": "情報 太郎", "graders": 2, "grading_passes": 2,
+}  # fmt: skip
+
+
+@pytest.fixture
+def setup(provider_a, staff_a, reviewer):
+    course = certified_course(provider_a, staff_a, reviewer)
+    delivery = course.delivery_courses.get()
+    session = ExamSession.objects.get(exam_date=DEC)
+    site = services.save_site(provider_a, staff_a, session.pk, ROLES, now=IN_APPLY)
+    return {"course": course, "delivery": delivery, "session": session, "site": site}
+
+
+def _apply(setup, staff, applicants=20, now=IN_APPLY):
+    services.save_application(setup["site"].pk, staff, setup["delivery"].pk, applicants, now=now)
+    return services.submit_applications(setup["site"].pk, staff, now=now)[0]
+
+
+def test_e2_application_accepted_at_14_59_59_refused_at_15_00_00(setup, staff_a):
+    services.save_application(
+        setup["site"].pk, staff_a, setup["delivery"].pk, 20, now=at(2024, 11, 13, 14, 59, 0)
+    )
+    with pytest.raises(services.ExamStateError, match="締め切りました"):
+        services.submit_applications(setup["site"].pk, staff_a, now=at(2024, 11, 13, 15, 0, 0))
+    applications = services.submit_applications(
+        setup["site"].pk, staff_a, now=at(2024, 11, 13, 14, 59, 59)
+    )
+    assert applications[0].state == "submitted"
+
+
+def test_e2_problem_fee_is_2000_per_applicant_and_joins_the_payment_request(setup, staff_a):
+    application = _apply(setup, staff_a, applicants=20)
+    line = FeeLine.objects.get(kind="problem")
+    assert (line.unit_amount, line.quantity, line.amount) == (2000, 20, 40000)
+    assert application.fee_line == line
+
+
+def test_e2_nothing_changes_after_the_close(setup, staff_a):
+    application = _apply(setup, staff_a)
+    services.change_applicants(application.pk, staff_a, 25, now=at(2024, 11, 13, 14, 59, 59))
+    assert FeeLine.objects.get(kind="problem").quantity == 25
+    with pytest.raises(services.ExamStateError, match="締め切りました"):
+        services.change_applicants(application.pk, staff_a, 30, now=at(2024, 11, 13, 15, 0, 0))
+    with pytest.raises(services.ExamStateError):
+        services.save_site(setup["site"].provider, staff_a, setup["session"].pk, {"recipient_is_contact": True},
+                           site_pk=setup["site"].pk, now=at(2024, 11, 13, 15, 0, 0))  # fmt: skip
+
+
+def test_e2_zero_applicants_files_nothing(setup, staff_a):
+    with pytest.raises(ValidationError, match="申込みは不要"):
+        services.save_application(setup["site"].pk, staff_a, setup["delivery"].pk, 0, now=IN_APPLY)
+
+
+def test_e3_named_recipient_needs_every_field(setup, staff_a, provider_a):
+    with pytest.raises(ValidationError) as error:
+        services.save_site(provider_a, staff_a, setup["session"].pk, {**ROLES, "recipient_is_contact": False,
+                           "recipient_name": "山田\u3000一郎"}, site_pk=setup["site"].pk, now=IN_APPLY)  # fmt: skip
+    assert {"recipient_email", "recipient_tel", "recipient_workplace"} <= set(
+        error.value.message_dict
+    )
+
+
+def test_e4_site_lists_its_applications_with_their_counts(setup, staff_a):
+    _apply(setup, staff_a, applicants=18)
+    site = setup["site"]
+    assert [(a.delivery_course.number, a.applicants) for a in site.applications.all()] == [
+        (setup["delivery"].number, 18)
+    ]
+
+
+def test_d4_only_delivery_courses_that_name_the_exam_can_apply(setup, staff_a):
+    june = ExamSession.objects.get(exam_date=D(2024, 6, 9))
+    site = services.save_site(setup["site"].provider, staff_a, june.pk, ROLES, now=at(2024, 5, 10))
+    with pytest.raises(ValidationError, match="対象にしていない"):
+        services.save_application(site.pk, staff_a, setup["delivery"].pk, 5, now=at(2024, 5, 10))
+
+
+def _report(setup, staff, examinees=5, now=IN_REPORT):
+    application = _apply(setup, staff, applicants=6)
+    report = services.open_report(application.pk, staff)
+    services.update_report(
+        report.pk, staff, {"examinees": examinees, "certified_on": D(2024, 12, 10)}
+    )
+    return report
+
+
+PERSON = {"family_name": "情報", "given_name": "一郎", "family_kana": "ジョウホウ", "given_kana": "イチロウ",
+          "birth_date": D(1998, 10, 6), "score": 60}  # fmt: skip
+
+
+def test_r4_management_number_is_16_characters_with_hyphens_for_display(setup, staff_a, provider_a):
+    report = _report(setup, staff_a)
+    completer = services.add_completer(report.pk, staff_a, {**PERSON, "serial": 1})
+    assert completer.management_number == f"{provider_a.number}FE241200001"
+    assert len(completer.management_number) == 16
+    assert completer.management_number_display == f"{provider_a.number}-FE2412-00001"
+
+
+def test_e8_score_below_60_percent_is_not_a_completer(setup, staff_a):
+    report = _report(setup, staff_a)
+    with pytest.raises(ValidationError, match="合格基準（36点）"):
+        services.add_completer(report.pk, staff_a, {**PERSON, "score": 35})
+    services.add_completer(report.pk, staff_a, {**PERSON, "score": 36})
+
+
+def test_r3_completer_names_use_jis_level_1_and_2_only(setup, staff_a):
+    report = _report(setup, staff_a)
+    with pytest.raises(ValidationError) as error:
+        services.add_completer(report.pk, staff_a, {**PERSON, "family_name": "髙橋"})
+    assert "髙" in error.value.message_dict["family_name"][0]
+    assert not Completer.objects.exists()
+
+
+def test_r5_examinee_count_is_locked_once_completers_exist(setup, staff_a):
+    report = _report(setup, staff_a)
+    services.add_completer(report.pk, staff_a, PERSON)
+    with pytest.raises(ValidationError, match="R5"):
+        services.update_report(report.pk, staff_a, {"examinees": 4})
+    services.delete_completers(report.pk, staff_a)
+    services.update_report(report.pk, staff_a, {"examinees": 4})
+    assert ResultReport.objects.get(pk=report.pk).examinees == 4
+
+
+def test_r6_completers_le_examinees_le_applicants(setup, staff_a):
+    report = _report(setup, staff_a, examinees=1)
+    services.add_completer(report.pk, staff_a, PERSON)
+    with pytest.raises(ValidationError, match="R6"):
+        services.add_completer(
+            report.pk, staff_a, {**PERSON, "given_name": "二郎", "given_kana": "ジロウ"}
+        )
+    services.delete_completers(report.pk, staff_a)
+    services.update_report(report.pk, staff_a, {"examinees": 7})  # applicants are 6
+    with pytest.raises(ValidationError, match="応募者数（6名）以下"):
+        services.submit_report(report.pk, staff_a, now=IN_REPORT)
+
+
+def test_r7_same_person_once_per_delivery_course(setup, staff_a):
+    report = _report(setup, staff_a)
+    services.add_completer(report.pk, staff_a, PERSON)
+    with pytest.raises(ValidationError, match="R7"):
+        services.add_completer(report.pk, staff_a, {**PERSON, "serial": 2})
+
+
+def test_r1_report_accepted_at_16_59_59_refused_at_17_00_00(setup, staff_a):
+    report = _report(setup, staff_a)
+    services.add_completer(report.pk, staff_a, PERSON)
+    services.update_report(report.pk, staff_a, {"consent_confirmed": True})
+    with pytest.raises(services.ExamStateError, match="締め切りました"):
+        services.submit_report(report.pk, staff_a, now=at(2024, 12, 13, 17, 0, 0))
+    submitted = services.submit_report(report.pk, staff_a, now=at(2024, 12, 13, 16, 59, 59))
+    assert submitted.state == "submitted"
+    assert not submitted.late_flag
+
+
+def test_r13_consent_is_required_with_completers(setup, staff_a):
+    report = _report(setup, staff_a)
+    services.add_completer(report.pk, staff_a, PERSON)
+    with pytest.raises(ValidationError, match="R13"):
+        services.submit_report(report.pk, staff_a, now=IN_REPORT)
+
+
+def test_r2_no_completers_needs_the_fixed_remark_and_no_date(setup, staff_a):
+    report = _report(setup, staff_a)
+    with pytest.raises(ValidationError, match="修了認定者はいません。"):
+        services.submit_report(report.pk, staff_a, now=IN_REPORT)
+    services.update_report(report.pk, staff_a, {"remarks": "修了認定者はいません。"})
+    submitted = services.submit_report(report.pk, staff_a, now=IN_REPORT)
+    assert submitted.certified_on is None
+
+
+def test_r1_w7_late_report_after_two_weeks_is_flagged(setup, staff_a, reviewer):
+    report = _report(setup, staff_a)
+    services.add_completer(report.pk, staff_a, PERSON)
+    services.update_report(report.pk, staff_a, {"consent_confirmed": True})
+    services.submit_report(report.pk, staff_a, now=IN_REPORT)
+    services.decide_report(report.pk, reviewer, accept=False, reason="点数を確認してください。")
+    # Fixed long after: still accepted as a correction, but flagged for IPA.
+    late = services.submit_report(report.pk, staff_a, now=at(2024, 12, 25, 10, 0))
+    assert late.late_flag
+
+
+def test_r9_reviewed_exam_report_carries_its_numbers(setup, staff_a):
+    delivery = setup["delivery"]
+    from courses.models import DeliveryExam
+
+    DeliveryExam.objects.filter(delivery_course=delivery).delete()
+    DeliveryExam.objects.create(
+        delivery_course=delivery, row="upper", slot=1, kind="reviewed", vendor_date=D(2024, 12, 1)
+    )
+    with pytest.raises(ValidationError, match="R9"):
+        services.create_reviewed_report(
+            delivery.pk, staff_a, {"exam_date": D(2024, 12, 1), "applicants": 5}
+        )
+    report = services.create_reviewed_report(delivery.pk, staff_a, {
+        "exam_date": D(2024, 12, 1), "applicants": 5, "reviewed_exam_number": "M0002-FE1503A",
+        "problem_applicant_number": "m0002", "vendor_pass_score": 30,
+    })  # fmt: skip
+    assert (report.reviewed_exam_number, report.problem_applicant_number) == (
+        "M0002FE1503A0",
+        "M0002",
+    )
+    assert report.session.exam_date == DEC  # the IPA exam of the same month gives the window
