@@ -228,7 +228,7 @@ def test_r9_reviewed_exam_report_carries_its_numbers(setup, staff_a):
         "problem_applicant_number": "m0002", "vendor_pass_score": 30,
     })  # fmt: skip
     assert (report.reviewed_exam_number, report.problem_applicant_number) == (
-        "M0002FE1503A0",
+        "M0002FE1503A",
         "M0002",
     )
     assert report.session.exam_date == DEC  # the IPA exam of the same month gives the window
