@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ExamsConfig(AppConfig):
     name = "exams"
     verbose_name = "修了試験"
+
+    def ready(self):
+        # The exam-day documents live beside their rules; register them at
+        # start-up so that the web process and the Celery worker both know them.
+        from . import examday  # noqa: F401

@@ -72,3 +72,41 @@ def is_late_report(certified_on: datetime.date | None, reported_on: datetime.dat
 def fee_total(applicants: int, unit: int) -> int:
     """E2: 2,000 JPY per applicant."""
     return applicants * unit
+
+
+# E1, R10 — the usual shape of an exam's schedule ------------------------------------------
+
+JST = datetime.timezone(datetime.timedelta(hours=9), "JST")
+
+
+def exemption_validity(exam_date: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """R10: from the Friday 19 days after the exam, for one year (start + 1 year − 1 day).
+    2024-06-09 → 2024-06-28 … 2025-06-27 (table 4.7-2)."""
+    start = exam_date + datetime.timedelta(days=19)
+    try:
+        end = start.replace(year=start.year + 1) - datetime.timedelta(days=1)
+    except ValueError:  # 29 February
+        end = start.replace(year=start.year + 1, day=28)
+    return start, end
+
+
+def typical_schedule(exam_date: datetime.date) -> dict:
+    """E1: the usual windows around an exam date, as a starting point for IPA
+    staff (IPA publishes the real ones): applications open on the Wednesday
+    about a month before and close a week later at 15:00; problems on the
+    Wednesday before; reports Monday to Friday 17:00 after the exam."""
+
+    def at(day, hour=0):
+        return datetime.datetime.combine(day, datetime.time(hour), tzinfo=JST)
+
+    opens = exam_date - datetime.timedelta(days=32)
+    valid_from, valid_to = exemption_validity(exam_date)
+    return {
+        "application_opens_at": at(opens),
+        "application_closes_at": at(opens + datetime.timedelta(days=7), 15),
+        "problems_delivered_on": exam_date - datetime.timedelta(days=4),
+        "report_opens_at": at(exam_date + datetime.timedelta(days=1)),
+        "report_closes_at": at(exam_date + datetime.timedelta(days=5), 17),
+        "exemption_valid_from": valid_from,
+        "exemption_valid_to": valid_to,
+    }

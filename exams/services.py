@@ -482,7 +482,7 @@ def stage_upload(report_pk: int, user, filename: str, data: bytes) -> CompleterU
     _require_owner(user, report.delivery_course.course)
     if report.state not in (R.DRAFT, R.RETURNED):
         raise ExamStateError("報告済み・受理済みの報告には登録できません。")
-    rows = read_completer_file(filename, data)
+    rows = read_completer_file(filename, data, private=is_private(report))
     cleaned, errors = validate_completer_rows(
         rows,
         provider_number=report.delivery_course.course.provider.number,

@@ -44,6 +44,8 @@ urlpatterns = [
     path("", include("providers.urls")),
     path("", include("courses.urls")),
     path("", include("fees.urls")),
+    path("", include("exams.urls")),
+    path("", include("exams.urls_examday")),
     path("admin/", admin.site.urls),
 ]
 

@@ -53,3 +53,44 @@ def test_e1_r10_fiscal_2024_calendar_is_loaded_from_the_manual():
         datetime.date(2025, 12, 14),
         datetime.date(2026, 1, 25),
     ]
+
+
+@pytest.mark.parametrize(
+    ("exam", "start", "end"),
+    [(datetime.date(2024, 6, 9), datetime.date(2024, 6, 28), datetime.date(2025, 6, 27)),
+     (datetime.date(2024, 7, 28), datetime.date(2024, 8, 16), datetime.date(2025, 8, 15)),
+     (datetime.date(2024, 12, 8), datetime.date(2024, 12, 27), datetime.date(2025, 12, 26)),
+     (datetime.date(2025, 1, 26), datetime.date(2025, 2, 14), datetime.date(2026, 2, 13))],
+)  # fmt: skip
+def test_r10_exemption_validity_matches_table_4_7_2(exam, start, end):
+    from exams.rules import exemption_validity
+
+    assert exemption_validity(exam) == (start, end)
+
+
+def test_e1_typical_schedule_reproduces_the_june_2024_exam():
+    from exams.rules import typical_schedule
+
+    s = typical_schedule(datetime.date(2024, 6, 9))
+    assert s["application_opens_at"] == at(2024, 5, 8)
+    assert s["application_closes_at"] == at(2024, 5, 15, 15, 0)
+    assert s["problems_delivered_on"] == datetime.date(2024, 6, 5)
+    assert s["report_opens_at"] == at(2024, 6, 10)
+    assert s["report_closes_at"] == at(2024, 6, 14, 17, 0)
+
+
+def test_r4_management_number_examples():
+    from exams.rules import management_number, management_number_display
+
+    number = management_number("99991", datetime.date(2015, 6, 14), 1)
+    assert number == "99991FE150600001" and len(number) == 16
+    assert management_number_display(number) == "99991-FE1506-00001"
+    with pytest.raises(ValueError):
+        management_number("99991", datetime.date(2015, 6, 14), 100000)
+
+
+def test_e8_ipa_pass_score_is_60_percent_of_full_marks():
+    from exams.rules import ipa_pass_score
+
+    assert ipa_pass_score() == 36
+    assert ipa_pass_score(100) == 60

@@ -9,16 +9,22 @@ import datetime
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from courses import services as course_services
-from fees import services as fee_services
+from exams import services as exam_services
+from exams.models import CompleterUpload, ExamSession, SpecialMeasureRequest
 from portal import services as portal_services
 from providers import services as provider_services
 from providers.models import Registration
 
-from .course_factories import complete_course
+from .course_factories import certified_course
 from .factories import PASSWORD, registration_values
 
 ROLES = ["anonymous", "staff_a", "staff_b", "reviewer", "ipa_admin"]
+EXAM_ROLES = {
+    "exam_site": "東京都文京区本駒込2-28-8", "manager": "情報 太郎", "manager_deputy": "情報 花子",
+    "electronic_keeper": "情報 花子", "printer": "情報 花子", "printed_keeper": "情報 花子",
+    "storage_method": "金庫", "exam_executive": "情報 太郎", "grading_lead": "情報 太郎",
+    "graders": 2, "grading_passes": 2,
+}  # fmt: skip
 
 # url name: (method, kwargs key, {role: expected status})
 # "doc" = a finished 申請書式1 of provider A; "reg" = a submitted registration.
@@ -85,6 +91,33 @@ TABLE.update({
     "review_payment_confirm": ("post", "payment", IPA_ACTION),
 })  # fmt: skip
 
+# Exams (issue 4): "site"/"application"/"report"/"upload" belong to provider A.
+TABLE.update({
+    "exam_calendar": ("get", None, OWN),
+    "exam_session": ("get", "session", OWN),
+    "exam_site_create": ("get", "session", OWN),
+    "exam_site_edit": ("get", "site_edit", OWN_OBJECT),
+    "application_save": ("post", "site", OWN_ACTION),
+    "site_submit": ("post", "site", OWN_ACTION),
+    "application_change": ("post", "application", OWN_ACTION),
+    "report_open": ("post", "application", OWN_ACTION),
+    "reviewed_report_create": ("get", "delivery_only", OWN_OBJECT),
+    "report_detail": ("get", "report", OWN_OBJECT),
+    "completer_add": ("post", "report", OWN_ACTION),
+    "completer_delete": ("post", "report", OWN_ACTION),
+    "completer_upload": ("post", "report", OWN_ACTION),
+    "report_submit": ("post", "report", OWN_ACTION),
+    "upload_preview": ("get", "upload", OWN_OBJECT),
+    "upload_confirm": ("post", "upload", OWN_ACTION),
+    "review_exams": ("get", None, IPA_PAGE),
+    "review_exam_session": ("get", "session", IPA_PAGE),
+    "review_report": ("get", "report", IPA_PAGE),
+    "review_report_decide": ("post", "report", IPA_ACTION),
+    "examday_site": ("get", "site_pk", dict(anonymous=LOGIN, staff_a=200, staff_b=404, reviewer=200, ipa_admin=200)),
+    "special_measure_create": ("get", "site_pk", OWN_OBJECT),
+    "special_measure_edit": ("get", "measure", OWN_OBJECT),
+})  # fmt: skip
+
 # The state a reviewer's POST leaves the registration in (others change nothing).
 EFFECT = {"review_return": "returned", "review_accept": "accepted", "review_withdraw": "withdrawn"}
 
@@ -133,13 +166,19 @@ def objects(
     monkeypatch.setattr(
         "django.utils.timezone.localdate", lambda *a, **k: datetime.date(2024, 8, 20)
     )
-    course = complete_course(provider_a, staff_a)
-    course_services.submit_course(course.pk, staff_a)
-    payment = fee_services.create_payment_request(
-        provider_a, staff_a, [course.fee_lines.get().pk],
-        {"payment_date": datetime.date(2024, 8, 20), "bank": "三菱UFJ銀行", "payer_name_kana": "20001エーガクエン"},
-    )  # fmt: skip
+    course = certified_course(provider_a, staff_a, reviewer)
+    payment = course.fee_lines.get().payment_request
     delivery = course.delivery_courses.get()
+    session = ExamSession.objects.get(exam_date=datetime.date(2024, 12, 8))
+    in_window = datetime.datetime(2024, 11, 10, 10, 0, tzinfo=datetime.UTC)
+    site = exam_services.save_site(provider_a, staff_a, session.pk, EXAM_ROLES, now=in_window)
+    exam_services.save_application(site.pk, staff_a, delivery.pk, 10, now=in_window)
+    application = exam_services.submit_applications(site.pk, staff_a, now=in_window)[0]
+    report = exam_services.open_report(application.pk, staff_a)
+    upload = CompleterUpload.objects.create(report=report, uploaded_by=staff_a, filename="a.csv")
+    measure = SpecialMeasureRequest.objects.create(
+        site=site, examinee_name="情報 一郎", measures=["seat"]
+    )
     with django_capture_on_commit_callbacks(execute=True):
         registration, token = provider_services.submit_registration(
             registration_values(contact_email="new@example.jp"), PASSWORD
@@ -152,6 +191,15 @@ def objects(
         "course": {"pk": course.pk},
         "delivery": {"pk": course.pk, "delivery_pk": delivery.pk},
         "payment": {"pk": payment.pk},
+        "session": {"pk": session.pk},
+        "site": {"site_pk": site.pk},
+        "site_edit": {"pk": session.pk, "site_pk": site.pk},
+        "application": {"pk": application.pk},
+        "delivery_only": {"pk": delivery.pk},
+        "report": {"pk": report.pk},
+        "upload": {"pk": upload.pk},
+        "site_pk": {"pk": site.pk},
+        "measure": {"pk": site.pk, "measure_pk": measure.pk},
         "token": {"token": token},
         "doc": {"pk": doc.pk},
         "doc_request": {"doc_id": "shoshiki_1", "object_pk": provider_a.pk},

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from courses.demo import load_demo_courses
+from exams.demo import load_demo_exams
 from portal.roles import ADMIN_GROUP, REVIEWER_GROUP
 from providers import services as provider_services
 from providers.models import Membership, Provider, ProviderNumberCounter, Registration
@@ -93,6 +94,7 @@ class Command(BaseCommand):
         taro = self._user(User, "taro@ipa-daigaku.example.jp", "情報", "太郎")
         Membership.objects.get_or_create(user=taro, defaults={"provider": provider})
         load_demo_courses(provider, hanako, reviewer)
+        load_demo_exams(provider, hanako, reviewer)
 
         if not Registration.objects.filter(contact_email="suzuki@joho-senmon.example.jp").exists():
             provider_services.submit_registration(

@@ -1,0 +1,89 @@
+from django import forms
+
+from courses.models import StructureRoles
+from portal.forms import JapaneseErrorsMixin
+
+from .models import Completer, ExamSite, ResultReport
+
+
+class ExamSiteForm(JapaneseErrorsMixin, forms.ModelForm):
+    class Meta:
+        model = ExamSite
+        fields = [*StructureRoles.ROLE_FIELDS, "recipient_is_contact", *ExamSite.RECIPIENT_FIELDS]
+        widgets = {"created_on": forms.DateInput(attrs={"type": "date"})}
+
+
+class ReportForm(JapaneseErrorsMixin, forms.ModelForm):
+    class Meta:
+        model = ResultReport
+        fields = ["examinees", "certified_on", "remarks", "consent_confirmed"]
+        widgets = {"certified_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["examinees"].required = True
+        self.fields[
+            "examinees"
+        ].help_text = "欠席者や不正行為者を除く実受験者数。修了認定者を登録すると変更できません。"
+        self.fields[
+            "certified_on"
+        ].help_text = "採点を完了し、報告する修了認定者を確定した日。修了認定者がいない場合は空欄。"
+        self.fields[
+            "remarks"
+        ].help_text = (
+            f"修了認定者がいない場合は「{ResultReport.NO_COMPLETERS_REMARK}」と入力します。"
+        )
+
+
+class ReviewedReportForm(JapaneseErrorsMixin, forms.ModelForm):
+    class Meta:
+        model = ResultReport
+        fields = [
+            "exam_date",
+            "applicants",
+            "reviewed_exam_number",
+            "problem_applicant_number",
+            "vendor_pass_score",
+        ]
+        widgets = {"exam_date": forms.DateInput(attrs={"type": "date"})}
+
+    def clean_reviewed_exam_number(self):
+        return self.cleaned_data["reviewed_exam_number"].replace("-", "").upper()
+
+    def clean_problem_applicant_number(self):
+        return self.cleaned_data["problem_applicant_number"].upper()
+
+
+class CompleterForm(JapaneseErrorsMixin, forms.ModelForm):
+    serial = forms.IntegerField(
+        label="修了認定者管理番号（下5桁）", required=False, min_value=1, max_value=99999,
+        help_text="空欄なら次の番号を付けます（00001からの連番。欠番があっても構いません）。",
+    )  # fmt: skip
+
+    class Meta:
+        model = Completer
+        fields = ["serial", "family_name", "given_name", "family_kana", "given_kana", "birth_date", "score",
+                  "private_pass_date", "private_pass_number"]  # fmt: skip
+        widgets = {
+            "birth_date": forms.DateInput(attrs={"type": "date"}),
+            "private_pass_date": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, private=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not private:
+            del self.fields["private_pass_date"]
+            del self.fields["private_pass_number"]
+
+    def clean_family_kana(self):
+        import unicodedata
+
+        return unicodedata.normalize("NFKC", self.cleaned_data["family_kana"]).strip()
+
+    def clean_given_kana(self):
+        import unicodedata
+
+        return unicodedata.normalize("NFKC", self.cleaned_data["given_kana"]).strip()
+
+    def values(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k in self.fields}

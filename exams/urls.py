@@ -1,0 +1,38 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("exams/", views.exam_calendar, name="exam_calendar"),
+    path("exams/<int:pk>/", views.exam_session, name="exam_session"),
+    path("exams/<int:pk>/sites/new/", views.site_form, name="exam_site_create"),
+    path("exams/<int:pk>/sites/<int:site_pk>/", views.site_form, name="exam_site_edit"),
+    path(
+        "exams/sites/<int:site_pk>/applications/", views.application_save, name="application_save"
+    ),
+    path("exams/sites/<int:site_pk>/submit/", views.site_submit, name="site_submit"),
+    path(
+        "exams/applications/<int:pk>/change/", views.application_change, name="application_change"
+    ),
+    path("exams/applications/<int:pk>/report/", views.report_open, name="report_open"),
+    path(
+        "exams/deliveries/<int:pk>/reviewed-report/",
+        views.reviewed_report_create,
+        name="reviewed_report_create",
+    ),
+    path("exams/reports/<int:pk>/", views.report_detail, name="report_detail"),
+    path("exams/reports/<int:pk>/completers/add/", views.completer_add, name="completer_add"),
+    path(
+        "exams/reports/<int:pk>/completers/delete/", views.completer_delete, name="completer_delete"
+    ),
+    path("exams/reports/<int:pk>/upload/", views.completer_upload, name="completer_upload"),
+    path("exams/uploads/<int:pk>/", views.upload_preview, name="upload_preview"),
+    path("exams/uploads/<int:pk>/confirm/", views.upload_confirm, name="upload_confirm"),
+    path("exams/reports/<int:pk>/submit/", views.report_submit, name="report_submit"),
+    path("review/exams/", views.review_exams, name="review_exams"),
+    path("review/exams/<int:pk>/", views.review_exam_session, name="review_exam_session"),
+    path("review/reports/<int:pk>/", views.review_report, name="review_report"),
+    path(
+        "review/reports/<int:pk>/decide/", views.review_report_decide, name="review_report_decide"
+    ),
+]

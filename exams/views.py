@@ -1,0 +1,495 @@
+"""Pages of completion exams: the provider's calendar, applications and result
+reports; the reviewer's overview per exam date. Views are thin."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q, Sum
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from courses.models import DeliveryCourse
+from portal import audit, documents
+from portal.decorators import role_required
+from portal.forms import apply_service_errors
+from portal.isolation import get_for_user_or_404, provider_of
+from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
+
+from . import services
+from .forms import CompleterForm, ExamSiteForm, ReportForm, ReviewedReportForm
+from .models import CompleterUpload, ExamApplication, ExamSession, ExamSite, ResultReport
+
+provider_required = role_required(is_provider_staff)
+staff_required = role_required(is_ipa_staff)
+reviewer_required = role_required(is_reviewer)
+REPORT_DOCUMENTS = ["shoshiki_4", "minkan_goukaku", "completer_notice"]
+
+
+def _flash(request, exc) -> None:
+    for message in getattr(exc, "messages", None) or [str(exc)]:
+        messages.error(request, message)
+
+
+def _countdown(deadline, now) -> str:
+    if deadline is None:
+        return "未公表"
+    seconds = (deadline - now).total_seconds()
+    if seconds <= 0:
+        return "締切済み"
+    days, rest = divmod(int(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    return f"あと{days}日{hours}時間" if days else f"あと{hours}時間{rest // 60}分"
+
+
+# Provider ------------------------------------------------------------------------
+
+
+@provider_required
+def exam_calendar(request):
+    """E1: the exam dates with their windows and countdowns, and where this
+    provider stands for each."""
+    provider = provider_of(request.user)
+    now = timezone.now()
+    sessions = list(ExamSession.objects.filter(published=True).order_by("-exam_date")[:12])
+    applied = dict(
+        ExamApplication.objects.filter(site__provider=provider, state="submitted")
+        .values_list("session_id")
+        .annotate(n=Sum("applicants"))
+    )
+    reports = dict(
+        ResultReport.objects.filter(delivery_course__course__provider=provider)
+        .values_list("session_id")
+        .annotate(n=Count("id", filter=Q(state__in=["submitted", "accepted"])))
+    )
+    rows = [
+        {
+            "session": s,
+            "apply_countdown": _countdown(s.application_closes_at, now),
+            "report_countdown": _countdown(s.report_closes_at, now),
+            "applicants": applied.get(s.pk, 0),
+            "reports": reports.get(s.pk, 0),
+        }
+        for s in sessions
+    ]
+    return render(
+        request,
+        "exams/calendar.html",
+        {
+            "rows": rows,
+            "provider": provider,
+            "documents": documents.panel(request.user, provider, ["csv_export"]),
+        },
+    )
+
+
+@provider_required
+def exam_session(request, pk: int):
+    provider = provider_of(request.user)
+    session = get_object_or_404(ExamSession, pk=pk)
+    now = timezone.now()
+    sites = list(
+        ExamSite.objects.filter(provider=provider, session=session).prefetch_related(
+            "applications__delivery_course__course__provider"
+        )
+    )
+    applications = ExamApplication.objects.filter(
+        site__provider=provider, session=session
+    ).select_related("delivery_course__course__provider", "site", "fee_line")
+    applied_ids = {a.delivery_course_id for a in applications}
+    eligible = [
+        d for d in services.eligible_delivery_courses(provider, session) if d.pk not in applied_ids
+    ]
+    reports = ResultReport.objects.filter(
+        delivery_course__course__provider=provider, session=session
+    ).select_related("delivery_course__course__provider", "application")
+    reviewed_candidates = DeliveryCourse.objects.filter(
+        course__provider=provider, state="approved", exams__kind="reviewed",
+        exams__vendor_date__year=session.exam_date.year, exams__vendor_date__month=session.exam_date.month,
+    ).select_related("course__provider").distinct()  # fmt: skip
+    return render(
+        request,
+        "exams/session.html",
+        {
+            "session": session,
+            "site_rows": [
+                (s, documents.panel(request.user, s, ["unei_taisei_exam"])) for s in sites
+            ],
+            "applications": applications,
+            "eligible": eligible,
+            "reports": reports,
+            "reviewed_candidates": reviewed_candidates,
+            "apply_problem": services.application_window_problem(session, now),
+            "report_problem": services.report_window_problem(session, now),
+            "apply_countdown": _countdown(session.application_closes_at, now),
+            "report_countdown": _countdown(session.report_closes_at, now),
+        },
+    )
+
+
+@provider_required
+def site_form(request, pk: int, site_pk: int | None = None):
+    provider = provider_of(request.user)
+    session = get_object_or_404(ExamSession, pk=pk)
+    site = (
+        get_for_user_or_404(ExamSite, request.user, pk=site_pk, session=session)
+        if site_pk
+        else None
+    )
+    initial = {}
+    if site is None:
+        structure = getattr(
+            provider.courses.filter(operation_structure__isnull=False).first(),
+            "operation_structure",
+            None,
+        )
+        if structure is not None:  # start from the course's structure
+            initial = {
+                f: getattr(structure, f)
+                for f in ExamSiteForm.Meta.fields
+                if hasattr(structure, f) and f != "created_on"
+            }
+    form = ExamSiteForm(request.POST or None, instance=site, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_site(
+                provider, request.user, session.pk, form.cleaned_data, site_pk=site_pk
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        except services.ExamStateError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "修了試験の運営実施体制を保存しました。")
+            return redirect("exam_session", pk=session.pk)
+    return render(request, "exams/site_form.html", {"form": form, "session": session, "site": site})
+
+
+@require_POST
+@provider_required
+def application_save(request, site_pk: int):
+    site = get_for_user_or_404(ExamSite, request.user, pk=site_pk)
+    try:
+        services.save_application(site.pk, request.user, int(request.POST.get("delivery_course", 0)),
+                                  int(request.POST.get("applicants") or 0))  # fmt: skip
+    except ValueError:
+        messages.error(request, "「応募者数」は半角数字で入力してください。")
+    except (ValidationError, services.ExamStateError, PermissionDenied) as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, "申込み内容を一時保存しました。「申し込む」を押すと確定します。")
+    return redirect("exam_session", pk=site.session_id)
+
+
+@require_POST
+@provider_required
+def site_submit(request, site_pk: int):
+    site = get_for_user_or_404(ExamSite, request.user, pk=site_pk)
+    try:
+        submitted = services.submit_applications(site.pk, request.user)
+    except (ValidationError, services.ExamStateError, PermissionDenied) as exc:
+        _flash(request, exc)
+    else:
+        total = sum(a.applicants for a in submitted)
+        messages.success(
+            request,
+            f"{len(submitted)}件の実施講座（応募者{total}名）を申し込みました。問題提供料 {total * 2000:,}円を申込み期間内にお振り込みください。",
+        )
+    return redirect("exam_session", pk=site.session_id)
+
+
+@require_POST
+@provider_required
+def application_change(request, pk: int):
+    application = get_for_user_or_404(
+        ExamApplication.objects.select_related("site"),
+        request.user,
+        provider_field="site__provider",
+        pk=pk,
+    )
+    try:
+        services.change_applicants(
+            application.pk, request.user, int(request.POST.get("applicants") or 0)
+        )
+    except ValueError:
+        messages.error(request, "「応募者数」は半角数字で入力してください。")
+    except (ValidationError, services.ExamStateError, PermissionDenied) as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, "応募者数を変更しました。")
+    return redirect("exam_session", pk=application.session_id)
+
+
+@require_POST
+@provider_required
+def report_open(request, pk: int):
+    application = get_for_user_or_404(
+        ExamApplication, request.user, provider_field="site__provider", pk=pk
+    )
+    try:
+        report = services.open_report(application.pk, request.user)
+    except (services.ExamStateError, PermissionDenied) as exc:
+        _flash(request, exc)
+        return redirect("exam_session", pk=application.session_id)
+    return redirect("report_detail", pk=report.pk)
+
+
+@provider_required
+def reviewed_report_create(request, pk: int):
+    delivery = get_for_user_or_404(
+        DeliveryCourse.objects.select_related("course__provider"),
+        request.user,
+        provider_field="course__provider",
+        pk=pk,
+    )
+    form = ReviewedReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = services.create_reviewed_report(delivery.pk, request.user, form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            return redirect("report_detail", pk=report.pk)
+    return render(request, "exams/reviewed_report_form.html", {"form": form, "delivery": delivery})
+
+
+def _own_report(request, pk: int) -> ResultReport:
+    return get_for_user_or_404(
+        ResultReport.objects.select_related("delivery_course__course__provider", "session", "application"),
+        request.user, provider_field="delivery_course__course__provider", pk=pk,
+    )  # fmt: skip
+
+
+@provider_required
+def report_detail(request, pk: int):
+    report = _own_report(request, pk)
+    private = services.is_private(report)
+    form = ReportForm(request.POST or None, instance=report)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_report(report.pk, request.user, form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        except services.ExamStateError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "報告内容を保存しました。")
+            return redirect("report_detail", pk=report.pk)
+        report.refresh_from_db()
+    completers = report.completers.all()
+    return render(
+        request,
+        "exams/report.html",
+        {
+            "report": report,
+            "form": form,
+            "completer_form": CompleterForm(private=private),
+            "completers": completers,
+            "private": private,
+            "problems": services.report_problems(report)
+            if report.state in ("draft", "returned")
+            else [],
+            "window_problem": services.report_window_problem(report.session, timezone.now()),
+            "pass_score": services.pass_score(report),
+            "documents": documents.panel(
+                request.user,
+                report,
+                REPORT_DOCUMENTS if private else ["shoshiki_4", "completer_notice"],
+            ),
+        },
+    )
+
+
+@require_POST
+@provider_required
+def completer_add(request, pk: int):
+    report = _own_report(request, pk)
+    private = services.is_private(report)
+    form = CompleterForm(request.POST, private=private)
+    if form.is_valid():
+        try:
+            completer = services.add_completer(report.pk, request.user, form.values())
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        except services.ExamStateError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                f"{completer.management_number_display} {completer.family_name}　{completer.given_name} を登録しました。",
+            )
+            return redirect("report_detail", pk=report.pk)
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        for error in errors:
+            messages.error(
+                request, f"「{label}」{error}" if label and label not in error else error
+            )
+    return redirect("report_detail", pk=report.pk)
+
+
+@require_POST
+@provider_required
+def completer_delete(request, pk: int):
+    report = _own_report(request, pk)
+    ids = [int(x) for x in request.POST.getlist("completers") if x.isdigit()]
+    try:
+        count = services.delete_completers(report.pk, request.user, ids or None)
+    except services.ExamStateError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"修了認定者を{count}名削除しました。")
+    return redirect("report_detail", pk=report.pk)
+
+
+@require_POST
+@provider_required
+def completer_upload(request, pk: int):
+    from .completer_import import MAX_UPLOAD_BYTES
+
+    report = _own_report(request, pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "「修了認定者ファイル」を選んでください。")
+        return redirect("report_detail", pk=report.pk)
+    if upload.size > MAX_UPLOAD_BYTES:
+        messages.error(
+            request,
+            f"「修了認定者ファイル」は{MAX_UPLOAD_BYTES // (1024 * 1024)}MB以下にしてください。",
+        )
+        return redirect("report_detail", pk=report.pk)
+    try:
+        staged = services.stage_upload(report.pk, request.user, upload.name, upload.read())
+    except (ValidationError, services.ExamStateError) as exc:
+        _flash(request, exc)
+        return redirect("report_detail", pk=report.pk)
+    return redirect("upload_preview", pk=staged.pk)
+
+
+@provider_required
+def upload_preview(request, pk: int):
+    upload = get_for_user_or_404(
+        CompleterUpload.objects.select_related("report__delivery_course__course__provider"), request.user,
+        provider_field="report__delivery_course__course__provider", pk=pk,
+    )  # fmt: skip
+    return render(request, "exams/upload_preview.html", {"upload": upload, "report": upload.report,
+                                                        "rows": upload.rows[:200], "errors": upload.errors[:500]})  # fmt: skip
+
+
+@require_POST
+@provider_required
+def upload_confirm(request, pk: int):
+    upload = get_for_user_or_404(
+        CompleterUpload,
+        request.user,
+        provider_field="report__delivery_course__course__provider",
+        pk=pk,
+    )
+    try:
+        count = services.confirm_upload(upload.pk, request.user)
+    except (ValidationError, services.ExamStateError) as exc:
+        _flash(request, exc)
+        return redirect("upload_preview", pk=upload.pk)
+    messages.success(request, f"修了認定者を{count}名登録しました。")
+    return redirect("report_detail", pk=upload.report_id)
+
+
+@require_POST
+@provider_required
+def report_submit(request, pk: int):
+    report = _own_report(request, pk)
+    try:
+        submitted = services.submit_report(report.pk, request.user)
+    except (ValidationError, services.ExamStateError) as exc:
+        _flash(request, exc)
+    else:
+        messages.success(
+            request,
+            "修了試験結果を報告しました。IPAの受理後、各修了認定者に修了認定者管理番号を伝えてください（IPAからは通知しません）。",
+        )
+        if submitted.late_flag:
+            messages.warning(
+                request, "修了認定年月日から2週間を超えた報告です。IPAに確認されます。"
+            )
+    return redirect("report_detail", pk=report.pk)
+
+
+# IPA ----------------------------------------------------------------------------
+
+
+@staff_required
+def review_exams(request):
+    sessions = ExamSession.objects.order_by("-exam_date").annotate(
+        n_applications=Count(
+            "applications", filter=Q(applications__state="submitted"), distinct=True
+        ),
+        n_applicants=Sum("applications__applicants", filter=Q(applications__state="submitted")),
+        n_reports=Count(
+            "reports", filter=Q(reports__state__in=["submitted", "accepted"]), distinct=True
+        ),
+        n_late=Count("reports", filter=Q(reports__late_flag=True), distinct=True),
+    )[:24]
+    return render(request, "exams/review_exams.html", {"sessions": sessions})
+
+
+@staff_required
+def review_exam_session(request, pk: int):
+    session = get_object_or_404(ExamSession, pk=pk)
+    now = timezone.now()
+    applications = (
+        ExamApplication.objects.filter(session=session, state="submitted")
+        .select_related("delivery_course__course__provider", "fee_line__payment_request", "site")
+        .order_by(
+            "delivery_course__course__provider__number",
+            "delivery_course__course__serial",
+            "delivery_course__serial",
+        )
+    )
+    reports = {
+        r.application_id: r
+        for r in ResultReport.objects.filter(session=session, application__isnull=False)
+    }
+    rows = []
+    for a in applications:
+        report = reports.get(a.pk)
+        request_obj = a.fee_line.payment_request if a.fee_line_id else None
+        rows.append({
+            "application": a,
+            "paid_on": request_obj.confirmed_on if request_obj else None,
+            "report": report,
+            "overdue": session.report_closes_at is not None and now >= session.report_closes_at
+            and (report is None or report.state == "draft"),
+        })  # fmt: skip
+    reviewed = ResultReport.objects.filter(
+        session=session, application__isnull=True
+    ).select_related("delivery_course__course__provider")
+    return render(request, "exams/review_session.html", {
+        "session": session, "rows": rows, "reviewed": reviewed,
+        "total_applicants": sum(r["application"].applicants for r in rows),
+        "unpaid": sum(1 for r in rows if not r["paid_on"]),
+    })  # fmt: skip
+
+
+@staff_required
+def review_report(request, pk: int):
+    report = get_object_or_404(
+        ResultReport.objects.select_related("delivery_course__course__provider", "session"), pk=pk
+    )
+    return render(request, "exams/review_report.html", {
+        "report": report, "completers": report.completers.all(),
+        "documents": documents.panel(request.user, report, REPORT_DOCUMENTS),
+        "audit_entries": audit.entries_for(report)[:100], "can_decide": is_reviewer(request.user),
+    })  # fmt: skip
+
+
+@require_POST
+@reviewer_required
+def review_report_decide(request, pk: int):
+    report = get_object_or_404(ResultReport, pk=pk)
+    accept = request.POST.get("decision") == "accept"
+    try:
+        services.decide_report(report.pk, request.user, accept, request.POST.get("reason", ""))
+    except (ValidationError, services.ExamStateError, PermissionDenied) as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, "報告を受理しました。" if accept else "報告を差し戻しました。")
+    return redirect("review_report", pk=report.pk)
