@@ -112,8 +112,13 @@ def exam_session(request, pk: int):
         {
             "session": session,
             "site_rows": [
-                (s, documents.panel(request.user, s, ["unei_taisei_exam"])) for s in sites
-            ],
+                (
+                    s,
+                    documents.panel(request.user, s, ["unei_taisei_exam"]),
+                    sum(a.state == "draft" for a in s.applications.all()),
+                )
+                for s in sites
+            ],  # fmt: skip
             "applications": applications,
             "eligible": eligible,
             "reports": reports,

@@ -232,3 +232,26 @@ def test_r9_reviewed_exam_report_carries_its_numbers(setup, staff_a):
         "M0002",
     )
     assert report.session.exam_date == DEC  # the IPA exam of the same month gives the window
+
+
+def test_r3_10000_row_upload_with_one_bad_row_saves_nothing_and_names_it(setup, staff_a):
+    application = _apply(setup, staff_a, applicants=10)
+    report = services.open_report(application.pk, staff_a)
+    ResultReport.objects.filter(pk=report.pk).update(
+        applicants=20000, examinees=20000, certified_on=D(2024, 12, 10)
+    )
+    lines = ["修了認定者管理番号,姓(漢字),名(漢字),姓(カナ),名(カナ),生年月日,点数"]
+    for n in range(1, 10001):
+        born = D(1960, 1, 1) + datetime.timedelta(days=n)  # distinct people (R7)
+        lines.append(f"{n},情報,太郎,ジョウホウ,タロウ,{born:%Y/%m/%d},{40 + n % 20}")
+    lines[7430] = (
+        lines[7430].replace("ジョウホウ", "ｼﾞｮｳﾎｳ").replace("情報", "情報A")
+    )  # row 7431 of the file
+    data = ("\r\n".join(lines) + "\r\n").encode("utf-8")
+    upload = services.stage_upload(report.pk, staff_a, "completers.csv", data)
+    rows_with_errors = {e["row"] for e in upload.errors}
+    assert rows_with_errors == {7431}, upload.errors[:3]
+    assert any(e["column"] == "姓（漢字）" and "A" in e["message"] for e in upload.errors)
+    with pytest.raises(ValidationError, match="エラーのある行"):
+        services.confirm_upload(upload.pk, staff_a)
+    assert not Completer.objects.exists()
