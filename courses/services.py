@@ -59,7 +59,11 @@ def _save(obj) -> None:
 
 
 def _locked(course_pk: int) -> ExemptionCourse:
-    return ExemptionCourse.objects.select_for_update().select_related("provider").get(pk=course_pk)
+    return (
+        ExemptionCourse.objects.select_for_update(of=("self",))
+        .select_related("provider")
+        .get(pk=course_pk)
+    )
 
 
 # Provider side -------------------------------------------------------------------
@@ -187,7 +191,7 @@ def delete_delivery_course(delivery_pk: int, user) -> None:
     """A delivery course never approved is deleted at once (D8)."""
     with transaction.atomic():
         delivery = (
-            DeliveryCourse.objects.select_for_update()
+            DeliveryCourse.objects.select_for_update(of=("self",))
             .select_related("course__provider")
             .get(pk=delivery_pk)
         )
@@ -656,7 +660,7 @@ def submit_delivery_course(delivery_pk: int, user) -> DeliveryCourse:
     today = timezone.localdate()
     with transaction.atomic():
         delivery = (
-            DeliveryCourse.objects.select_for_update()
+            DeliveryCourse.objects.select_for_update(of=("self",))
             .select_related("course__provider")
             .get(pk=delivery_pk)
         )

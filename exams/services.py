@@ -150,7 +150,7 @@ def save_application(
     now = _now(now)
     with transaction.atomic():
         site = (
-            ExamSite.objects.select_for_update()
+            ExamSite.objects.select_for_update(of=("self",))
             .select_related("session", "provider")
             .get(pk=site_pk)
         )
@@ -199,7 +199,7 @@ def submit_applications(site_pk: int, user, now=None) -> list[ExamApplication]:
     now = _now(now)
     with transaction.atomic():
         site = (
-            ExamSite.objects.select_for_update()
+            ExamSite.objects.select_for_update(of=("self",))
             .select_related("session", "provider")
             .get(pk=site_pk)
         )
@@ -209,7 +209,7 @@ def submit_applications(site_pk: int, user, now=None) -> list[ExamApplication]:
             raise ExamStateError(problem)
         site.full_clean(exclude=["provider", "session"])
         drafts = list(
-            site.applications.select_for_update()
+            site.applications.select_for_update(of=("self",))
             .filter(state=A.DRAFT)
             .select_related("delivery_course__course__provider")
         )
@@ -237,7 +237,7 @@ def change_applicants(application_pk: int, user, applicants: int, now=None) -> E
     now = _now(now)
     with transaction.atomic():
         application = (
-            ExamApplication.objects.select_for_update()
+            ExamApplication.objects.select_for_update(of=("self",))
             .select_related("session", "site__provider", "fee_line")
             .get(pk=application_pk)
         )
@@ -278,7 +278,7 @@ def open_report(application_pk: int, user) -> ResultReport:
     """The report of an applied IPA exam (created once)."""
     with transaction.atomic():
         application = (
-            ExamApplication.objects.select_for_update()
+            ExamApplication.objects.select_for_update(of=("self",))
             .select_related("delivery_course", "session", "site")
             .get(pk=application_pk)
         )
@@ -346,7 +346,7 @@ def create_reviewed_report(delivery_pk: int, user, values: dict) -> ResultReport
 
 def _editable_report(report_pk: int, user) -> ResultReport:
     report = (
-        ResultReport.objects.select_for_update()
+        ResultReport.objects.select_for_update(of=("self",))
         .select_related("delivery_course__course__provider", "session")
         .get(pk=report_pk)
     )
@@ -556,6 +556,8 @@ def report_problems(report: ResultReport) -> list[str]:
     """The checklist before submission (R2, R5, R6, R13)."""
     completers = report.completers.count()
     problems = rules.count_problems(report.applicants, report.examinees, completers)
+    if completers and is_private(report) and not report.certificate_copies.exists():
+        problems.append("民間資格の合格証のコピーを登録してください（R8）。")
     if completers:
         if report.certified_on is None:
             problems.append(
@@ -619,3 +621,21 @@ def decide_report(report_pk: int, reviewer, accept: bool, reason: str = "") -> R
         audit.record("report.accept" if accept else "report.return", report, actor=reviewer,
                      changes={"state": ["submitted", report.state]}, note=reason)  # fmt: skip
     return report
+
+
+def add_certificate_copy(report_pk: int, user, title: str, upload) -> None:
+    """R8: a copy of a completer's private-qualification certificate (PDF or
+    an image scan is not accepted here: PDF or Office files only)."""
+    from portal.uploads import check_office_or_pdf
+
+    from .models import PrivateCertificateCopy
+
+    check_office_or_pdf(upload, "民間資格の合格証のコピー")
+    with transaction.atomic():
+        report = _editable_report(report_pk, user)
+        if not is_private(report):
+            raise ExamStateError("民間資格を活用しない講座では合格証のコピーは不要です。")
+        copy = PrivateCertificateCopy.objects.create(
+            report=report, title=title or upload.name, file=upload
+        )
+        audit.record("report.certificate_copy", report, actor=user, note=copy.file.name)

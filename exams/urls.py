@@ -29,6 +29,11 @@ urlpatterns = [
     path("exams/uploads/<int:pk>/", views.upload_preview, name="upload_preview"),
     path("exams/uploads/<int:pk>/confirm/", views.upload_confirm, name="upload_confirm"),
     path("exams/reports/<int:pk>/submit/", views.report_submit, name="report_submit"),
+    path(
+        "exams/reports/<int:pk>/certificates/",
+        views.certificate_copy_upload,
+        name="certificate_copy_upload",
+    ),
     path("review/exams/", views.review_exams, name="review_exams"),
     path("review/exams/<int:pk>/", views.review_exam_session, name="review_exam_session"),
     path("review/reports/<int:pk>/", views.review_report, name="review_report"),

@@ -400,6 +400,25 @@ def upload_confirm(request, pk: int):
 
 @require_POST
 @provider_required
+def certificate_copy_upload(request, pk: int):
+    report = _own_report(request, pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "「民間資格の合格証のコピー」のファイルを選んでください。")
+    else:
+        try:
+            services.add_certificate_copy(
+                report.pk, request.user, request.POST.get("title", ""), upload
+            )
+        except (ValidationError, services.ExamStateError) as exc:
+            _flash(request, exc)
+        else:
+            messages.success(request, "民間資格の合格証のコピーを登録しました。")
+    return redirect("report_detail", pk=report.pk)
+
+
+@require_POST
+@provider_required
 def report_submit(request, pk: int):
     report = _own_report(request, pk)
     try:

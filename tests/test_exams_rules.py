@@ -94,3 +94,20 @@ def test_e8_ipa_pass_score_is_60_percent_of_full_marks():
 
     assert ipa_pass_score() == 36
     assert ipa_pass_score(100) == 60
+
+
+@pytest.mark.django_db
+def test_e1_admin_fills_empty_windows_with_the_typical_schedule(client):
+    from tests.factories import AdminFactory
+
+    client.force_login(AdminFactory())
+    june = ExamSession.objects.get(exam_date=datetime.date(2025, 6, 8))
+    assert june.application_closes_at is None
+    client.post(
+        "/admin/exams/examsession/",
+        {"action": "fill_typical_schedule", "_selected_action": [june.pk]},
+    )
+    june.refresh_from_db()
+    assert june.application_closes_at == at(2025, 5, 14, 15, 0)
+    assert june.report_closes_at == at(2025, 6, 13, 17, 0)
+    assert june.exemption_valid_from == datetime.date(2025, 6, 27)

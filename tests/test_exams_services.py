@@ -255,3 +255,47 @@ def test_r3_10000_row_upload_with_one_bad_row_saves_nothing_and_names_it(setup, 
     with pytest.raises(ValidationError, match="エラーのある行"):
         services.confirm_upload(upload.pk, staff_a)
     assert not Completer.objects.exists()
+
+
+def test_e9_no_re_exam_one_application_and_one_report_per_exam(setup, staff_a):
+    application = _apply(setup, staff_a)
+    with pytest.raises(services.ExamStateError, match="既に申し込み済み"):
+        services.save_application(setup["site"].pk, staff_a, setup["delivery"].pk, 3, now=IN_APPLY)
+    first = services.open_report(application.pk, staff_a)
+    assert services.open_report(application.pk, staff_a).pk == first.pk
+    assert ResultReport.objects.count() == 1
+
+
+def test_r11_reported_completers_are_corrected_only_by_change_request(setup, staff_a, reviewer):
+    report = _report(setup, staff_a)
+    services.add_completer(report.pk, staff_a, PERSON)
+    services.update_report(report.pk, staff_a, {"consent_confirmed": True})
+    services.submit_report(report.pk, staff_a, now=IN_REPORT)
+    services.decide_report(report.pk, reviewer, accept=True)
+    with pytest.raises(services.ExamStateError, match="変更申請"):
+        services.add_completer(
+            report.pk, staff_a, {**PERSON, "given_name": "二郎", "given_kana": "ジロウ"}
+        )
+    with pytest.raises(services.ExamStateError, match="変更申請"):
+        services.delete_completers(report.pk, staff_a)
+    assert Completer.objects.count() == 1
+
+
+def test_r8_private_course_report_needs_pass_data_and_certificate_copy(setup, staff_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from courses.models import ExemptionCourse
+
+    ExemptionCourse.objects.filter(pk=setup["course"].pk).update(course_type="PRIVATE_IPA")
+    report = _report(setup, staff_a)
+    with pytest.raises(ValidationError, match="R8"):
+        services.add_completer(report.pk, staff_a, PERSON)
+    services.add_completer(report.pk, staff_a, {**PERSON, "private_pass_date": D(2024, 11, 1),
+                                                "private_pass_number": "150708H99991"})  # fmt: skip
+    services.update_report(report.pk, staff_a, {"consent_confirmed": True})
+    with pytest.raises(ValidationError, match="合格証のコピー"):
+        services.submit_report(report.pk, staff_a, now=IN_REPORT)
+    services.add_certificate_copy(
+        report.pk, staff_a, "合格証", SimpleUploadedFile("c.pdf", b"%PDF-1.7")
+    )
+    assert services.submit_report(report.pk, staff_a, now=IN_REPORT).state == "submitted"

@@ -107,6 +107,7 @@ TABLE.update({
     "completer_delete": ("post", "report", OWN_ACTION),
     "completer_upload": ("post", "report", OWN_ACTION),
     "report_submit": ("post", "report", OWN_ACTION),
+    "certificate_copy_upload": ("post", "report", OWN_ACTION),
     "upload_preview": ("get", "upload", OWN_OBJECT),
     "upload_confirm": ("post", "upload", OWN_ACTION),
     "review_exams": ("get", None, IPA_PAGE),
