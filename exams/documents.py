@@ -19,13 +19,13 @@ hash is the data version) and stamps the workbook with a date of the data, so
 the same data gives the same bytes.
 """
 
-import copy
 import csv
 import datetime
 import hashlib
 import io
 
 from django.utils import timezone
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import NamedStyle
 from openpyxl.worksheet.pagebreak import Break
 
@@ -424,13 +424,14 @@ def write_table_rows(ws, first_row: int, rows, style_keys) -> int:
     """Write plain rows fast: values and a shared style per column, no merges
     and no row heights. Text stays text (never a formula). Returns the last row."""
     arrays = _named_styles(ws.parent, ws.title.replace(" ", "_"), style_keys)
+    cells = ws._cells  # Cell objects go straight in, skipping ws.cell()'s look-ups
     n = first_row - 1
     for n, values in enumerate(rows, start=first_row):
         for column, (value, array) in enumerate(zip(values, arrays, strict=True), start=1):
-            cell = ws.cell(row=n, column=column, value=value)
+            cell = Cell(ws, row=n, column=column, value=value, style_array=array)
             if isinstance(value, str):
                 cell.data_type = "s"
-            cell._style = copy.copy(array)
+            cells[(n, column)] = cell
     return n
 
 
