@@ -18,32 +18,17 @@ Run from the project root:
 
 import argparse
 import datetime
-import logging
 import os
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _common import median_ms, setup_django  # noqa: E402
+
 WARMUPS = 3
-
-
-def _setup_django(tmp: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings_test"
-    os.environ.pop("DATABASE_URL", None)  # always the throwaway SQLite file
-    os.environ["SQLITE_PATH"] = os.path.join(tmp, "benchmark.sqlite3")
-    import django
-
-    django.setup()
-    # WeasyPrint logs every rendering step at INFO; keep the output to the figures.
-    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def _example_course():
@@ -89,17 +74,6 @@ def _example_course():
     return course.pk
 
 
-def _median_ms(fn, runs: int) -> tuple[float, object]:
-    for _ in range(WARMUPS):
-        result = fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000, result
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
@@ -107,7 +81,7 @@ def main() -> int:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="certificate-bench-") as tmp:
-        _setup_django(tmp)
+        setup_django(tmp)
         import weasyprint
 
         from certifications.documents import certificate_html
@@ -130,8 +104,8 @@ def main() -> int:
         def bare_render():
             return weasyprint.HTML(string=html).write_pdf()
 
-        warm_ms, pdf_bytes = _median_ms(registry_render, args.runs)
-        bare_ms, bare_bytes = _median_ms(bare_render, args.runs)
+        warm_ms, pdf_bytes = median_ms(registry_render, args.runs, WARMUPS)
+        bare_ms, bare_bytes = median_ms(bare_render, args.runs, WARMUPS)
         Path(args.pdf).write_bytes(pdf_bytes)
 
         print(

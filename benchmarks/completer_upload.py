@@ -24,7 +24,6 @@ import argparse
 import csv
 import datetime
 import io
-import os
 import statistics
 import sys
 import tempfile
@@ -32,6 +31,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _common import setup_django  # noqa: E402
+
 GOAL_SECONDS = 5.0
 EXAM_DATE = datetime.date(2024, 12, 8)
 CERTIFIED_ON = datetime.date(2024, 12, 10)
@@ -44,19 +46,6 @@ FAMILIES = [("情報", "ジョウホウ"), ("佐藤", "サトウ"), ("鈴木", "
             ("伊藤", "イトウ"), ("山本", "ヤマモト"), ("中村", "ナカムラ")]  # fmt: skip
 GIVEN = [("一郎", "イチロウ"), ("花子", "ハナコ"), ("太郎", "タロウ"), ("さくら", "サクラ"),
          ("翔", "ショウ"), ("美咲", "ミサキ"), ("健太", "ケンタ")]  # fmt: skip
-
-
-def _setup_django(tmp: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings_test"
-    os.environ.pop("DATABASE_URL", None)  # always the throwaway SQLite file
-    os.environ["SQLITE_PATH"] = os.path.join(tmp, "benchmark.sqlite3")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def _reports(count: int):
@@ -177,7 +166,7 @@ def main() -> int:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="completer-bench-") as tmp:
-        _setup_django(tmp)
+        setup_django(tmp)
         from exams.models import Completer
 
         xlsx_report, csv_report = _reports(2)

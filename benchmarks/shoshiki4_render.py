@@ -24,28 +24,16 @@ import argparse
 import datetime
 import io
 import os
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _common import median_ms, setup_django  # noqa: E402
+
 WARMUPS = 1
 D = datetime.date
-
-
-def _setup_django(tmp: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings_test"
-    os.environ.pop("DATABASE_URL", None)  # always the throwaway SQLite file
-    os.environ["SQLITE_PATH"] = os.path.join(tmp, "benchmark.sqlite3")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def example_report(completers: int, provider_number: str = "99991"):
@@ -116,17 +104,6 @@ def example_report(completers: int, provider_number: str = "99991"):
     return report
 
 
-def _median_ms(fn, runs: int) -> tuple[float, object]:
-    for _ in range(WARMUPS):
-        result = fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000, result
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--completers", type=int, default=1000)
@@ -135,7 +112,7 @@ def main() -> int:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="shoshiki4-bench-") as tmp:
-        _setup_django(tmp)
+        setup_django(tmp)
         from openpyxl import Workbook
 
         from exams import documents as exam_docs
@@ -162,8 +139,8 @@ def main() -> int:
             wb.save(buffer)
             return buffer.getvalue()
 
-        render_ms, xlsx_bytes = _median_ms(registry_render, args.runs)
-        bare_ms, _ = _median_ms(bare_write, args.runs)
+        render_ms, xlsx_bytes = median_ms(registry_render, args.runs, WARMUPS)
+        bare_ms, _ = median_ms(bare_write, args.runs, WARMUPS)
         Path(args.xlsx).write_bytes(xlsx_bytes)
 
         ratio = render_ms / bare_ms

@@ -56,33 +56,27 @@ def _require_owner(user, obj) -> None:
         raise PermissionDenied("この操作を行う権限がありません。")
 
 
+def _window_problem(opens, closes, now, name: str) -> str | None:
+    if opens is None or closes is None:
+        return f"この修了試験の{name}はまだ公表されていません。"
+    if now < opens:
+        return f"{name}は{_local(opens)}からです。"
+    if not rules.window_is_open(opens, closes, now):
+        return f"{name}は{_local(closes)}に締め切りました。締切後は理由のいかんにかかわらず受け付けられません。"
+    return None
+
+
 def application_window_problem(session: ExamSession, now: datetime.datetime) -> str | None:
     """E2: applications only inside the window; nothing after 15:00 on the
     closing day, whatever the reason."""
-    if session.application_opens_at is None or session.application_closes_at is None:
-        return "この修了試験の申込み期間はまだ公表されていません。"
-    if now < session.application_opens_at:
-        return f"申込み期間は{_local(session.application_opens_at)}からです。"
-    if not rules.window_is_open(session.application_opens_at, session.application_closes_at, now):
-        return (
-            f"申込み期間は{_local(session.application_closes_at)}に締め切りました。"
-            "締切後は理由のいかんにかかわらず受け付けられません。"
-        )
-    return None
+    return _window_problem(
+        session.application_opens_at, session.application_closes_at, now, "申込み期間"
+    )
 
 
 def report_window_problem(session: ExamSession, now: datetime.datetime) -> str | None:
     """R1: the report is filed inside the report window (Friday 17:00)."""
-    if session.report_opens_at is None or session.report_closes_at is None:
-        return "この修了試験の報告期間はまだ公表されていません。"
-    if now < session.report_opens_at:
-        return f"結果の報告期間は{_local(session.report_opens_at)}からです。"
-    if not rules.window_is_open(session.report_opens_at, session.report_closes_at, now):
-        return (
-            f"結果の報告期間は{_local(session.report_closes_at)}に締め切りました。"
-            "締切後は理由のいかんにかかわらず受け付けられません。"
-        )
-    return None
+    return _window_problem(session.report_opens_at, session.report_closes_at, now, "結果の報告期間")
 
 
 # Exam sites and applications (E2–E4) ---------------------------------------------------
