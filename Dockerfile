@@ -8,4 +8,5 @@ COPY requirements.lock .
 RUN pip install --no-cache-dir -r requirements.lock
 COPY . .
 RUN DJANGO_SECRET_KEY=build python manage.py collectstatic --noinput
+RUN mkdir -p /app/media && chown nobody /app/media
 USER nobody

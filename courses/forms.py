@@ -100,7 +100,7 @@ class OperationStructureForm(JapaneseErrorsMixin, forms.ModelForm):
 
 
 def _session_choices():
-    sessions = ExamSession.objects.order_by("exam_date")
+    sessions = ExamSession.objects.filter(published=True).order_by("exam_date")
     return [("", "（なし）")] + [
         (s.pk, f"{s.exam_date:%Y年%-m月%-d日}（{s.fiscal_year}年度）") for s in sessions
     ]

@@ -256,7 +256,7 @@ def submission_problems(course: ExemptionCourse, today: datetime.date) -> list[t
         problems.append(
             ("添付書類", "e-ラーニング等の場合は、学習方法を示す別紙を添付してください（C15）。")
         )
-    ipa_dates = set(ExamSession.objects.values_list("exam_date", flat=True))
+    ipa_dates = set(ExamSession.objects.filter(published=True).values_list("exam_date", flat=True))
     certification = rules.certification_date(course.application_date or today, course.desired_month)
     valid_to = rules.certification_end_date(certification)
     for delivery in deliveries:
@@ -648,7 +648,7 @@ def delivery_problems(delivery: DeliveryCourse, today: datetime.date) -> list[st
     problems += rules.delivery_period_problems(
         delivery.start_date, delivery.end_date, course.certified_on, course.valid_until, first_exam
     )
-    ipa_dates = set(ExamSession.objects.values_list("exam_date", flat=True))
+    ipa_dates = set(ExamSession.objects.filter(published=True).values_list("exam_date", flat=True))
     problems += rules.exam_rows_problems(
         course.course_type, upper, lower, ipa_dates, course.certified_on, course.valid_until
     )

@@ -12,6 +12,11 @@ urlpatterns = [
     path("courses/<int:pk>/plan/import/", views.course_plan_import, name="course_plan_import"),
     path("courses/<int:pk>/structure/", views.course_structure, name="course_structure"),
     path("courses/<int:pk>/attachments/", views.course_attachments, name="course_attachments"),
+    path(
+        "courses/<int:pk>/attachments/<int:attachment_pk>/",
+        views.attachment_download,
+        name="attachment_download",
+    ),
     path("courses/<int:pk>/deliveries/new/", views.delivery_form, name="delivery_create"),
     path(
         "courses/<int:pk>/deliveries/<int:delivery_pk>/", views.delivery_form, name="delivery_edit"

@@ -557,3 +557,15 @@ def review_delivery(request, pk: int, delivery_pk: int):
         return "実施講座を承認しました。" if approve else "実施講座を差し戻しました。"
 
     return _review_action(request, pk, act)
+
+
+@role_required(lambda user: is_provider_staff(user) or is_ipa_staff(user))
+def attachment_download(request, pk: int, attachment_pk: int):
+    """C15 attachments: the provider's own staff and IPA staff only."""
+    from portal.views import serve_upload
+
+    course = get_for_user_or_404(
+        ExemptionCourse.objects.select_related("provider"), request.user, pk=pk
+    )
+    attachment = get_object_or_404(course.attachments, pk=attachment_pk)
+    return serve_upload(request, attachment.file, course, "course.attachment_download")

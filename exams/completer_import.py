@@ -414,6 +414,23 @@ def person_key(row: Mapping[str, Any]) -> tuple:
     )
 
 
+def birth_date_problem(value: datetime.date, exam_date: datetime.date) -> str | None:
+    """A plausible birth date: 1900 or later, and at least 10 years before the
+    exam (shared by the file import and the one-by-one form)."""
+    if value < MIN_BIRTH_DATE:
+        return f"1900年1月1日より前の日付です（「{_shown(value)}」）。生年月日を確認してください。"
+    try:
+        latest = exam_date.replace(year=exam_date.year - MIN_AGE_YEARS)
+    except ValueError:  # 29 February
+        latest = exam_date.replace(year=exam_date.year - MIN_AGE_YEARS, day=28)
+    if value > latest:
+        return (
+            f"修了試験の実施日（{exam_date:%Y/%m/%d}）の時点で{MIN_AGE_YEARS}歳に"
+            f"満たない日付です（「{_shown(value)}」）。生年月日を確認してください。"
+        )
+    return None
+
+
 def _shown(value: object) -> str:
     if isinstance(value, datetime.datetime):
         value = value.date() if value.time() == datetime.time() else value
@@ -501,10 +518,6 @@ class _RowCleaner:
         self.pass_score = pass_score
         self.max_score = max_score
         self.private = private
-        try:
-            self.latest_birth = exam_date.replace(year=exam_date.year - MIN_AGE_YEARS)
-        except ValueError:  # 29 February
-            self.latest_birth = exam_date.replace(year=exam_date.year - MIN_AGE_YEARS, day=28)
 
     def serial(self, raw, err) -> int | None:
         if _is_blank(raw):
@@ -598,15 +611,9 @@ class _RowCleaner:
         if message:
             err(label, message)
             return None
-        if value < MIN_BIRTH_DATE:
-            err(
-                label,
-                f"1900年1月1日より前の日付です（「{_shown(value)}」）。生年月日を確認してください。",
-            )
-            return None
-        if value > self.latest_birth:
-            err(label, f"修了試験の実施日（{self.exam_date:%Y/%m/%d}）の時点で{MIN_AGE_YEARS}歳に"
-                       f"満たない日付です（「{_shown(value)}」）。生年月日を確認してください。")  # fmt: skip
+        problem = birth_date_problem(value, self.exam_date)
+        if problem:
+            err(label, problem)
             return None
         return value
 

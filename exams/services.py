@@ -19,6 +19,7 @@ from portal.isolation import owns
 from portal.roles import is_reviewer
 
 from . import rules
+from .completer_import import birth_date_problem
 from .models import (
     Completer,
     CompleterUpload,
@@ -117,6 +118,8 @@ def save_site(provider, user, session_pk: int, values: dict, site_pk=None, now=N
 def eligible_delivery_courses(provider, session: ExamSession):
     """D4: approved delivery courses whose exam rows name this IPA exam, of
     courses certified on the exam date."""
+    if not session.published:
+        return DeliveryCourse.objects.none()
     ids = DeliveryExam.objects.filter(session=session, kind="ipa").values_list(
         "delivery_course_id", flat=True
     )
@@ -249,6 +252,8 @@ def change_applicants(application_pk: int, user, applicants: int, now=None) -> E
         before = application.applicants
         application.applicants = applicants
         _save(application)
+        # R6 checks the report against the application's current count.
+        ResultReport.objects.filter(application=application).update(applicants=applicants)
         if fee is not None:
             fee.quantity = applicants
             fee.save(update_fields=["quantity"])
@@ -300,7 +305,17 @@ def create_reviewed_report(delivery_pk: int, user, values: dict) -> ResultReport
     with transaction.atomic():
         delivery = DeliveryCourse.objects.select_related("course__provider").get(pk=delivery_pk)
         _require_owner(user, delivery.course.provider)
+        if delivery.state != SubmissionStates.APPROVED:
+            raise ExamStateError("承認済みの実施講座だけ修了試験結果を報告できます。")
         exam_date = values["exam_date"]
+        if ResultReport.objects.filter(
+            delivery_course=delivery, kind="reviewed", exam_date=exam_date
+        ).exists():
+            raise ValidationError(
+                {
+                    "exam_date": "この修了試験の報告は既に作成されています（再試験はできません。E9）。"
+                }
+            )
         slot = delivery.exams.filter(kind="reviewed", vendor_date=exam_date).first()
         if slot is None:
             raise ValidationError(
@@ -391,6 +406,11 @@ def pass_score(report: ResultReport) -> int | None:
     return report.vendor_pass_score
 
 
+def max_score(report: ResultReport) -> int | None:
+    """IPA problems: 60 questions of one point each (E7, E8)."""
+    return rules.IPA_FULL_MARKS if report.kind == ResultReport.Kind.IPA else None
+
+
 def is_private(report: ResultReport) -> bool:
     return report.delivery_course.course.course_type != "NONE_IPA"
 
@@ -432,6 +452,12 @@ def add_completer(report_pk: int, user, values: dict) -> Completer:
             errors["family_name"] = (
                 "同じ修了認定者が既に報告されています（同じ実施講座では1回だけ報告します。R7）。"
             )
+        top = max_score(report)
+        if top is not None and completer.score > top:
+            errors["score"] = f"「点数」は満点（{top}点）以下にしてください。"
+        birth_problem = birth_date_problem(completer.birth_date, report.exam_date)
+        if birth_problem:
+            errors["birth_date"] = f"「生年月日」は{birth_problem}"
         threshold = pass_score(report)
         if threshold is not None and completer.score < threshold:
             errors["score"] = f"「点数」が合格基準（{threshold}点）に達していません（E8）。"
@@ -482,6 +508,7 @@ def stage_upload(report_pk: int, user, filename: str, data: bytes) -> CompleterU
         provider_number=report.delivery_course.course.provider.number,
         exam_date=report.exam_date,
         pass_score=pass_score(report),
+        max_score=max_score(report) or 100,
         private=is_private(report),
         existing_people=existing_people(report)
         | set(
@@ -537,6 +564,23 @@ def confirm_upload(upload_pk: int, user) -> int:
                     values["private_pass_date"]
                 )
             completers.append(Completer(report=report, **values))
+        # Completers added by hand since the preview must not collide (R7).
+        serials = set(report.completers.values_list("serial", flat=True))
+        people = existing_people(report) | set(
+            report.completers.values_list(
+                "family_name", "given_name", "family_kana", "given_kana", "birth_date"
+            )
+        )
+        clashes = [
+            c for c in completers
+            if c.serial in serials
+            or (c.family_name, c.given_name, c.family_kana, c.given_kana, c.birth_date) in people
+        ]  # fmt: skip
+        if clashes:
+            raise ValidationError(
+                f"読み込んだ後に登録された修了認定者と重なる行が{len(clashes)}件あります"
+                f"（例：{clashes[0].family_name}\u3000{clashes[0].given_name}）。ファイルを読み込み直してください。"
+            )
         Completer.objects.bulk_create(completers, batch_size=1000)
         upload.applied_at = timezone.now()
         upload.save(update_fields=["applied_at"])
@@ -606,6 +650,17 @@ def decide_report(report_pk: int, reviewer, accept: bool, reason: str = "") -> R
         if not has_transition_perm(method, reviewer):
             raise PermissionDenied("この操作を行う権限がありません。")
         if accept:
+            application = report.application
+            paid = (
+                application is None
+                or application.fee_line_id is not None
+                and application.fee_line.payment_request_id is not None
+                and application.fee_line.payment_request.confirmed_on is not None
+            )
+            if not paid:
+                raise ExamStateError(
+                    "この修了試験の問題提供料の入金が確認できていないため受理できません（F3）。"
+                )
             report.accept()
         else:
             if not reason.strip():

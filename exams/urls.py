@@ -30,6 +30,11 @@ urlpatterns = [
     path("exams/uploads/<int:pk>/confirm/", views.upload_confirm, name="upload_confirm"),
     path("exams/reports/<int:pk>/submit/", views.report_submit, name="report_submit"),
     path(
+        "exams/reports/<int:pk>/certificates/<int:copy_pk>/",
+        views.certificate_copy_download,
+        name="certificate_copy_download",
+    ),
+    path(
         "exams/reports/<int:pk>/certificates/",
         views.certificate_copy_upload,
         name="certificate_copy_upload",

@@ -337,6 +337,9 @@ def completer_add(request, pk: int):
 def completer_delete(request, pk: int):
     report = _own_report(request, pk)
     ids = [int(x) for x in request.POST.getlist("completers") if x.isdigit()]
+    if not ids and request.POST.get("all") != "1":
+        messages.error(request, "削除する修了認定者を選んでください。")
+        return redirect("report_detail", pk=report.pk)
     try:
         count = services.delete_completers(report.pk, request.user, ids or None)
     except services.ExamStateError as exc:
@@ -517,3 +520,16 @@ def review_report_decide(request, pk: int):
     else:
         messages.success(request, "報告を受理しました。" if accept else "報告を差し戻しました。")
     return redirect("review_report", pk=report.pk)
+
+
+@role_required(lambda user: is_provider_staff(user) or is_ipa_staff(user))
+def certificate_copy_download(request, pk: int, copy_pk: int):
+    """R8 certificate copies: the provider's own staff and IPA staff only."""
+    from portal.views import serve_upload
+
+    report = get_for_user_or_404(
+        ResultReport.objects.select_related("delivery_course__course__provider"), request.user,
+        provider_field="delivery_course__course__provider", pk=pk,
+    )  # fmt: skip
+    copy = get_object_or_404(report.certificate_copies, pk=copy_pk)
+    return serve_upload(request, copy.file, report, "report.certificate_copy_download")

@@ -30,3 +30,4 @@ WHITENOISE_AUTOREFRESH = True
 # Eager in the main suite even when CI exports a broker; tests/test_worker.py
 # switches to the real broker and a real worker.
 CELERY_TASK_ALWAYS_EAGER = True
+MEDIA_ROOT = os.path.join(tempfile.gettempdir(), f"fe-portal-test-media-{os.getpid()}")

@@ -4,7 +4,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from . import documents, services
+from . import audit, documents, services
 from .forms import LoginForm
 from .models import GeneratedDocument
 from .roles import is_ipa_admin, is_provider_staff, is_reviewer
@@ -86,5 +86,20 @@ def document_download(request, pk: int):
     from django.utils.http import content_disposition_header
 
     response["Content-Disposition"] = content_disposition_header(True, generated.filename)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def serve_upload(request, uploaded_file, audited_obj, action: str):
+    """Send a stored upload as an attachment, after the caller checked access;
+    every download is audited (the files may hold personal data)."""
+    import os
+
+    from django.http import FileResponse
+
+    audit.record(action, audited_obj, actor=request.user, note=uploaded_file.name)
+    response = FileResponse(
+        uploaded_file.open("rb"), as_attachment=True, filename=os.path.basename(uploaded_file.name)
+    )
     response["Cache-Control"] = "no-store"
     return response

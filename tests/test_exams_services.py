@@ -107,6 +107,17 @@ def test_d4_only_delivery_courses_that_name_the_exam_can_apply(setup, staff_a):
         services.save_application(site.pk, staff_a, setup["delivery"].pk, 5, now=at(2024, 5, 10))
 
 
+def _pay(report, staff, reviewer):
+    from fees import services as fee_services
+
+    line = report.application.fee_line
+    request = fee_services.create_payment_request(
+        line.provider, staff, [line.pk],
+        {"payment_date": D(2024, 11, 11), "bank": "銀行", "payer_name_kana": f"{line.provider.number}エー"},
+    )  # fmt: skip
+    fee_services.confirm_payment(request.pk, reviewer, D(2024, 11, 12))
+
+
 def _report(setup, staff, examinees=5, now=IN_REPORT):
     application = _apply(setup, staff, applicants=6)
     report = services.open_report(application.pk, staff)
@@ -271,6 +282,7 @@ def test_r11_reported_completers_are_corrected_only_by_change_request(setup, sta
     services.add_completer(report.pk, staff_a, PERSON)
     services.update_report(report.pk, staff_a, {"consent_confirmed": True})
     services.submit_report(report.pk, staff_a, now=IN_REPORT)
+    _pay(report, staff_a, reviewer)
     services.decide_report(report.pk, reviewer, accept=True)
     with pytest.raises(services.ExamStateError, match="変更申請"):
         services.add_completer(
@@ -299,3 +311,54 @@ def test_r8_private_course_report_needs_pass_data_and_certificate_copy(setup, st
         report.pk, staff_a, "合格証", SimpleUploadedFile("c.pdf", b"%PDF-1.7")
     )
     assert services.submit_report(report.pk, staff_a, now=IN_REPORT).state == "submitted"
+
+
+def test_f3_report_accepted_only_once_the_problem_fee_is_paid(setup, staff_a, reviewer):
+    report = _report(setup, staff_a)
+    services.add_completer(report.pk, staff_a, PERSON)
+    services.update_report(report.pk, staff_a, {"consent_confirmed": True})
+    services.submit_report(report.pk, staff_a, now=IN_REPORT)
+    with pytest.raises(services.ExamStateError, match="F3"):
+        services.decide_report(report.pk, reviewer, accept=True)
+    _pay(report, staff_a, reviewer)
+    assert services.decide_report(report.pk, reviewer, accept=True).state == "accepted"
+
+
+def test_e7_e8_score_above_full_marks_and_implausible_birth_dates_are_refused(setup, staff_a):
+    report = _report(setup, staff_a)
+    with pytest.raises(ValidationError, match="満点（60点）"):
+        services.add_completer(report.pk, staff_a, {**PERSON, "score": 61})
+    with pytest.raises(ValidationError, match="10歳に満たない"):
+        services.add_completer(report.pk, staff_a, {**PERSON, "birth_date": D(2020, 1, 1)})
+    assert not Completer.objects.exists()
+
+
+def test_r6_report_follows_a_changed_applicant_count(setup, staff_a):
+    application = _apply(setup, staff_a, applicants=20)
+    report = services.open_report(application.pk, staff_a)
+    services.change_applicants(application.pk, staff_a, 5, now=IN_APPLY)
+    assert ResultReport.objects.get(pk=report.pk).applicants == 5
+
+
+def test_r7_confirming_an_upload_after_adding_the_same_person_by_hand_is_refused(setup, staff_a):
+    report = _report(setup, staff_a)
+    csv = "修了認定者管理番号,姓(漢字),名(漢字),姓(カナ),名(カナ),生年月日,点数\r\n7,情報,一郎,ジョウホウ,イチロウ,1998/10/6,60\r\n"
+    upload = services.stage_upload(report.pk, staff_a, "c.csv", csv.encode())
+    services.add_completer(report.pk, staff_a, PERSON)
+    with pytest.raises(ValidationError, match="重なる行"):
+        services.confirm_upload(upload.pk, staff_a)
+    assert Completer.objects.count() == 1
+
+
+def test_e9_a_reviewed_exam_is_reported_once(setup, staff_a):
+    from courses.models import DeliveryExam
+
+    delivery = setup["delivery"]
+    DeliveryExam.objects.create(
+        delivery_course=delivery, row="lower", slot=1, kind="reviewed", vendor_date=D(2024, 12, 1)
+    )
+    values = {"exam_date": D(2024, 12, 1), "applicants": 5, "reviewed_exam_number": "M0002FE1503A",
+              "problem_applicant_number": "M0002"}  # fmt: skip
+    services.create_reviewed_report(delivery.pk, staff_a, values)
+    with pytest.raises(ValidationError, match="既に作成されています"):
+        services.create_reviewed_report(delivery.pk, staff_a, values)

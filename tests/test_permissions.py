@@ -7,10 +7,12 @@ each new page must state who may see it.
 import datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from courses.models import CourseAttachment
 from exams import services as exam_services
-from exams.models import CompleterUpload, ExamSession, SpecialMeasureRequest
+from exams.models import CompleterUpload, ExamSession, PrivateCertificateCopy, SpecialMeasureRequest
 from portal import services as portal_services
 from providers import services as provider_services
 from providers.models import Registration
@@ -108,6 +110,8 @@ TABLE.update({
     "completer_upload": ("post", "report", OWN_ACTION),
     "report_submit": ("post", "report", OWN_ACTION),
     "certificate_copy_upload": ("post", "report", OWN_ACTION),
+    "certificate_copy_download": ("get", "certificate_copy", dict(anonymous=LOGIN, staff_a=200, staff_b=404, reviewer=200, ipa_admin=200)),
+    "attachment_download": ("get", "attachment", dict(anonymous=LOGIN, staff_a=200, staff_b=404, reviewer=200, ipa_admin=200)),
     "upload_preview": ("get", "upload", OWN_OBJECT),
     "upload_confirm": ("post", "upload", OWN_ACTION),
     "review_exams": ("get", None, IPA_PAGE),
@@ -177,6 +181,12 @@ def objects(
     application = exam_services.submit_applications(site.pk, staff_a, now=in_window)[0]
     report = exam_services.open_report(application.pk, staff_a)
     upload = CompleterUpload.objects.create(report=report, uploaded_by=staff_a, filename="a.csv")
+    certificate_copy = PrivateCertificateCopy.objects.create(
+        report=report, title="合格証", file=SimpleUploadedFile("c.pdf", b"%PDF-1.7")
+    )
+    attachment = CourseAttachment.objects.create(
+        course=course, title="学習ガイド", file=SimpleUploadedFile("g.pdf", b"%PDF-1.7")
+    )
     measure = SpecialMeasureRequest.objects.create(
         site=site, examinee_name="情報 一郎", measures=["seat"]
     )
@@ -200,6 +210,8 @@ def objects(
         "report": {"pk": report.pk},
         "upload": {"pk": upload.pk},
         "site_pk": {"pk": site.pk},
+        "certificate_copy": {"pk": report.pk, "copy_pk": certificate_copy.pk},
+        "attachment": {"pk": course.pk, "attachment_pk": attachment.pk},
         "measure": {"pk": site.pk, "measure_pk": measure.pk},
         "token": {"token": token},
         "doc": {"pk": doc.pk},
