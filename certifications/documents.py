@@ -13,8 +13,7 @@ import datetime
 from django.template.loader import render_to_string
 
 from courses.models import ExemptionCourse, SubmissionStates
-from portal.documents import PDF_MIME, DocumentType, register
-from portal.roles import is_provider_member, is_reviewer
+from portal.documents import PDF_MIME, DocumentType, register, reviewer_or_owner
 
 from . import pdf
 
@@ -41,11 +40,7 @@ def has_certificate(course: ExemptionCourse) -> bool:
 
 def can_download_certificate(user, course: ExemptionCourse) -> bool:
     """The provider's own staff and reviewers, once the course has a certificate."""
-    return (
-        bool(user and user.is_authenticated)
-        and has_certificate(course)
-        and (is_reviewer(user) or is_provider_member(user, course))
-    )
+    return has_certificate(course) and reviewer_or_owner(user, course)
 
 
 def _iso(day: datetime.date | None) -> str:

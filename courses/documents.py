@@ -20,8 +20,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from portal import xlsx
-from portal.documents import DocumentType, register
-from portal.roles import is_provider_member, is_reviewer
+from portal.documents import DocumentType, register, reviewer_or_owner
 from portal.xlsx import Data, Field
 
 from .models import OperationStructure, SubmissionStates
@@ -812,10 +811,7 @@ def _course_document(doc_id, title, render, data) -> DocumentType:
             model="courses.ExemptionCourse",
             render=render,
             provider_number=lambda course: course.provider.number,
-            can_download=lambda user, course: (
-                bool(user and user.is_authenticated)
-                and (is_reviewer(user) or is_provider_member(user, course.provider))
-            ),
+            can_download=reviewer_or_owner,
             data=data,
         )
     )

@@ -31,8 +31,7 @@ from openpyxl.worksheet.pagebreak import Break
 
 from courses import documents as course_docs
 from portal import xlsx
-from portal.documents import DocumentType, register
-from portal.roles import is_provider_member, is_reviewer
+from portal.documents import DocumentType, register, reviewer_or_owner
 from portal.xlsx import Data, Field
 
 from . import rules
@@ -148,11 +147,7 @@ def _sheet(wb, title, widths, rows, values, *, last_row=None, title_rows=None, l
     return ws
 
 
-def _can_download(user, obj) -> bool:
-    """The provider's own staff, or IPA reviewers."""
-    return bool(user and user.is_authenticated) and (
-        is_reviewer(user) or is_provider_member(user, obj)
-    )
+_can_download = reviewer_or_owner
 
 
 # --- 申請書式3 修了試験問題等提供申請書 (別紙7) ---------------------------------------------

@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
 
-from portal.documents import PDF_MIME, DocumentType, register
-from portal.roles import is_provider_member, is_reviewer
+from portal.documents import PDF_MIME, DocumentType, register, reviewer_or_owner
 
 # E5 — proctors per room (M§6.1, 表6.1-1) -----------------------------------------------
 
@@ -407,11 +406,7 @@ def exam_day_label(day: datetime.date) -> str:
     return f"{japanese_date(day)}（{WEEKDAYS[day.weekday()]}）"
 
 
-def can_download(user, site) -> bool:
-    """The site's own provider staff and IPA reviewers."""
-    return bool(user and user.is_authenticated) and (
-        is_reviewer(user) or is_provider_member(user, site)
-    )
+can_download = reviewer_or_owner  # the site's own provider staff and IPA reviewers
 
 
 def _site_header(site) -> dict:

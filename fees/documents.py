@@ -10,8 +10,7 @@ import datetime
 import unicodedata
 
 from portal import xlsx
-from portal.documents import DocumentType, register
-from portal.roles import is_provider_member, is_reviewer
+from portal.documents import DocumentType, register, reviewer_or_owner
 from portal.xlsx import Data, Field
 
 from .models import FeeKind
@@ -217,10 +216,7 @@ NYUKIN_IRAI = register(
         model="fees.PaymentRequest",
         render=render_nyukin_irai,
         provider_number=lambda request: request.provider.number,
-        can_download=lambda user, request: (
-            bool(user and user.is_authenticated)
-            and (is_reviewer(user) or is_provider_member(user, request.provider))
-        ),
+        can_download=reviewer_or_owner,
         data=nyukin_irai_data,
     )
 )

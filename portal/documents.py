@@ -81,6 +81,16 @@ def _load_all():
         _discovered = True
 
 
+def reviewer_or_owner(user, obj) -> bool:
+    """Who may download most documents: IPA reviewers, or the staff of the
+    provider the object belongs to (portal.isolation.owns)."""
+    from .roles import is_provider_member, is_reviewer
+
+    return bool(user and user.is_authenticated) and (
+        is_reviewer(user) or is_provider_member(user, obj)
+    )
+
+
 def panel(user, obj, doc_ids: list[str], recent: int = 3) -> list[dict]:
     """The documents of ``obj`` this user may create and download, each with
     its last few generated files, for the document panel of a page."""

@@ -10,8 +10,7 @@ of :func:`shoshiki_1_data` and its first cell is listed in
 import datetime
 
 from portal import xlsx
-from portal.documents import DocumentType, register
-from portal.roles import is_provider_member, is_reviewer
+from portal.documents import DocumentType, register, reviewer_or_owner
 from portal.xlsx import Field as _Field
 
 from .models import Category, Referral
@@ -188,10 +187,7 @@ SHOSHIKI_1 = register(
         model="providers.Provider",
         render=render_shoshiki_1,
         provider_number=lambda p: p.number,
-        can_download=lambda user, p: (
-            bool(user and user.is_authenticated)
-            and (is_reviewer(user) or is_provider_member(user, p))
-        ),
+        can_download=reviewer_or_owner,
         data=shoshiki_1_data,
     )
 )
