@@ -110,3 +110,15 @@ def typical_schedule(exam_date: datetime.date) -> dict:
         "exemption_valid_from": valid_from,
         "exemption_valid_to": valid_to,
     }
+
+
+def countdown_text(deadline: datetime.datetime | None, now: datetime.datetime) -> str:
+    """「あと2日3時間」 until a deadline, for the pages that show windows."""
+    if deadline is None:
+        return "未公表"
+    seconds = (deadline - now).total_seconds()
+    if seconds <= 0:
+        return "締切済み"
+    days, rest = divmod(int(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    return f"あと{days}日{hours}時間" if days else f"あと{hours}時間{rest // 60}分"

@@ -15,7 +15,7 @@ from portal.forms import apply_service_errors
 from portal.isolation import get_for_user_or_404, provider_of
 from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
 
-from . import services
+from . import rules, services
 from .forms import CompleterForm, ExamSiteForm, ReportForm, ReviewedReportForm
 from .models import CompleterUpload, ExamApplication, ExamSession, ExamSite, ResultReport
 
@@ -28,17 +28,6 @@ REPORT_DOCUMENTS = ["shoshiki_4", "minkan_goukaku", "completer_notice"]
 def _flash(request, exc) -> None:
     for message in getattr(exc, "messages", None) or [str(exc)]:
         messages.error(request, message)
-
-
-def _countdown(deadline, now) -> str:
-    if deadline is None:
-        return "未公表"
-    seconds = (deadline - now).total_seconds()
-    if seconds <= 0:
-        return "締切済み"
-    days, rest = divmod(int(seconds), 86400)
-    hours, rest = divmod(rest, 3600)
-    return f"あと{days}日{hours}時間" if days else f"あと{hours}時間{rest // 60}分"
 
 
 # Provider ------------------------------------------------------------------------
@@ -64,8 +53,8 @@ def exam_calendar(request):
     rows = [
         {
             "session": s,
-            "apply_countdown": _countdown(s.application_closes_at, now),
-            "report_countdown": _countdown(s.report_closes_at, now),
+            "apply_countdown": rules.countdown_text(s.application_closes_at, now),
+            "report_countdown": rules.countdown_text(s.report_closes_at, now),
             "applicants": applied.get(s.pk, 0),
             "reports": reports.get(s.pk, 0),
         }
@@ -125,8 +114,8 @@ def exam_session(request, pk: int):
             "reviewed_candidates": reviewed_candidates,
             "apply_problem": services.application_window_problem(session, now),
             "report_problem": services.report_window_problem(session, now),
-            "apply_countdown": _countdown(session.application_closes_at, now),
-            "report_countdown": _countdown(session.report_closes_at, now),
+            "apply_countdown": rules.countdown_text(session.application_closes_at, now),
+            "report_countdown": rules.countdown_text(session.report_closes_at, now),
         },
     )
 

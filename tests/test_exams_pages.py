@@ -1,0 +1,83 @@
+"""Exam pages: the provider's dashboard shows the open windows that concern
+them (I1), and the exam list pages do not grow in queries with their rows."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from courses.models import DeliveryExam
+from exams import services
+from exams.models import ExamSession
+
+from .course_factories import certified_course
+
+pytestmark = pytest.mark.django_db
+ROLES = {
+    "exam_site": "東京都文京区本駒込2-28-8", "manager": "情報 太郎", "manager_deputy": "情報 花子",
+    "electronic_keeper": "情報 花子", "printer": "情報 花子", "printed_keeper": "情報 花子",
+    "storage_method": "金庫", "exam_executive": "情報 太郎", "grading_lead": "情報 太郎",
+    "graders": 2, "grading_passes": 2,
+}  # fmt: skip
+
+
+@pytest.fixture
+def open_exam(provider_a, staff_a, reviewer):
+    """An exam whose application and report windows are both open now."""
+    now = timezone.now()
+    course = certified_course(provider_a, staff_a, reviewer)
+    day = timezone.localdate() - datetime.timedelta(days=2)
+    session = ExamSession.objects.create(
+        exam_date=day, fiscal_year=2026, season="winter",
+        application_opens_at=now - datetime.timedelta(days=1), application_closes_at=now + datetime.timedelta(hours=5),
+        report_opens_at=now - datetime.timedelta(days=1), report_closes_at=now + datetime.timedelta(days=2),
+    )  # fmt: skip
+    type(course).objects.filter(pk=course.pk).update(valid_until=day + datetime.timedelta(days=300))
+    delivery = course.delivery_courses.get()
+    type(delivery).objects.filter(pk=delivery.pk).update(end_date=day - datetime.timedelta(days=1))
+    DeliveryExam.objects.filter(delivery_course=delivery).delete()
+    DeliveryExam.objects.create(
+        delivery_course=delivery, row="upper", slot=1, kind="ipa", session=session
+    )
+    return session, delivery
+
+
+def test_i1_dashboard_counts_down_to_the_open_application_and_report_windows(
+    client, staff_a, provider_a, open_exam
+):
+    session, delivery = open_exam
+    client.force_login(staff_a)
+    page = client.get(reverse("home")).content.decode()
+    assert "修了試験の申込み締切は" in page
+    assert "あと4時間" in page or "あと5時間" in page
+    site = services.save_site(provider_a, staff_a, session.pk, ROLES)
+    services.save_application(site.pk, staff_a, delivery.pk, 4)
+    services.submit_applications(site.pk, staff_a)
+    page = client.get(reverse("home")).content.decode()
+    assert "修了試験の申込み締切は" not in page  # nothing left to apply for
+    assert "結果報告が1件残っています" in page
+
+
+def test_exam_pages_cost_the_same_with_more_rows(client, staff_a, reviewer, provider_a, open_exam):
+    session, _ = open_exam
+    client.force_login(reviewer)
+    urls = [reverse("review_exams"), reverse("review_exam_session", args=[session.pk])]
+    counts = {}
+    for url in urls:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts[url] = len(queries)
+    for n in range(12):  # twelve more exam dates on the calendar
+        ExamSession.objects.create(exam_date=datetime.date(2030, 1, 1) + datetime.timedelta(days=7 * n),
+                                   fiscal_year=2029, season="winter")  # fmt: skip
+    for url in urls:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        assert len(queries) <= counts[url], url
+    client.force_login(staff_a)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("exam_calendar")).status_code == 200
+    assert len(queries) <= 20
