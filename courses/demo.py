@@ -66,6 +66,7 @@ def _delivery(course, user, name, start, end, exams):
         "name": name, "prefecture": "東京都", "address": "文京区本駒込2-28-8", "building": "IPA大学 本館3階",
         "expected_learners": 20, "start_date": start, "end_date": end,
         "instructors": "講師名：情報 太郎、情報 次郎", "committee_declaration": True,
+        "vendor_name": course.vendor_name,
     }, slots)  # fmt: skip
 
 
@@ -88,6 +89,7 @@ def load_demo_courses(provider, staff, reviewer) -> None:
             {"payment_date": D(2025, 2, 5), "bank": "三菱UFJ銀行 本郷支店",
              "payer_name_kana": f"{provider.number}アイピーエーダイガク"},
         )  # fmt: skip
+    with _on(D(2025, 2, 6)):
         fee_services.confirm_payment(request.pk, reviewer, D(2025, 2, 6))
         services.start_review(course.pk, reviewer, D(2025, 2, 6))
         services.approve_course(course.pk, reviewer, D(2025, 3, 10))

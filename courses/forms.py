@@ -66,19 +66,6 @@ class CourseForm(JapaneseErrorsMixin, forms.ModelForm):
                 "一時保存の後は変更できません。誤った場合は講座を削除して入力し直してください。"
             )
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("course_type") not in (None, CourseType.NONE_IPA):
-            for name, label in (
-                ("vendor_name", "民間資格事業者名"),
-                ("private_exam_name", "民間資格の試験名"),
-            ):
-                if not cleaned.get(name):
-                    self.add_error(
-                        name, f"民間資格を活用する講座では「{label}」を入力してください。"
-                    )
-        return cleaned
-
 
 class MaterialForm(JapaneseErrorsMixin, forms.ModelForm):
     class Meta:

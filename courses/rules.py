@@ -344,12 +344,26 @@ def course_name_problems(name: str, course_type: str, vendor_name: str = "") -> 
         problems.append(
             "「免除対象講座の名称」には認定期間の年度（西暦）を含めてください（例：2025-2026年度講座A）。"
         )
-    if course_type != CourseType.NONE_IPA:
-        if not vendor_name:
-            problems.append("「民間資格事業者名」を入力してください。")
-        elif unicodedata.normalize("NFKC", vendor_name) not in normalized:
-            problems.append("「免除対象講座の名称」には民間資格事業者名を含めてください。")
+    vendor = unicodedata.normalize("NFKC", vendor_name or "")
+    if course_type != CourseType.NONE_IPA and vendor and vendor not in normalized:
+        problems.append("「免除対象講座の名称」には民間資格事業者名を含めてください。")
     return problems
+
+
+def private_course_problems(course_type: str, vendor_name: str, private_exam_name: str) -> dict:
+    """C3/C4: a PRIVATE_* course names its vendor and the private exam (both
+    appear in the name and in the completion criteria)."""
+    if course_type == CourseType.NONE_IPA:
+        return {}
+    labels = {
+        "vendor_name": ("民間資格事業者名", vendor_name),
+        "private_exam_name": ("民間資格の試験名", private_exam_name),
+    }
+    return {
+        field: f"民間資格を活用する講座では「{label}」を入力してください。"
+        for field, (label, value) in labels.items()
+        if not value
+    }
 
 
 def plan_coverage_problems(

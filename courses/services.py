@@ -9,14 +9,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
-from django_fsm import ConcurrentTransition, has_transition_perm
+from django_fsm import has_transition_perm
 
 from exams.models import ExamSession
 from fees.models import FeeKind, FeeLine, FeeSchedule
 from fees.rules import fee_amount
 from portal import audit
-from portal.isolation import owns
-from portal.roles import is_reviewer
+from portal.isolation import owns, require_owner
+from portal.roles import require_reviewer
+from portal.services import save_transition
 
 from . import rules
 from .models import (
@@ -41,21 +42,8 @@ def _fraction(value) -> Fraction:
     return Fraction(str(value if value is not None else 0))
 
 
-def _require_owner(user, course) -> None:
-    if not owns(user, course.provider):
-        raise PermissionDenied("この講座を操作する権限がありません。")
-
-
-def _require_reviewer(user) -> None:
-    if not is_reviewer(user):
-        raise PermissionDenied("この操作を行う権限がありません。")
-
-
 def _save(obj) -> None:
-    try:
-        obj.save()
-    except ConcurrentTransition:
-        raise CourseStateError("この講座は他の担当者が先に処理しました。") from None
+    save_transition(obj, CourseStateError, "この講座は他の担当者が先に処理しました。")
 
 
 def _locked(course_pk: int) -> ExemptionCourse:
@@ -72,7 +60,9 @@ def _locked(course_pk: int) -> ExemptionCourse:
 def _check_course_values(course: ExemptionCourse) -> None:
     """C3, C4, C8 on every save, so that a mistake shows at once, not only
     at submission."""
-    errors = {}
+    errors = rules.private_course_problems(
+        course.course_type, course.vendor_name, course.private_exam_name
+    )
     name = rules.course_name_problems(course.name, course.course_type, course.vendor_name)
     if name:
         errors["name"] = name
@@ -107,7 +97,7 @@ def update_course(course_pk: int, user, values: dict) -> ExemptionCourse:
     """Edit a draft or returned course; a submitted one is read-only (W1)."""
     with transaction.atomic():
         course = _locked(course_pk)
-        _require_owner(user, course)
+        require_owner(user, course)
         if course.state not in EDITABLE:
             raise CourseStateError("申請中・承認済みの講座は変更できません。")
         if "course_type" in values and values["course_type"] != course.course_type:
@@ -135,7 +125,7 @@ def delete_course(course_pk: int, user) -> None:
     """C2: an unapproved course is deleted at once (its delivery courses first)."""
     with transaction.atomic():
         course = _locked(course_pk)
-        _require_owner(user, course)
+        require_owner(user, course)
         if course.state not in (S.DRAFT, S.RETURNED, S.WITHDRAWN):
             raise CourseStateError("承認済み・申請中の講座は削除できません。")
         if course.fee_lines.exists():
@@ -152,7 +142,7 @@ def save_delivery_course(course_pk: int, user, values: dict, exams: list[dict], 
     (D1, D4/D5 checked at submission, where the whole course is known)."""
     with transaction.atomic():
         course = _locked(course_pk)
-        _require_owner(user, course)
+        require_owner(user, course)
         if course.state not in (*EDITABLE, S.CERTIFIED):
             raise CourseStateError("申請中・承認済みの講座の実施講座は、ここでは変更できません。")
         if delivery_pk is None:
@@ -169,6 +159,12 @@ def save_delivery_course(course_pk: int, user, values: dict, exams: list[dict], 
         for name, value in values.items():
             setattr(delivery, name, value)
         delivery.full_clean(exclude=["state", "course"])
+        if course.course_type != rules.CourseType.NONE_IPA and not delivery.vendor_name:
+            raise ValidationError(
+                {
+                    "vendor_name": "民間資格を活用する講座の実施講座では「活用する民間資格事業者名」を入力してください（D1）。"
+                }
+            )
         if not delivery.committee_declaration:
             raise ValidationError(
                 {"committee_declaration": "講師に試験委員が含まれないことを確認してください。"}
@@ -195,7 +191,7 @@ def delete_delivery_course(delivery_pk: int, user) -> None:
             .select_related("course__provider")
             .get(pk=delivery_pk)
         )
-        _require_owner(user, delivery.course)
+        require_owner(user, delivery.course)
         if delivery.state not in EDITABLE or delivery.course.state not in (*EDITABLE, S.CERTIFIED):
             raise CourseStateError("承認済み・申請中の実施講座は削除申請（申請書式5）が必要です。")
         audit.record("delivery.delete", delivery, actor=user, note=str(delivery))
@@ -219,6 +215,12 @@ def submission_problems(course: ExemptionCourse, today: datetime.date) -> list[t
     add(
         ("講座", p)
         for p in rules.course_name_problems(course.name, course.course_type, course.vendor_name)
+    )
+    add(
+        ("講座", p)
+        for p in rules.private_course_problems(
+            course.course_type, course.vendor_name, course.private_exam_name
+        ).values()
     )
     ratio = rules.attendance_ratio_problem(course.attendance_ratio)
     if ratio:
@@ -276,7 +278,7 @@ def submit_course(course_pk: int, user) -> ExemptionCourse:
     today = timezone.localdate()
     with transaction.atomic():
         course = _locked(course_pk)
-        _require_owner(user, course)
+        require_owner(user, course)
         if course.state not in EDITABLE:
             raise CourseStateError("この講座は既に申請されています。")
         if course.application_date is None:
@@ -318,7 +320,7 @@ def _locked_for_review(course_pk: int, reviewer, method: str, sources) -> Exempt
         raise CourseStateError(
             f"この講座は既に処理されています（現在の状態：{course.get_state_display()}）。"
         )
-    _require_reviewer(reviewer)
+    require_reviewer(reviewer)
     if not has_transition_perm(getattr(course, method), reviewer):
         raise PermissionDenied("この操作を行う権限がありません。")
     return course
@@ -405,7 +407,7 @@ def certify_course(course_pk: int, actor, on: datetime.date) -> ExemptionCourse:
                 f"承認済みの講座だけを認定できます（現在の状態：{course.get_state_display()}）。"
             )
         if actor is not None:
-            _require_reviewer(actor)
+            require_reviewer(actor)
         if on < planned_certification_date(course):
             raise CourseStateError(
                 f"この講座の認定日は最短で{planned_certification_date(course):%Y年%-m月%-d日}です（C8）。"
@@ -473,7 +475,7 @@ def expire_courses(today: datetime.date) -> list[int]:
 
 def _editable_course(course_pk: int, user) -> ExemptionCourse:
     course = _locked(course_pk)
-    _require_owner(user, course)
+    require_owner(user, course)
     if course.state not in EDITABLE:
         raise CourseStateError("申請中・承認済みの講座は変更できません。")
     return course
@@ -605,7 +607,7 @@ def record_materials_post(
     course_pk: int, reviewer, requested_on=None, received_on=None
 ) -> ExemptionCourse:
     """C16: IPA asked for the materials by post / received them."""
-    _require_reviewer(reviewer)
+    require_reviewer(reviewer)
     with transaction.atomic():
         course = _locked(course_pk)
         before = audit.snapshot(course, ["materials_requested_on", "materials_received_on"])
@@ -664,7 +666,7 @@ def submit_delivery_course(delivery_pk: int, user) -> DeliveryCourse:
             .select_related("course__provider")
             .get(pk=delivery_pk)
         )
-        _require_owner(user, delivery.course)
+        require_owner(user, delivery.course)
         if delivery.course.state != S.CERTIFIED or delivery.state not in EDITABLE:
             raise CourseStateError("この実施講座は単独で申請できません。")
         problems = delivery_problems(delivery, today)
@@ -683,7 +685,7 @@ def review_delivery_course(
     delivery_pk: int, reviewer, approve: bool, reason: str = ""
 ) -> DeliveryCourse:
     """IPA approves or returns a delivery course submitted on its own."""
-    _require_reviewer(reviewer)
+    require_reviewer(reviewer)
     with transaction.atomic():
         delivery = DeliveryCourse.objects.select_for_update().get(pk=delivery_pk)
         if delivery.state != S.SUBMITTED:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from portal import audit, documents
 from portal.decorators import role_required
-from portal.forms import apply_service_errors
+from portal.forms import apply_service_errors, flash_errors
 from portal.isolation import get_for_user_or_404, provider_of
 from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
 
@@ -62,14 +62,6 @@ def _own_course(request, pk: int) -> ExemptionCourse:
     return get_for_user_or_404(
         ExemptionCourse.objects.select_related("provider"), request.user, pk=pk
     )
-
-
-def _messages_from(request, exc: Exception) -> None:
-    if isinstance(exc, ValidationError):
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.error(request, str(exc))
 
 
 def course_outlook(course: ExemptionCourse, today: datetime.date) -> dict:
@@ -170,7 +162,7 @@ def course_materials(request, pk: int):
         try:
             services.save_materials(course.pk, request.user, items)
         except (ValidationError, services.CourseStateError) as exc:
-            _messages_from(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, f"使用する教材（{len(items)}件）を保存しました。")
             return redirect("course_plan", pk=course.pk)
@@ -247,7 +239,7 @@ def course_plan_import(request, pk: int):
         try:
             count = services.import_plan(course.pk, request.user, upload.read())
         except (ValidationError, services.CourseStateError) as exc:
-            _messages_from(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(
                 request, f"受講計画シートから{count}項目を読み込みました。内容を確認してください。"
@@ -319,7 +311,7 @@ def delivery_submit(request, pk: int, delivery_pk: int):
     try:
         services.submit_delivery_course(delivery.pk, request.user)
     except (ValidationError, services.CourseStateError) as exc:
-        _messages_from(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, "実施講座を申請しました。IPAは通常5営業日以内に回答します。")
     return redirect("course_detail", pk=course.pk)
@@ -355,7 +347,7 @@ def course_submit(request, pk: int):
     try:
         services.submit_course(course.pk, request.user)
     except (ValidationError, services.CourseStateError) as exc:
-        _messages_from(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(
             request,
@@ -467,7 +459,7 @@ def _review_action(request, pk: int, action):
     try:
         message = action(course)
     except (ValidationError, services.CourseStateError, PermissionDenied) as exc:
-        _messages_from(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, message)
     return redirect("review_course_detail", pk=pk)

@@ -9,14 +9,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from django_fsm import ConcurrentTransition, has_transition_perm
+from django_fsm import has_transition_perm
 
 from courses.models import DeliveryCourse, DeliveryExam, SubmissionStates
 from fees.models import FeeKind, FeeLine, FeeSchedule
 from fees.rules import fee_amount
 from portal import audit
-from portal.isolation import owns
-from portal.roles import is_reviewer
+from portal.isolation import owns, require_owner
+from portal.roles import require_reviewer
+from portal.services import save_transition
 
 from . import rules
 from .completer_import import birth_date_problem
@@ -46,15 +47,9 @@ def _local(dt: datetime.datetime) -> str:
 
 
 def _save(obj) -> None:
-    try:
-        obj.save()
-    except ConcurrentTransition:
-        raise ExamStateError("他の操作と重なりました。画面を更新してやり直してください。") from None
-
-
-def _require_owner(user, obj) -> None:
-    if not owns(user, obj):
-        raise PermissionDenied("この操作を行う権限がありません。")
+    save_transition(
+        obj, ExamStateError, "他の操作と重なりました。画面を更新してやり直してください。"
+    )
 
 
 def _window_problem(opens, closes, now, name: str) -> str | None:
@@ -139,6 +134,14 @@ def eligible_delivery_courses(provider, session: ExamSession):
     )
 
 
+def _locked_site(site_pk: int) -> ExamSite:
+    return (
+        ExamSite.objects.select_for_update(of=("self",))
+        .select_related("session", "provider")
+        .get(pk=site_pk)
+    )
+
+
 def save_application(
     site_pk: int, user, delivery_pk: int, applicants: int, now=None
 ) -> ExamApplication:
@@ -146,12 +149,8 @@ def save_application(
     closed; zero applicants means there is nothing to file."""
     now = _now(now)
     with transaction.atomic():
-        site = (
-            ExamSite.objects.select_for_update(of=("self",))
-            .select_related("session", "provider")
-            .get(pk=site_pk)
-        )
-        _require_owner(user, site.provider)
+        site = _locked_site(site_pk)
+        require_owner(user, site.provider)
         session = site.session
         if session.application_closes_at is None or now >= session.application_closes_at:
             raise ExamStateError(application_window_problem(session, now) or "申込みできません。")
@@ -195,12 +194,8 @@ def submit_applications(site_pk: int, user, now=None) -> list[ExamApplication]:
     second, E2); the problem-fee lines (2,000 JPY × applicants) are created."""
     now = _now(now)
     with transaction.atomic():
-        site = (
-            ExamSite.objects.select_for_update(of=("self",))
-            .select_related("session", "provider")
-            .get(pk=site_pk)
-        )
-        _require_owner(user, site.provider)
+        site = _locked_site(site_pk)
+        require_owner(user, site.provider)
         problem = application_window_problem(site.session, now)
         if problem:
             raise ExamStateError(problem)
@@ -238,7 +233,7 @@ def change_applicants(application_pk: int, user, applicants: int, now=None) -> E
             .select_related("session", "site__provider", "fee_line")
             .get(pk=application_pk)
         )
-        _require_owner(user, application.site.provider)
+        require_owner(user, application.site.provider)
         problem = application_window_problem(application.session, now)
         if problem:
             raise ExamStateError(problem)
@@ -281,7 +276,7 @@ def open_report(application_pk: int, user) -> ResultReport:
             .select_related("delivery_course", "session", "site")
             .get(pk=application_pk)
         )
-        _require_owner(user, application.site.provider)
+        require_owner(user, application.site.provider)
         if application.state != A.SUBMITTED:
             raise ExamStateError("申込み済みの修了試験だけ結果を報告できます。")
         report = ResultReport.objects.filter(application=application).first()
@@ -304,7 +299,7 @@ def create_reviewed_report(delivery_pk: int, user, values: dict) -> ResultReport
     uses the report window of the IPA exam of the same month (E1)."""
     with transaction.atomic():
         delivery = DeliveryCourse.objects.select_related("course__provider").get(pk=delivery_pk)
-        _require_owner(user, delivery.course.provider)
+        require_owner(user, delivery.course.provider)
         if delivery.state != SubmissionStates.APPROVED:
             raise ExamStateError("承認済みの実施講座だけ修了試験結果を報告できます。")
         exam_date = values["exam_date"]
@@ -359,7 +354,7 @@ def _editable_report(report_pk: int, user) -> ResultReport:
         .select_related("delivery_course__course__provider", "session")
         .get(pk=report_pk)
     )
-    _require_owner(user, report.delivery_course.course)
+    require_owner(user, report.delivery_course.course)
     if report.state not in (R.DRAFT, R.RETURNED):
         raise ExamStateError(
             "報告済み・受理済みの報告は変更できません（変更は申請書式4・5の変更申請で行います）。"
@@ -499,7 +494,7 @@ def stage_upload(report_pk: int, user, filename: str, data: bytes) -> CompleterU
     report = ResultReport.objects.select_related("delivery_course__course__provider").get(
         pk=report_pk
     )
-    _require_owner(user, report.delivery_course.course)
+    require_owner(user, report.delivery_course.course)
     if report.state not in (R.DRAFT, R.RETURNED):
         raise ExamStateError("報告済み・受理済みの報告には登録できません。")
     rows = read_completer_file(filename, data, private=is_private(report))
@@ -640,8 +635,7 @@ def submit_report(report_pk: int, user, now=None) -> ResultReport:
 
 
 def decide_report(report_pk: int, reviewer, accept: bool, reason: str = "") -> ResultReport:
-    if not is_reviewer(reviewer):
-        raise PermissionDenied("この操作を行う権限がありません。")
+    require_reviewer(reviewer)
     with transaction.atomic():
         report = ResultReport.objects.select_for_update().get(pk=report_pk)
         if report.state != R.SUBMITTED:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from courses.models import DeliveryCourse
 from portal import audit, documents
 from portal.decorators import role_required
-from portal.forms import apply_service_errors
+from portal.forms import apply_service_errors, flash_errors
 from portal.isolation import get_for_user_or_404, provider_of
 from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
 
@@ -23,11 +23,6 @@ provider_required = role_required(is_provider_staff)
 staff_required = role_required(is_ipa_staff)
 reviewer_required = role_required(is_reviewer)
 REPORT_DOCUMENTS = ["shoshiki_4", "minkan_goukaku", "completer_notice"]
-
-
-def _flash(request, exc) -> None:
-    for message in getattr(exc, "messages", None) or [str(exc)]:
-        messages.error(request, message)
 
 
 # Provider ------------------------------------------------------------------------
@@ -168,7 +163,7 @@ def application_save(request, site_pk: int):
     except ValueError:
         messages.error(request, "「応募者数」は半角数字で入力してください。")
     except (ValidationError, services.ExamStateError, PermissionDenied) as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, "申込み内容を一時保存しました。「申し込む」を押すと確定します。")
     return redirect("exam_session", pk=site.session_id)
@@ -181,7 +176,7 @@ def site_submit(request, site_pk: int):
     try:
         submitted = services.submit_applications(site.pk, request.user)
     except (ValidationError, services.ExamStateError, PermissionDenied) as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         total = sum(a.applicants for a in submitted)
         messages.success(
@@ -207,7 +202,7 @@ def application_change(request, pk: int):
     except ValueError:
         messages.error(request, "「応募者数」は半角数字で入力してください。")
     except (ValidationError, services.ExamStateError, PermissionDenied) as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, "応募者数を変更しました。")
     return redirect("exam_session", pk=application.session_id)
@@ -222,7 +217,7 @@ def report_open(request, pk: int):
     try:
         report = services.open_report(application.pk, request.user)
     except (services.ExamStateError, PermissionDenied) as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
         return redirect("exam_session", pk=application.session_id)
     return redirect("report_detail", pk=report.pk)
 
@@ -357,7 +352,7 @@ def completer_upload(request, pk: int):
     try:
         staged = services.stage_upload(report.pk, request.user, upload.name, upload.read())
     except (ValidationError, services.ExamStateError) as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
         return redirect("report_detail", pk=report.pk)
     return redirect("upload_preview", pk=staged.pk)
 
@@ -384,7 +379,7 @@ def upload_confirm(request, pk: int):
     try:
         count = services.confirm_upload(upload.pk, request.user)
     except (ValidationError, services.ExamStateError) as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
         return redirect("upload_preview", pk=upload.pk)
     messages.success(request, f"修了認定者を{count}名登録しました。")
     return redirect("report_detail", pk=upload.report_id)
@@ -403,7 +398,7 @@ def certificate_copy_upload(request, pk: int):
                 report.pk, request.user, request.POST.get("title", ""), upload
             )
         except (ValidationError, services.ExamStateError) as exc:
-            _flash(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, "民間資格の合格証のコピーを登録しました。")
     return redirect("report_detail", pk=report.pk)
@@ -416,7 +411,7 @@ def report_submit(request, pk: int):
     try:
         submitted = services.submit_report(report.pk, request.user)
     except (ValidationError, services.ExamStateError) as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(
             request,
@@ -505,7 +500,7 @@ def review_report_decide(request, pk: int):
     try:
         services.decide_report(report.pk, request.user, accept, request.POST.get("reason", ""))
     except (ValidationError, services.ExamStateError, PermissionDenied) as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, "報告を受理しました。" if accept else "報告を差し戻しました。")
     return redirect("review_report", pk=report.pk)

@@ -4,10 +4,11 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from portal import audit
 from portal.isolation import owns
-from portal.roles import is_reviewer
+from portal.roles import require_reviewer
 
 from . import rules
 from .models import FeeKind, FeeLine, PaymentRequest
@@ -42,8 +43,9 @@ def create_payment_request(provider, user, line_ids: list[int], values: dict) ->
 
 def confirm_payment(request_pk: int, reviewer, on: datetime.date) -> PaymentRequest:
     """F3: IPA records the confirmed date; the courses paid for may be reviewed."""
-    if not is_reviewer(reviewer):
-        raise PermissionDenied("この操作を行う権限がありません。")
+    require_reviewer(reviewer)
+    if on > timezone.localdate():
+        raise ValidationError({"confirmed_on": "「入金確認日」に未来の日付は入力できません。"})
     with transaction.atomic():
         request = PaymentRequest.objects.select_for_update().get(pk=request_pk)
         if request.confirmed_on is not None:

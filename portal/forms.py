@@ -129,3 +129,11 @@ def apply_service_errors(form, exc) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, exc)
+
+
+def flash_errors(request, exc) -> None:
+    """Show a service's refusal (ValidationError or state error) as messages."""
+    from django.contrib import messages
+
+    for message in getattr(exc, "messages", None) or [str(exc)]:
+        messages.error(request, message)

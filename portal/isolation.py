@@ -40,6 +40,14 @@ def owns(user, obj) -> bool:
     return provider_id == membership.provider_id
 
 
+def require_owner(user, obj) -> None:
+    """Services' check that ``obj`` belongs to the user's provider."""
+    from django.core.exceptions import PermissionDenied
+
+    if not owns(user, obj):
+        raise PermissionDenied("この操作を行う権限がありません。")
+
+
 def get_for_user_or_404(
     queryset: QuerySet | type[Model], user, provider_field: str = "provider", **lookup
 ):

@@ -76,3 +76,11 @@ def role_label(user) -> str:
     if is_provider_staff(user):
         return "講座担当者"
     return ""
+
+
+def require_reviewer(user) -> None:
+    """Services' check that only IPA reviewers decide (administrators read)."""
+    from django.core.exceptions import PermissionDenied
+
+    if not is_reviewer(user):
+        raise PermissionDenied("この操作を行う権限がありません。")

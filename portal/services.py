@@ -5,11 +5,22 @@ import logging
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
+from django_fsm import ConcurrentTransition
 
 from . import audit, documents
 from .models import GeneratedDocument
 
 log = logging.getLogger(__name__)
+
+
+def save_transition(obj, error_cls: type[Exception], message: str) -> None:
+    """Save a model with ConcurrentTransitionMixin: if another transaction moved
+    the state meanwhile (a second guard beside the row lock), raise the app's
+    state error with a message the user understands."""
+    try:
+        obj.save()
+    except ConcurrentTransition:
+        raise error_cls(message) from None
 
 
 class DocumentNotAllowed(Exception):

@@ -9,10 +9,11 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django_fsm import ConcurrentTransition, has_transition_perm
+from django_fsm import has_transition_perm
 
 from portal import audit, notify
 from portal.roles import is_reviewer
+from portal.services import save_transition
 
 from . import rules
 from .models import Membership, Provider, ProviderNumberCounter, Registration
@@ -236,12 +237,9 @@ def withdraw_registration(registration_pk: int, reviewer, reason: str) -> Regist
 
 
 def _save_transition(registration: Registration) -> None:
-    """ConcurrentTransitionMixin refuses the save if another transaction moved
-    the state meanwhile (a second guard beside the row lock)."""
-    try:
-        registration.save()
-    except ConcurrentTransition:
-        raise RegistrationStateError("この申請は他の担当者が先に処理しました。") from None
+    save_transition(
+        registration, RegistrationStateError, "この申請は他の担当者が先に処理しました。"
+    )
 
 
 def _issue_provider_number() -> str:

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.utils import timezone
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -147,12 +148,12 @@ def test_course_journey_in_chromium(live_server, browser, tmp_path):
     # 6. Fee: 入金確認依頼票, then IPA confirms the payment (F2, F3).
     page.goto(f"{base}/fees/")
     expect(page.locator("body")).to_contain_text("普通預金 14487")
-    page.fill("#id_payment_date", "2026-11-24")
+    page.fill("#id_payment_date", timezone.localdate().isoformat())
     page.fill("#id_bank", "三菱UFJ銀行 本郷支店")
     page.click("text=入金確認依頼票を作成")
     expect(page.locator(".messages")).to_contain_text("入金確認依頼票を作成しました")
     reviewer.goto(f"{base}/review/payments/")
-    reviewer.fill("input[name=confirmed_on]", "2026-11-25")
+    reviewer.fill("input[name=confirmed_on]", timezone.localdate().isoformat())
     reviewer.click("text=入金を確認")
     expect(reviewer.locator(".messages")).to_contain_text("入金を")
 

@@ -17,9 +17,8 @@ from django.urls import reverse
 from courses import services
 from courses.models import DeliveryCourse, ExemptionCourse, StudyPlanRow, SyllabusItem
 from exams.models import ExamSession
-from fees import services as fee_services
 
-from .course_factories import complete_course
+from .course_factories import certified_course, complete_course
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -163,23 +162,8 @@ def test_c16_reviewer_records_materials_requested_and_received(
     )
 
 
-def _certified(provider, staff, reviewer):
-    course = complete_course(provider, staff)
-    with mock.patch("django.utils.timezone.localdate", return_value=D(2024, 8, 20)):
-        services.submit_course(course.pk, staff)
-        request = fee_services.create_payment_request(
-            provider, staff, [course.fee_lines.get().pk],
-            {"payment_date": D(2024, 8, 20), "bank": "銀行", "payer_name_kana": f"{provider.number}エー"},
-        )  # fmt: skip
-        fee_services.confirm_payment(request.pk, reviewer, D(2024, 8, 21))
-        services.start_review(course.pk, reviewer)
-        services.approve_course(course.pk, reviewer)
-    services.certify_course(course.pk, reviewer, D(2024, 10, 1))
-    return course
-
-
 def test_d7_delivery_added_to_certified_course_is_its_own_submission(provider_a, staff_a, reviewer):
-    course = _certified(provider_a, staff_a, reviewer)
+    course = certified_course(provider_a, staff_a, reviewer)
     june, july = (ExamSession.objects.get(exam_date=d) for d in (D(2025, 6, 8), D(2025, 7, 27)))
     values = {"name": "2025年度実施講座5月コースB", "prefecture": "東京都", "address": "文京区本駒込2-28-8",
               "expected_learners": 10, "start_date": D(2025, 5, 12), "end_date": D(2025, 6, 7),

@@ -218,3 +218,40 @@ def test_f3_review_waits_for_the_confirmed_payment(provider_a, staff_a, reviewer
     with pytest.raises(services.CourseStateError, match="審査を開始してから"):
         services.approve_course(course.pk, reviewer)
     assert ExemptionCourse.objects.get(pk=course.pk).state == "submitted"
+
+
+def test_c4_private_course_names_vendor_and_exam_on_the_server(provider_a, staff_a):
+    with pytest.raises(ValidationError) as error:
+        services.create_course(provider_a, staff_a, {
+            "course_type": "PRIVATE_REVIEWED", "name": "2024-2026年度サンプル協会講座B", "vendor_name": "サンプル協会",
+            "private_exam_name": "", "desired_month": datetime.date(2024, 10, 1), "total_hours": 40,
+        })  # fmt: skip
+    assert set(error.value.message_dict) == {"private_exam_name"}
+    assert not ExemptionCourse.objects.exists()
+
+
+def test_d1_private_delivery_course_names_its_vendor_on_the_server(provider_a, staff_a):
+    course = complete_course(provider_a, staff_a, with_delivery=False)
+    ExemptionCourse.objects.filter(pk=course.pk).update(
+        course_type="PRIVATE_IPA", vendor_name="サンプル協会", private_exam_name="基礎試験"
+    )
+    values = {"name": "2024年度サンプル協会実施講座", "prefecture": "東京都", "address": "文京区",
+              "expected_learners": 10, "start_date": datetime.date(2024, 10, 1),
+              "end_date": datetime.date(2024, 12, 7), "instructors": "講師名：情報 太郎",
+              "committee_declaration": True}  # fmt: skip
+    with pytest.raises(ValidationError) as error:
+        services.save_delivery_course(course.pk, staff_a, values, [])
+    assert "vendor_name" in error.value.message_dict
+    assert not DeliveryCourse.objects.exists()
+
+
+def test_f3_payment_confirmation_date_cannot_be_in_the_future(provider_a, staff_a, reviewer):
+    course = complete_course(provider_a, staff_a)
+    services.submit_course(course.pk, staff_a)
+    request = fee_services.create_payment_request(
+        provider_a, staff_a, [course.fee_lines.get().pk],
+        {"payment_date": TODAY, "bank": "銀行", "payer_name_kana": "20001エーガクエン"},
+    )  # fmt: skip
+    with pytest.raises(ValidationError, match="未来の日付"):
+        fee_services.confirm_payment(request.pk, reviewer, TODAY + datetime.timedelta(days=1))
+    assert ExemptionCourse.objects.get(pk=course.pk).payment_confirmed_on is None
