@@ -3,6 +3,7 @@ from django import forms
 from exams.models import ExamSession
 from portal.forms import JapaneseErrorsMixin, japanese_messages
 
+from . import rules
 from .models import DeliveryCourse, ExemptionCourse, OperationStructure, StudyMaterial
 from .rules import CourseType
 
@@ -148,7 +149,13 @@ class DeliveryCourseForm(JapaneseErrorsMixin, forms.ModelForm):
                 coerce=int, empty_value=None,
                 initial=current.session_id if current and current.session_id else None,
             )  # fmt: skip
-            if private and row == "upper":
+            # C1/D5: only a PRIVATE_REVIEWED course sets IPA審査問題 exams (a
+            # stored one of another type stays visible so that it is refused).
+            reviewed_allowed = course is not None and not rules.reviewed_exam_problem(
+                course.course_type
+            )
+            stored_reviewed = current is not None and current.kind == rules.REVIEWED
+            if row == "upper" and (reviewed_allowed or stored_reviewed):
                 self.fields[f"{key}_vendor_date"] = forms.DateField(
                     label=f"{label}（IPA審査問題の実施日）", required=False,
                     widget=forms.DateInput(attrs={"type": "date"}),

@@ -198,8 +198,20 @@ def certification_date(
 
 
 def is_busy_certification_month(date: datetime.date) -> bool:
-    """C8: 1 March, 1 April, 1 September and 1 October are busy (warn)."""
+    """C8: 1 March, 1 April, 1 September and 1 October are busy (warn). The
+    same months are busy for the start of delivery courses (D7, M§4.4.1)."""
     return date.month in BUSY_CERTIFICATION_MONTHS
+
+
+def busy_delivery_start_warning(start: datetime.date | None) -> str | None:
+    """D7 (M§4.4.1): delivery courses starting in March, April, September or
+    October take longer to approve — a warning, never a refusal."""
+    if start is None or not is_busy_certification_month(start):
+        return None
+    return (
+        f"開始日（{start:%Y年%-m月%-d日}）の{start.month}月は、3月・4月・9月・10月に開講する"
+        "実施講座の承認が混み合う時期です。通常よりも十分な期間を取って申請してください。"
+    )
 
 
 # C11 — validity ------------------------------------------------------------------
@@ -264,6 +276,19 @@ IPA = "ipa"  # IPA提供問題: a date of the published calendar (E1)
 REVIEWED = "reviewed"  # IPA審査問題: the vendor's date
 
 
+def reviewed_exam_problem(course_type: str) -> str | None:
+    """C1/D5 (tables 1.2-1 and 1.2-2): only a 「民間資格活用あり、IPA審査」 course
+    may set IPA審査問題 exams; the other types use IPA提供問題 only."""
+    if course_type == CourseType.NONE_IPA:
+        return "民間資格の活用なしの講座では、IPA提供問題の修了試験だけを設定できます。"
+    if course_type == CourseType.PRIVATE_IPA:
+        return (
+            "「民間資格活用あり、IPA提供」の講座では、IPA提供問題の修了試験だけを設定できます"
+            "（IPA審査問題を使うには「民間資格活用あり、IPA審査」の講座が必要です）。"
+        )
+    return None
+
+
 def consecutive_season_months(first: datetime.date, second: datetime.date) -> bool:
     """D4: June→July of one year, or December→January of the next."""
     return (first.month, second.month, second.year - first.year) in {(6, 7, 0), (12, 1, 1)}
@@ -297,11 +322,10 @@ def exam_rows_problems(
         for n, (k, d) in zip("①②", lower, strict=True)
         if d is not None
     ]
+    reviewed_problem = reviewed_exam_problem(course_type)
+    if reviewed_problem and any(k != IPA for k, _, _ in filled):
+        problems.append(reviewed_problem)
     if course_type == CourseType.NONE_IPA:
-        if any(k != IPA for k, _, _ in filled):
-            problems.append(
-                "民間資格の活用なしの講座では、IPA提供問題の修了試験だけを設定できます。"
-            )
         if lower_filled:
             problems.append("民間資格の活用なしの講座では、下段の実施日は入力しないでください。")
     else:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_fsm import has_transition_perm
 
 from exams.models import ExamSession
+from fees import services as fee_services
 from fees.models import FeeKind, FeeLine, FeeSchedule
 from fees.rules import fee_amount
 from portal import audit
@@ -122,14 +123,20 @@ def update_course(course_pk: int, user, values: dict) -> ExemptionCourse:
 
 
 def delete_course(course_pk: int, user) -> None:
-    """C2: an unapproved course is deleted at once (its delivery courses first)."""
+    """C2/M§5.3: an unapproved course (draft, returned, withdrawn) is deleted at
+    once, without a deletion request (its delivery courses first). Its unpaid
+    review fee is cancelled (C9); a fee already on a 入金確認依頼票 is not
+    refunded and stays in the fee history."""
     with transaction.atomic():
         course = _locked(course_pk)
         require_owner(user, course)
         if course.state not in (S.DRAFT, S.RETURNED, S.WITHDRAWN):
-            raise CourseStateError("承認済み・申請中の講座は削除できません。")
-        if course.fee_lines.exists():
-            raise CourseStateError("手数料が発生した講座は削除できません（取下げとして扱います）。")
+            raise CourseStateError(
+                "申請中・承認済みの講座は削除できません（認定後の削除は削除申請が必要です）。"
+            )
+        fee_services.cancel_unpaid(
+            course.fee_lines.all(), f"免除対象講座 {course.number} を削除したため", actor=user
+        )
         audit.record("course.delete", course, actor=user, note=str(course))
         for delivery in course.delivery_courses.all():
             delivery.exams.all().delete()
@@ -168,6 +175,12 @@ def save_delivery_course(course_pk: int, user, values: dict, exams: list[dict], 
         if not delivery.committee_declaration:
             raise ValidationError(
                 {"committee_declaration": "講師に試験委員が含まれないことを確認してください。"}
+            )
+        reviewed_problem = rules.reviewed_exam_problem(course.course_type)
+        reviewed = [s for s in exams if s.get("kind") == rules.REVIEWED and s.get("vendor_date")]
+        if reviewed and reviewed_problem:
+            raise ValidationError(
+                {f"{reviewed[0]['row']}_{reviewed[0]['slot']}_vendor_date": reviewed_problem}
             )
         _save(delivery)
         delivery.exams.all().delete()
@@ -258,18 +271,50 @@ def submission_problems(course: ExemptionCourse, today: datetime.date) -> list[t
         problems.append(
             ("添付書類", "e-ラーニング等の場合は、学習方法を示す別紙を添付してください（C15）。")
         )
+    # C8: a late fix slips the certification date, and every delivery course
+    # check (D2 start/end, D4 exams inside the period) follows it.
+    add(delivery_fit_problems(course, planned_certification_date(course, today), deliveries))
+    return problems
+
+
+def _delivery_label(delivery: DeliveryCourse) -> str:
+    return f"実施講座 {delivery.number}「{delivery.name}」"
+
+
+def delivery_fit_problems(
+    course: ExemptionCourse, certification: datetime.date, deliveries=None
+) -> list[tuple[str, str]]:
+    """D2/D3/D4/D5 of each delivery course against the course's certification
+    date ``certification`` (the slipped one, C8) and the period it opens:
+    [(delivery course label, message)]."""
+    if deliveries is None:
+        deliveries = course.delivery_courses.prefetch_related("exams__session")
     ipa_dates = set(ExamSession.objects.filter(published=True).values_list("exam_date", flat=True))
-    certification = rules.certification_date(course.application_date or today, course.desired_month)
     valid_to = rules.certification_end_date(certification)
+    problems = []
     for delivery in deliveries:
-        label = f"実施講座 {delivery.serial:03d}"
+        label = _delivery_label(delivery)
         upper, lower = _exam_rows(delivery)
         first_exam = min((d for _, d in upper + lower if d), default=None)
-        add((label, p) for p in rules.delivery_period_problems(
-            delivery.start_date, delivery.end_date, certification, valid_to, first_exam))  # fmt: skip
-        add((label, p) for p in rules.exam_rows_problems(
-            course.course_type, upper, lower, ipa_dates, certification, valid_to))  # fmt: skip
+        problems += [(label, p) for p in rules.delivery_period_problems(
+            delivery.start_date, delivery.end_date, certification, valid_to, first_exam)]  # fmt: skip
+        problems += [(label, p) for p in rules.exam_rows_problems(
+            course.course_type, upper, lower, ipa_dates, certification, valid_to)]  # fmt: skip
     return problems
+
+
+def _refuse_unfit_deliveries(course: ExemptionCourse, certification: datetime.date, hint: str):
+    """Approval and certification re-check the delivery courses against the
+    (slipped, C8) certification date and name every one that no longer fits."""
+    deliveries = course.delivery_courses.exclude(state=S.WITHDRAWN).prefetch_related(
+        "exams__session"
+    )
+    problems = delivery_fit_problems(course, certification, deliveries)
+    if problems:
+        raise ValidationError(
+            [f"認定日（{certification:%Y年%-m月%-d日}）に合わない実施講座があります。{hint}"]
+            + [f"{label}：{message}" for label, message in problems]
+        )
 
 
 def submit_course(course_pk: int, user) -> ExemptionCourse:
@@ -378,6 +423,11 @@ def approve_course(course_pk: int, reviewer, on: datetime.date | None = None) ->
         course = _locked_for_review(course_pk, reviewer, "approve", (S.SUBMITTED,))
         if course.review_started_on is None:
             raise CourseStateError("審査を開始してから承認してください（入金確認が必要です）。")
+        _refuse_unfit_deliveries(
+            course,
+            planned_certification_date(course, on),
+            "このままでは承認できません。差し戻して、実施講座の開始日・修了試験日を直してもらってください。",
+        )
         course.approve(on=on)
         _save(course)
         for delivery in course.delivery_courses.select_for_update().filter(state=S.SUBMITTED):
@@ -389,10 +439,18 @@ def approve_course(course_pk: int, reviewer, on: datetime.date | None = None) ->
     return course
 
 
-def planned_certification_date(course: ExemptionCourse) -> datetime.date:
-    """C8: the desired month, slipped when the defects were cleared late."""
-    applied = course.application_date or timezone.localdate()
-    return rules.certification_date(applied, course.desired_month, course.defects_cleared_on)
+def planned_certification_date(
+    course: ExemptionCourse, today: datetime.date | None = None
+) -> datetime.date:
+    """C8: the desired month, slipped when the defects were cleared late. A
+    returned course is not fixed yet: it is counted as fixed today at the
+    earliest, so the forecast slips as the days pass."""
+    today = today or timezone.localdate()
+    applied = course.application_date or today
+    cleared = course.defects_cleared_on
+    if course.state == S.RETURNED:
+        cleared = today if cleared is None else max(cleared, today)
+    return rules.certification_date(applied, course.desired_month, cleared)
 
 
 def certify_course(course_pk: int, actor, on: datetime.date) -> ExemptionCourse:
@@ -412,6 +470,9 @@ def certify_course(course_pk: int, actor, on: datetime.date) -> ExemptionCourse:
             raise CourseStateError(
                 f"この講座の認定日は最短で{planned_certification_date(course):%Y年%-m月%-d日}です（C8）。"
             )
+        _refuse_unfit_deliveries(
+            course, on, "この日付では認定できません。認定日の見込みの日付で認定してください。"
+        )
         course.certify(on=on)
         fy = rules.fiscal_year(on)
         counter, _ = CertificateNumberCounter.objects.select_for_update().get_or_create(
@@ -447,11 +508,35 @@ def certify_due_courses(today: datetime.date) -> list[int]:
     if today.day != 1:
         return done
     for pk in ExemptionCourse.objects.filter(state=S.APPROVED).values_list("pk", flat=True):
-        course = ExemptionCourse.objects.get(pk=pk)
+        course = ExemptionCourse.objects.select_related("provider").get(pk=pk)
         if planned_certification_date(course) <= today:
-            certify_course(pk, None, today)
+            try:
+                certify_course(pk, None, today)
+            except ValidationError as exc:
+                # A delivery course no longer fits the certification date:
+                # the course waits, and IPA is told which one and why.
+                _report_blocked_certification(course, today, exc.messages)
+                continue
             done.append(pk)
     return done
+
+
+def _report_blocked_certification(course, today, reasons: list[str]) -> None:
+    from django.conf import settings
+
+    from portal import notify
+
+    with transaction.atomic():
+        audit.record(
+            "course.certify_blocked",
+            course,
+            note=f"{today:%Y年%-m月%-d日}の自動認定を見送りました。" + " ".join(reasons),
+        )
+        notify.send_on_commit(
+            "course_certify_blocked",
+            {"course": course, "on": today, "reasons": reasons},
+            [settings.IPA_NOTICE_EMAIL],
+        )
 
 
 def expire_courses(today: datetime.date) -> list[int]:
@@ -597,6 +682,12 @@ def withdraw_course(course_pk: int, user) -> ExemptionCourse:
         before = course.state
         course.withdraw()
         _save(course)
+        # C9: a withdrawn application owes no unpaid review fee any more.
+        fee_services.cancel_unpaid(
+            course.fee_lines.all(),
+            f"免除対象講座 {course.number} の申請を取り下げたため",
+            actor=user,
+        )
         audit.record(
             "course.withdraw", course, actor=user, changes={"state": [before, "withdrawn"]}
         )

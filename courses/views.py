@@ -281,11 +281,25 @@ def delivery_form(request, pk: int, delivery_pk: int | None = None):
             messages.error(request, str(exc))
         else:
             messages.success(request, f"実施講座 {saved.number} を一時保存しました。")
+            busy = rules.busy_delivery_start_warning(saved.start_date)
+            if busy:
+                messages.warning(request, busy)
             return redirect("course_detail", pk=course.pk)
+    start = getattr(form, "cleaned_data", {}).get("start_date")
     return render(
         request,
         "courses/delivery_form.html",
-        {"course": course, "form": form, "delivery": delivery},
+        {
+            "course": course,
+            "form": form,
+            "delivery": delivery,
+            # D7 (M§4.4.1): busy start months are a warning, not a refusal.
+            "busy_warning": rules.busy_delivery_start_warning(
+                start or (delivery.start_date if delivery else None)
+            ),
+            # C1/D5 (table 1.2-1): which exam problems this course type may use.
+            "reviewed_problem": rules.reviewed_exam_problem(course.course_type),
+        },
     )
 
 
@@ -314,6 +328,9 @@ def delivery_submit(request, pk: int, delivery_pk: int):
         flash_errors(request, exc)
     else:
         messages.success(request, "実施講座を申請しました。IPAは通常5営業日以内に回答します。")
+        busy = rules.busy_delivery_start_warning(delivery.start_date)
+        if busy:
+            messages.warning(request, busy)
     return redirect("course_detail", pk=course.pk)
 
 

@@ -24,7 +24,9 @@ class PaymentRequestAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(FeeLine)
 class FeeLineAdmin(admin.ModelAdmin):
-    list_display = ["provider", "kind", "description", "unit_amount", "quantity", "payment_request"]
+    list_display = [
+        "provider", "kind", "description", "unit_amount", "quantity", "payment_request", "cancelled_on",
+    ]  # fmt: skip
     list_filter = ["kind"]
 
     def has_change_permission(self, request, obj=None):

@@ -65,8 +65,16 @@ class PaymentRequest(models.Model):
         return f"入金確認依頼票 #{self.pk}（{self.provider.number}）"
 
 
+class FeeLineQuerySet(models.QuerySet):
+    def unpaid(self):
+        """Owed and not yet on a 入金確認依頼票 (a cancelled line is owed no more)."""
+        return self.filter(payment_request__isnull=True, cancelled_on__isnull=True)
+
+
 class FeeLine(models.Model):
-    """One fee owed by a provider, created by an application (never refunded)."""
+    """One fee owed by a provider, created by an application (never refunded).
+    A line never put on a 入金確認依頼票 is cancelled (取消) when what it was
+    for is deleted or withdrawn (C9, M§5.3); it then stays in the history."""
 
     provider = models.ForeignKey(
         "providers.Provider", on_delete=models.PROTECT, related_name="fee_lines"
@@ -75,22 +83,36 @@ class FeeLine(models.Model):
     description = models.CharField("内容", max_length=200)
     unit_amount = models.PositiveIntegerField("単価（円）")
     quantity = models.PositiveIntegerField("数量", default=1)
+    # A deleted unapproved course (M§5.3) leaves its fee line in the history,
+    # described by ``description`` (number and name).
     course = models.ForeignKey(
         "courses.ExemptionCourse",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="fee_lines",
     )
     payment_request = models.ForeignKey(
         PaymentRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="lines"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    cancelled_on = models.DateField("取消日", null=True, blank=True)
+    cancel_reason = models.CharField("取消の理由", max_length=200, blank=True)
+
+    objects = FeeLineQuerySet.as_manager()
 
     class Meta:
         verbose_name = "手数料"
         verbose_name_plural = "手数料"
         ordering = ["created_at", "id"]
+        constraints = [
+            # A line put on a 入金確認依頼票 may have been paid: never cancelled.
+            models.CheckConstraint(
+                condition=models.Q(cancelled_on__isnull=True)
+                | models.Q(payment_request__isnull=True),
+                name="cancelled_fee_line_not_on_request",
+            )
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.description} {self.amount:,}円"
@@ -103,3 +125,12 @@ class FeeLine(models.Model):
     def paid_on(self):
         request = self.payment_request
         return request.confirmed_on if request else None
+
+    @property
+    def status_label(self) -> str:
+        """未払い / 入金確認待ち / 入金確認済み / 取消, as the fee history shows it."""
+        if self.cancelled_on:
+            return "取消"
+        if self.payment_request_id is None:
+            return "未払い"
+        return "入金確認済み" if self.paid_on else "入金確認待ち"

@@ -23,9 +23,7 @@ def create_payment_request(provider, user, line_ids: list[int], values: dict) ->
         raise ValidationError({"payer_name_kana": problem})
     with transaction.atomic():
         lines = list(
-            FeeLine.objects.select_for_update().filter(
-                pk__in=line_ids, provider=provider, payment_request__isnull=True
-            )
+            FeeLine.objects.select_for_update().unpaid().filter(pk__in=line_ids, provider=provider)
         )
         if not lines or len(lines) != len(set(line_ids)):
             raise ValidationError({"lines": "未払いの手数料を1つ以上選んでください。"})
@@ -63,3 +61,26 @@ def confirm_payment(request_pk: int, reviewer, on: datetime.date) -> PaymentRequ
             "payment.confirm", request, actor=reviewer, changes={"confirmed_on": [None, on]}
         )
     return request
+
+
+def cancel_unpaid(lines, reason: str, actor=None, on: datetime.date | None = None) -> list[FeeLine]:
+    """C9 (M§5.3): cancel (取消) the lines of ``lines`` (a FeeLine queryset) that
+    were never put on a 入金確認依頼票, because what they were for was deleted
+    or withdrawn. A line on a 入金確認依頼票 may have been paid: it is never
+    cancelled nor refunded and stays in the history as it is. Call inside the
+    caller's transaction; returns the cancelled lines."""
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        cancelled = list(lines.select_for_update().unpaid())
+        for line in cancelled:
+            line.cancelled_on = on
+            line.cancel_reason = reason
+            line.save(update_fields=["cancelled_on", "cancel_reason"])
+            audit.record(
+                "fee_line.cancel",
+                line,
+                actor=actor,
+                changes={"cancelled_on": [None, on]},
+                note=f"{line.get_kind_display()}（{line.description}、{line.amount:,}円）を取り消しました。{reason}",
+            )
+    return cancelled

@@ -41,9 +41,7 @@ class PaymentRequestForm(JapaneseErrorsMixin, forms.ModelForm):
 def fee_list(request):
     """Unpaid fees, the 入金確認依頼票 form (F2) and IPA's bank account (F5)."""
     provider = provider_of(request.user)
-    unpaid = FeeLine.objects.filter(provider=provider, payment_request__isnull=True).select_related(
-        "course"
-    )
+    unpaid = FeeLine.objects.unpaid().filter(provider=provider).select_related("course")
     initial = {
         "payer_name_kana": f"{provider.number}{provider.name_kana.replace(chr(0x3000), '')}",
         "transfers": 1,
@@ -67,11 +65,18 @@ def fee_list(request):
         .annotate(n_lines=Count("lines"), total=Sum(F("lines__unit_amount") * F("lines__quantity")))
         .order_by("-request_date", "-pk")
     )
+    # The fee history: every line, paid, waiting, unpaid or cancelled (取消).
+    history = Paginator(
+        FeeLine.objects.filter(provider=provider)
+        .select_related("payment_request")
+        .order_by("-created_at", "-pk"),
+        50,
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "fees/fee_list.html",
         {"unpaid": unpaid, "form": form, "selected": selected, "requests": requests,
-         "bank": rules.IPA_BANK_ACCOUNT, "provider": provider},
+         "bank": rules.IPA_BANK_ACCOUNT, "provider": provider, "history": history},
     )  # fmt: skip
 
 

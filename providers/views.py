@@ -163,7 +163,7 @@ def dashboard(request):
         .annotate(n_deliveries=Count("delivery_courses"))
         .order_by("-serial")[:20]
     )
-    unpaid = provider.fee_lines.filter(payment_request__isnull=True).count()
+    unpaid = provider.fee_lines.unpaid().count()
     next_steps = exam_deadlines(provider)
     for course in courses:
         url = reverse("course_detail", args=[course.pk])

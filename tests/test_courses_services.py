@@ -108,9 +108,22 @@ def test_c8_late_fix_slips_the_certification_date(provider_a, staff_a, reviewer,
     monkeypatch.setattr(
         "django.utils.timezone.localdate", lambda *a, **k: datetime.date(2024, 9, 2)
     )
+    # The delivery course starting 2024-10-01 no longer fits: it moves to November.
+    delivery = DeliveryCourse.objects.get(course=course)
+    _move_start(delivery, staff_a, datetime.date(2024, 11, 1))
     services.submit_course(course.pk, staff_a)
     course.refresh_from_db()
     assert services.planned_certification_date(course) == datetime.date(2024, 11, 1)
+
+
+def _move_start(delivery, user, start):
+    values = {f: getattr(delivery, f) for f in ("name", "prefecture", "address", "building",
+              "expected_learners", "end_date", "instructors", "committee_declaration")}  # fmt: skip
+    slots = [{"row": e.row, "slot": e.slot, "kind": e.kind, "session": e.session}
+             for e in delivery.exams.all()]  # fmt: skip
+    services.save_delivery_course(
+        delivery.course_id, user, {**values, "start_date": start}, slots, delivery.pk
+    )
 
 
 def test_c2_unapproved_course_is_deleted_at_once_with_its_delivery_courses(provider_a, staff_a):
@@ -168,13 +181,24 @@ def test_c7_target_exam_is_fe_and_desired_month_is_kept(provider_a, staff_a):
 def test_c9_f1_review_fee_once_per_course_and_never_refunded(provider_a, staff_a, reviewer):
     course = complete_course(provider_a, staff_a)
     services.submit_course(course.pk, staff_a)
+    line = FeeLine.objects.get(course=course)
+    request = fee_services.create_payment_request(
+        provider_a, staff_a, [line.pk],
+        {"payment_date": TODAY, "bank": "銀行", "payer_name_kana": "20001エーガクエン"},
+    )  # fmt: skip
+    fee_services.confirm_payment(request.pk, reviewer, TODAY)
     services.return_course(course.pk, reviewer, "修正してください。")
     services.withdraw_course(course.pk, staff_a)
-    line = FeeLine.objects.get(course=course)
-    assert (line.kind, line.amount) == ("review", 35000)
-    with pytest.raises(services.CourseStateError, match="手数料が発生した講座は削除できません"):
-        services.delete_course(course.pk, staff_a)
-    assert FeeLine.objects.filter(course=course).count() == 1
+    line.refresh_from_db()
+    assert (line.kind, line.amount, line.paid_on, line.cancelled_on) == (
+        "review",
+        35000,
+        TODAY,
+        None,
+    )
+    services.delete_course(course.pk, staff_a)
+    line.refresh_from_db()  # paid: stays in the history as paid, never refunded
+    assert (line.paid_on, line.cancelled_on, line.status_label) == (TODAY, None, "入金確認済み")
 
 
 def test_c13_certified_course_is_never_edited_or_extended(provider_a, staff_a, reviewer):
