@@ -84,7 +84,13 @@ def create_course(provider, user, values: dict) -> ExemptionCourse:
         if not owns(user, provider):
             raise PermissionDenied("この講座開設者の講座は作成できません。")
         last = provider.courses.select_for_update().aggregate(m=Max("serial"))["m"] or 0
-        course = ExemptionCourse(provider=provider, serial=last + 1, **values)
+        # M§5.3: a deleted course's number is never given again (its fee lines
+        # and audit entries still name it).
+        deleted = (
+            ExemptionCourse.history.filter(provider_id=provider.pk).aggregate(m=Max("serial"))["m"]
+            or 0
+        )
+        course = ExemptionCourse(provider=provider, serial=max(last, deleted) + 1, **values)
         _check_course_values(course)
         course.full_clean(exclude=["state"])
         course.save()

@@ -311,3 +311,13 @@ def test_c9_withdrawn_course_cancels_its_unpaid_fee_but_a_paid_one_stays_paid(
         None, D(2025, 8, 10), "入金確認済み",
     )  # fmt: skip
     assert list(FeeLine.objects.unpaid()) == []
+
+
+def test_m5_3_a_deleted_course_number_is_not_given_again(provider_a, staff_a, reviewer):
+    course = _october_course(provider_a, staff_a, start=D(2025, 11, 4))
+    services.submit_course(course.pk, staff_a)
+    services.return_course(course.pk, reviewer, "修正してください。")
+    services.delete_course(course.pk, staff_a)
+    again = _october_course(provider_a, staff_a)
+    assert again.number == "20001-002"  # the cancelled fee line still names 20001-001
+    assert FeeLine.objects.get().description.startswith("20001-001 ")
