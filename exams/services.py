@@ -419,6 +419,50 @@ def existing_people(report: ResultReport) -> set[tuple]:
     )
 
 
+def _completer_problems(report: ResultReport, completer: Completer) -> dict:
+    """The checks of one completer from the form, shared by adding and
+    correcting (R3, R4, R6, R7, R8, E7, E8): {field: message}. A completer
+    being corrected is not compared with itself."""
+    completer.full_clean(exclude=["report"])
+    others = report.completers.exclude(pk=completer.pk) if completer.pk else report.completers.all()
+    errors = {}
+    if others.filter(serial=completer.serial).exists():
+        errors["serial"] = (
+            f"修了認定者管理番号の下5桁 {completer.serial:05d} は既に使われています。"
+        )
+    person = (
+        completer.family_name,
+        completer.given_name,
+        completer.family_kana,
+        completer.given_kana,
+        completer.birth_date,
+    )
+    same = others.filter(family_name=person[0], given_name=person[1], family_kana=person[2],
+                         given_kana=person[3], birth_date=person[4]).exists()  # fmt: skip
+    if same or person in existing_people(report):
+        errors["family_name"] = (
+            "同じ修了認定者が既に報告されています（同じ実施講座では1回だけ報告します。R7）。"
+        )
+    top = max_score(report)
+    if top is not None and completer.score > top:
+        errors["score"] = f"「点数」は満点（{top}点）以下にしてください。"
+    birth_problem = birth_date_problem(completer.birth_date, report.exam_date)
+    if birth_problem:
+        errors["birth_date"] = f"「生年月日」は{birth_problem}"
+    threshold = pass_score(report)
+    if threshold is not None and completer.score < threshold:
+        errors["score"] = f"「点数」が合格基準（{threshold}点）に達していません（E8）。"
+    if is_private(report) and not (completer.private_pass_date and completer.private_pass_number):
+        errors["private_pass_date"] = (
+            "民間資格を活用する講座では「民間資格の合格日」と「合格番号」を入力してください（R8）。"
+        )
+    if others.count() + 1 > report.examinees:
+        errors["serial"] = (
+            f"修了認定者数は「受験者数」（{report.examinees}名）以下にしてください（R6）。"
+        )
+    return errors
+
+
 def add_completer(report_pk: int, user, values: dict) -> Completer:
     """One completer from the form (R3, R4, R7, E8)."""
     with transaction.atomic():
@@ -428,48 +472,40 @@ def add_completer(report_pk: int, user, values: dict) -> Completer:
         completer = Completer(report=report, **values)
         if completer.serial is None:
             completer.serial = (report.completers.aggregate(m=Max("serial"))["m"] or 0) + 1
-        completer.full_clean(exclude=["report"])
-        errors = {}
-        if report.completers.filter(serial=completer.serial).exists():
-            errors["serial"] = (
-                f"修了認定者管理番号の下5桁 {completer.serial:05d} は既に使われています。"
-            )
-        person = (
-            completer.family_name,
-            completer.given_name,
-            completer.family_kana,
-            completer.given_kana,
-            completer.birth_date,
-        )
-        same = report.completers.filter(family_name=person[0], given_name=person[1], family_kana=person[2],
-                                        given_kana=person[3], birth_date=person[4]).exists()  # fmt: skip
-        if same or person in existing_people(report):
-            errors["family_name"] = (
-                "同じ修了認定者が既に報告されています（同じ実施講座では1回だけ報告します。R7）。"
-            )
-        top = max_score(report)
-        if top is not None and completer.score > top:
-            errors["score"] = f"「点数」は満点（{top}点）以下にしてください。"
-        birth_problem = birth_date_problem(completer.birth_date, report.exam_date)
-        if birth_problem:
-            errors["birth_date"] = f"「生年月日」は{birth_problem}"
-        threshold = pass_score(report)
-        if threshold is not None and completer.score < threshold:
-            errors["score"] = f"「点数」が合格基準（{threshold}点）に達していません（E8）。"
-        if is_private(report) and not (
-            completer.private_pass_date and completer.private_pass_number
-        ):
-            errors["private_pass_date"] = (
-                "民間資格を活用する講座では「民間資格の合格日」と「合格番号」を入力してください（R8）。"
-            )
-        if report.completers.count() + 1 > report.examinees:
-            errors["serial"] = (
-                f"修了認定者数は「受験者数」（{report.examinees}名）以下にしてください（R6）。"
-            )
+        errors = _completer_problems(report, completer)
         if errors:
             raise ValidationError(errors)
         completer.save()
         audit.record("completer.add", report, actor=user, note=completer.management_number_display)
+    return completer
+
+
+COMPLETER_FIELDS = ["serial", "family_name", "given_name", "family_kana", "given_kana", "birth_date",
+                    "score", "private_pass_date", "private_pass_number"]  # fmt: skip
+
+
+def update_completer(report_pk: int, completer_pk: int, user, values: dict) -> Completer:
+    """R3: correct one completer of a draft or returned report in place (開く /
+    更新), with the same checks as adding; once the report is submitted,
+    corrections go through a change request (R11)."""
+    with transaction.atomic():
+        report = _editable_report(report_pk, user)
+        completer = report.completers.select_for_update().get(pk=completer_pk)
+        before = audit.snapshot(completer, COMPLETER_FIELDS)
+        for name, value in values.items():
+            if name in COMPLETER_FIELDS and not (name == "serial" and value is None):
+                setattr(completer, name, value)
+        errors = _completer_problems(report, completer)
+        if errors:
+            raise ValidationError(errors)
+        completer.save()
+        audit.record(
+            "completer.update",
+            report,
+            actor=user,
+            changes=audit.diff(before, audit.snapshot(completer, COMPLETER_FIELDS)),
+            note=completer.management_number_display,
+        )
     return completer
 
 

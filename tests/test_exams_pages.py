@@ -81,3 +81,67 @@ def test_exam_pages_cost_the_same_with_more_rows(client, staff_a, reviewer, prov
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("exam_calendar")).status_code == 200
     assert len(queries) <= 20
+
+
+PERSON = {"family_name": "情報", "given_name": "一郎", "family_kana": "ジョウホウ", "given_kana": "イチロウ",
+          "birth_date": "1998-10-06", "score": "60"}  # fmt: skip
+
+
+def _draft_report(provider_a, staff_a, open_exam, examinees=3):
+    session, delivery = open_exam
+    site = services.save_site(provider_a, staff_a, session.pk, ROLES)
+    services.save_application(site.pk, staff_a, delivery.pk, 4)
+    application = services.submit_applications(site.pk, staff_a)[0]
+    report = services.open_report(application.pk, staff_a)
+    services.update_report(report.pk, staff_a, {"examinees": examinees})
+    return report
+
+
+def test_r3_a_completer_is_opened_prefilled_and_updated_in_place(
+    client, staff_a, provider_a, open_exam
+):
+    report = _draft_report(provider_a, staff_a, open_exam)
+    client.force_login(staff_a)
+    client.post(reverse("completer_add", args=[report.pk]), PERSON)
+    completer = report.completers.get()
+    url = reverse("completer_edit", args=[report.pk, completer.pk])
+    page = client.get(reverse("report_detail", args=[report.pk])).content.decode()
+    assert url in page and "開く" in page
+    form = client.get(url).content.decode()
+    for value in (
+        "情報",
+        "一郎",
+        "ジョウホウ",
+        "イチロウ",
+        "1998-10-06",
+        'value="60"',
+        'value="1"',
+    ):
+        assert value in form
+    response = client.post(url, {**PERSON, "serial": "1", "given_kana": "イチロー"})
+    assert response.status_code == 302
+    completer.refresh_from_db()
+    assert (completer.pk, completer.given_kana) == (report.completers.get().pk, "イチロー")
+    # A refused correction shows the form again with the message and what was typed.
+    response = client.post(url, {**PERSON, "serial": "1", "score": "20"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "合格基準（36点）" in page and 'value="20"' in page
+    completer.refresh_from_db()
+    assert completer.score == 60
+
+
+def test_newcomer_a_refused_completer_keeps_every_field_typed(
+    client, staff_a, provider_a, open_exam
+):
+    report = _draft_report(provider_a, staff_a, open_exam)
+    client.force_login(staff_a)
+    typed = {**PERSON, "serial": "7", "given_kana": "イチロウ", "score": "12"}
+    response = client.post(reverse("completer_add", args=[report.pk]), typed)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "合格基準（36点）" in page
+    for value in ('value="7"', 'value="情報"', 'value="一郎"', 'value="ジョウホウ"',
+                  'value="イチロウ"', 'value="1998-10-06"', 'value="12"'):  # fmt: skip
+        assert value in page, value
+    assert not report.completers.exists()
