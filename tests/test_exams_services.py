@@ -396,3 +396,10 @@ def test_r3_a_completer_of_a_draft_report_is_corrected_in_place_with_the_add_che
     services.submit_report(report.pk, staff_a, now=IN_REPORT)
     with pytest.raises(services.ExamStateError, match="変更申請"):
         services.update_completer(report.pk, second.pk, staff_a, {"score": 50})
+
+
+def test_r3_a_refused_non_jis_kanji_in_the_one_by_one_form_suggests_the_jis_one(setup, staff_a):
+    report = _report(setup, staff_a)
+    with pytest.raises(ValidationError) as error:
+        services.add_completer(report.pk, staff_a, {**PERSON, "family_name": "山﨑"})
+    assert "「﨑」は「崎」で入力してください。" in error.value.message_dict["family_name"][0]
