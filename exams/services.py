@@ -4,6 +4,7 @@ every function that a window governs takes ``now`` (default: the current
 time), so tests can put the clock at 14:59:59 or 15:00:00."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -132,6 +133,128 @@ def eligible_delivery_courses(provider, session: ExamSession):
         .select_related("course__provider")
         .order_by("course__serial", "serial")
     )
+
+
+def _day(day: datetime.date) -> str:
+    return f"{day:%Y年%-m月%-d日}（{'月火水木金土日'[day.weekday()]}）"
+
+
+def _moment(at: datetime.datetime) -> str:
+    local = timezone.localtime(at)
+    return f"{_day(local.date())}{local:%H:%M}"
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """One reason why nothing can be applied for at an exam, with where it is
+    fixed: ``link`` is "delivery", "course", "new_course", "calendar" or ""."""
+
+    text: str
+    link: str = ""
+    course: object = None
+    delivery: object = None
+
+
+def application_blockers(provider, session: ExamSession, now=None) -> list[Blocker]:
+    """E2/D4: why this provider can apply for nothing at this exam — the
+    window (not open yet: when it opens; closed), and each certified course or
+    delivery course that does not qualify (see eligible_delivery_courses)."""
+    now = _now(now)
+    exam = _day(session.exam_date)
+    blockers = []
+    opens, closes = session.application_opens_at, session.application_closes_at
+    if opens is None or closes is None:
+        blockers.append(Blocker(f"{exam}の修了試験の申込み期間はまだ公表されていません。"))
+    elif now < opens:
+        blockers.append(Blocker(
+            f"申込み期間はまだ始まっていません。{_moment(opens)}から{_moment(closes)}まで申し込めます"
+            "（実施場所の運営実施体制は今から登録できます）。"
+        ))  # fmt: skip
+    elif now >= closes:
+        blockers.append(Blocker(
+            f"申込み期間は{_moment(closes)}に締め切りました。締切後は理由のいかんにかかわらず申し込めません。"
+            "次の修了試験は修了試験の日程から選んでください。", link="calendar",
+        ))  # fmt: skip
+    courses = list(provider.courses.exclude(state=SubmissionStates.WITHDRAWN).order_by("serial"))
+    certified = [c for c in courses if c.state == SubmissionStates.CERTIFIED]
+    if not certified:
+        if courses:
+            blockers.append(Blocker(
+                "認定済みの免除対象講座がありません。修了試験に申し込めるのは、認定された講座の実施講座だけです"
+                f"（{'、'.join(f'{c.number}：{c.get_state_display()}' for c in courses[:5])}）。",
+                link="course", course=courses[0],
+            ))  # fmt: skip
+        else:
+            blockers.append(Blocker(
+                "免除対象講座がまだありません。講座の認定を受け、実施講座を承認されると修了試験に申し込めます。",
+                link="new_course",
+            ))  # fmt: skip
+        return blockers
+    valid = []
+    for course in certified:
+        if course.certified_on and course.certified_on > session.exam_date:
+            blockers.append(Blocker(
+                f"免除対象講座 {course.number} の認定日（{_day(course.certified_on)}）が修了試験日より後です。",
+                link="course", course=course,
+            ))  # fmt: skip
+        elif course.valid_until and course.valid_until < session.exam_date:
+            blockers.append(Blocker(
+                f"免除対象講座 {course.number} の有効期間は{_day(course.valid_until)}までで、"
+                "この修了試験日には終わっています。",
+                link="course", course=course,
+            ))  # fmt: skip
+        else:
+            valid.append(course)
+    named = set(
+        DeliveryExam.objects.filter(session=session, kind="ipa").values_list(
+            "delivery_course_id", flat=True
+        )
+    )
+    deliveries = (
+        DeliveryCourse.objects.filter(course__in=valid, pk__in=named)
+        .select_related("course__provider")
+        .order_by("course__serial", "serial")
+    )
+    found = False
+    for delivery in deliveries:
+        found = True
+        if delivery.state != SubmissionStates.APPROVED:
+            text = f"実施講座 {delivery.number} は{delivery.get_state_display()}で、まだ承認されていません。"
+        elif delivery.deletion_requested:
+            text = f"実施講座 {delivery.number} は削除を申請中です。"
+        elif delivery.end_date >= session.exam_date:
+            text = (f"実施講座 {delivery.number} の終了日（{_day(delivery.end_date)}）が修了試験日より後です。"
+                    "修了試験は実施講座の終了後に行います。")  # fmt: skip
+        else:
+            continue
+        blockers.append(Blocker(text, link="delivery", course=delivery.course, delivery=delivery))
+    if valid and not found:
+        blockers.append(Blocker(
+            f"{exam}の修了試験を「修了試験」の欄（IPA提供問題）に設定した実施講座がありません。"
+            "認定済みの講座に、この修了試験を設定した実施講座を登録して承認を受けてください。",
+            link="course", course=valid[0],
+        ))  # fmt: skip
+    return blockers
+
+
+def problem_fee_unit(on: datetime.date) -> int | None:
+    """F1: the problem fee per applicant in force on ``on`` (None when the fee
+    schedule has none)."""
+    try:
+        return fee_amount(FeeSchedule.objects.all(), FeeKind.PROBLEM, on)
+    except LookupError:
+        return None
+
+
+def problem_fee(application: ExamApplication, unit: int | None = None) -> int | None:
+    """E2: what an application costs: its fee line once filed; before that,
+    applicants × the unit fee filing today would charge (``unit``, looked up
+    when not given). None when the fee schedule has no problem fee."""
+    if application.fee_line_id:
+        return application.fee_line.amount
+    if unit is None:
+        unit = problem_fee_unit(timezone.localdate())
+    return None if unit is None else rules.fee_total(application.applicants, unit)
 
 
 def _locked_site(site_pk: int) -> ExamSite:

@@ -76,13 +76,25 @@ def exam_session(request, pk: int):
             "applications__delivery_course__course__provider"
         )
     )
-    applications = ExamApplication.objects.filter(
-        site__provider=provider, session=session
-    ).select_related("delivery_course__course__provider", "site", "fee_line")
+    applications = list(
+        ExamApplication.objects.filter(site__provider=provider, session=session).select_related(
+            "delivery_course__course__provider", "site", "fee_line"
+        )
+    )
+    unit = services.problem_fee_unit(timezone.localdate(now))
+    for a in applications:  # E2: a draft shows what filing it would cost
+        a.fee_shown = services.problem_fee(a, unit)
     applied_ids = {a.delivery_course_id for a in applications}
     eligible = [
         d for d in services.eligible_delivery_courses(provider, session) if d.pk not in applied_ids
     ]
+    apply_problem = services.application_window_problem(session, now)
+    # E2/D4: a page with nothing to apply for says why, and where to fix it.
+    blockers = (
+        services.application_blockers(provider, session, now)
+        if not applications and (apply_problem or not eligible)
+        else []
+    )
     reports = ResultReport.objects.filter(
         delivery_course__course__provider=provider, session=session
     ).select_related("delivery_course__course__provider", "application")
@@ -104,10 +116,14 @@ def exam_session(request, pk: int):
                 for s in sites
             ],  # fmt: skip
             "applications": applications,
+            "application_documents": documents.panel_for_many(
+                request.user, applications, ["shoshiki_3"], label=lambda a: a.delivery_course.number
+            ),
             "eligible": eligible,
+            "blockers": blockers,
             "reports": reports,
             "reviewed_candidates": reviewed_candidates,
-            "apply_problem": services.application_window_problem(session, now),
+            "apply_problem": apply_problem,
             "report_problem": services.report_window_problem(session, now),
             "apply_countdown": rules.countdown_text(session.application_closes_at, now),
             "report_countdown": rules.countdown_text(session.report_closes_at, now),
