@@ -19,6 +19,7 @@ from portal import audit
 from portal.isolation import owns, require_owner
 from portal.roles import require_reviewer
 from portal.services import save_transition
+from portal.validators import normalize_full_name
 
 from . import rules
 from .models import (
@@ -614,7 +615,7 @@ def save_plan(course_pk: int, user, manager: str, rows: list[dict]) -> Exemption
             )
             row.full_clean(exclude=["course", "syllabus_item"])
             row.save()
-        course.course_manager = manager
+        course.course_manager = normalize_full_name(manager)  # P2: 「姓　名」
         course.full_clean(exclude=["state"])
         _save(course)
         after_total = course.plan_rows.aggregate(s=Sum("hours"))["s"]

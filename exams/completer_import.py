@@ -98,7 +98,6 @@ from portal.validators import (
     JisTextValidator,
     KatakanaValidator,
     PersonNameValidator,
-    is_jis_kanji,
 )
 
 __all__ = [
@@ -394,9 +393,6 @@ _KANA_VALIDATORS = {
     key: KatakanaValidator(COLUMN_LABELS[key]) for key in ("family_kana", "given_kana", "full_kana")
 }
 _PASS_NUMBER_VALIDATOR = JisTextValidator(COLUMN_LABELS["private_pass_number"])
-_NON_JIS_KANJI_HINT = (
-    "JIS第1・第2水準にない漢字は、代わりの字（例：髙→高、﨑→崎）で入力してください。"
-)
 
 
 def person_key(row: Mapping[str, Any]) -> tuple:
@@ -451,10 +447,6 @@ def _validator_messages(validator, value: str, label: str) -> list[str]:
         for message in error.messages:
             messages.append(message.removeprefix(prefix))
     return messages
-
-
-def _is_non_jis_kanji(ch: str) -> bool:
-    return unicodedata.name(ch, "").startswith("CJK") and not is_jis_kanji(ch)
 
 
 def _widen_katakana(value: str) -> str:
@@ -556,9 +548,7 @@ class _RowCleaner:
             err(label, "入力されていません。")
             return None
         messages = _validator_messages(_NAME_VALIDATORS[key], value, label)
-        if messages:
-            if any(_is_non_jis_kanji(ch) for ch in value):
-                messages[-1] += _NON_JIS_KANJI_HINT
+        if messages:  # the validator suggests the JIS character (髙 → 高)
             for message in messages:
                 err(label, message)
             return None

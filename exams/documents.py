@@ -39,7 +39,7 @@ from .models import ApplicationState, Completer, ExamApplication, ReportState, R
 
 FORM_VERSION = course_docs.FORM_VERSION
 # E2 / F1: the problem fee per applicant (tax included) when neither a fee line
-# nor a fee schedule valid on the exam date says otherwise (the schedule of
+# nor a fee schedule valid on the day says otherwise (the schedule of
 # the portal starts in fiscal 2024; the manual's examples are older).
 PROBLEM_FEE_PER_APPLICANT = 2000
 # W4: the bulk export holds the reports IPA has (submitted or accepted).
@@ -164,17 +164,15 @@ def _application_form_date(application) -> datetime.date | None:
 
 def _problem_fee(application) -> int:
     """E2: the fee line's amount once filed; before, applicants × the unit fee
-    in force on the exam date."""
-    if application.fee_line_id:
-        return application.fee_line.amount
-    from fees.models import FeeKind, FeeSchedule
-    from fees.rules import fee_amount
+    filing today would charge (exams.services.problem_fee, as the exam page)."""
+    from .services import problem_fee
 
-    try:
-        unit = fee_amount(FeeSchedule.objects.all(), FeeKind.PROBLEM, application.session.exam_date)
-    except LookupError:
-        unit = PROBLEM_FEE_PER_APPLICANT
-    return rules.fee_total(application.applicants, unit)
+    fee = problem_fee(application)
+    return (
+        fee
+        if fee is not None
+        else rules.fee_total(application.applicants, PROBLEM_FEE_PER_APPLICANT)
+    )
 
 
 def shoshiki_3_data(application) -> dict:

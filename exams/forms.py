@@ -69,8 +69,13 @@ class CompleterForm(JapaneseErrorsMixin, forms.ModelForm):
             "private_pass_date": forms.DateInput(attrs={"type": "date"}),
         }
 
-    def __init__(self, *args, private=False, **kwargs):
+    def __init__(self, *args, private=False, edit=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if edit:  # correcting a completer (R3): the number stays unless changed
+            serial = self.fields["serial"]
+            serial.required = True
+            serial.help_text = "変更する場合は、ほかの修了認定者と重ならない番号にしてください。"
+            serial.widget.attrs["aria-required"] = "true"
         if not private:
             del self.fields["private_pass_date"]
             del self.fields["private_pass_number"]

@@ -4,6 +4,7 @@ every function that a window governs takes ``now`` (default: the current
 time), so tests can put the clock at 14:59:59 or 15:00:00."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -132,6 +133,128 @@ def eligible_delivery_courses(provider, session: ExamSession):
         .select_related("course__provider")
         .order_by("course__serial", "serial")
     )
+
+
+def _day(day: datetime.date) -> str:
+    return f"{day:%Y年%-m月%-d日}（{'月火水木金土日'[day.weekday()]}）"
+
+
+def _moment(at: datetime.datetime) -> str:
+    local = timezone.localtime(at)
+    return f"{_day(local.date())}{local:%H:%M}"
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """One reason why nothing can be applied for at an exam, with where it is
+    fixed: ``link`` is "delivery", "course", "new_course", "calendar" or ""."""
+
+    text: str
+    link: str = ""
+    course: object = None
+    delivery: object = None
+
+
+def application_blockers(provider, session: ExamSession, now=None) -> list[Blocker]:
+    """E2/D4: why this provider can apply for nothing at this exam — the
+    window (not open yet: when it opens; closed), and each certified course or
+    delivery course that does not qualify (see eligible_delivery_courses)."""
+    now = _now(now)
+    exam = _day(session.exam_date)
+    blockers = []
+    opens, closes = session.application_opens_at, session.application_closes_at
+    if opens is None or closes is None:
+        blockers.append(Blocker(f"{exam}の修了試験の申込み期間はまだ公表されていません。"))
+    elif now < opens:
+        blockers.append(Blocker(
+            f"申込み期間はまだ始まっていません。{_moment(opens)}から{_moment(closes)}まで申し込めます"
+            "（実施場所の運営実施体制は今から登録できます）。"
+        ))  # fmt: skip
+    elif now >= closes:
+        blockers.append(Blocker(
+            f"申込み期間は{_moment(closes)}に締め切りました。締切後は理由のいかんにかかわらず申し込めません。"
+            "次の修了試験は修了試験の日程から選んでください。", link="calendar",
+        ))  # fmt: skip
+    courses = list(provider.courses.exclude(state=SubmissionStates.WITHDRAWN).order_by("serial"))
+    certified = [c for c in courses if c.state == SubmissionStates.CERTIFIED]
+    if not certified:
+        if courses:
+            blockers.append(Blocker(
+                "認定済みの免除対象講座がありません。修了試験に申し込めるのは、認定された講座の実施講座だけです"
+                f"（{'、'.join(f'{c.number}：{c.get_state_display()}' for c in courses[:5])}）。",
+                link="course", course=courses[0],
+            ))  # fmt: skip
+        else:
+            blockers.append(Blocker(
+                "免除対象講座がまだありません。講座の認定を受け、実施講座を承認されると修了試験に申し込めます。",
+                link="new_course",
+            ))  # fmt: skip
+        return blockers
+    valid = []
+    for course in certified:
+        if course.certified_on and course.certified_on > session.exam_date:
+            blockers.append(Blocker(
+                f"免除対象講座 {course.number} の認定日（{_day(course.certified_on)}）が修了試験日より後です。",
+                link="course", course=course,
+            ))  # fmt: skip
+        elif course.valid_until and course.valid_until < session.exam_date:
+            blockers.append(Blocker(
+                f"免除対象講座 {course.number} の有効期間は{_day(course.valid_until)}までで、"
+                "この修了試験日には終わっています。",
+                link="course", course=course,
+            ))  # fmt: skip
+        else:
+            valid.append(course)
+    named = set(
+        DeliveryExam.objects.filter(session=session, kind="ipa").values_list(
+            "delivery_course_id", flat=True
+        )
+    )
+    deliveries = (
+        DeliveryCourse.objects.filter(course__in=valid, pk__in=named)
+        .select_related("course__provider")
+        .order_by("course__serial", "serial")
+    )
+    found = False
+    for delivery in deliveries:
+        found = True
+        if delivery.state != SubmissionStates.APPROVED:
+            text = f"実施講座 {delivery.number} は{delivery.get_state_display()}で、まだ承認されていません。"
+        elif delivery.deletion_requested:
+            text = f"実施講座 {delivery.number} は削除を申請中です。"
+        elif delivery.end_date >= session.exam_date:
+            text = (f"実施講座 {delivery.number} の終了日（{_day(delivery.end_date)}）が修了試験日より後です。"
+                    "修了試験は実施講座の終了後に行います。")  # fmt: skip
+        else:
+            continue
+        blockers.append(Blocker(text, link="delivery", course=delivery.course, delivery=delivery))
+    if valid and not found:
+        blockers.append(Blocker(
+            f"{exam}の修了試験を「修了試験」の欄（IPA提供問題）に設定した実施講座がありません。"
+            "認定済みの講座に、この修了試験を設定した実施講座を登録して承認を受けてください。",
+            link="course", course=valid[0],
+        ))  # fmt: skip
+    return blockers
+
+
+def problem_fee_unit(on: datetime.date) -> int | None:
+    """F1: the problem fee per applicant in force on ``on`` (None when the fee
+    schedule has none)."""
+    try:
+        return fee_amount(FeeSchedule.objects.all(), FeeKind.PROBLEM, on)
+    except LookupError:
+        return None
+
+
+def problem_fee(application: ExamApplication, unit: int | None = None) -> int | None:
+    """E2: what an application costs: its fee line once filed; before that,
+    applicants × the unit fee filing today would charge (``unit``, looked up
+    when not given). None when the fee schedule has no problem fee."""
+    if application.fee_line_id:
+        return application.fee_line.amount
+    if unit is None:
+        unit = problem_fee_unit(timezone.localdate())
+    return None if unit is None else rules.fee_total(application.applicants, unit)
 
 
 def _locked_site(site_pk: int) -> ExamSite:
@@ -419,6 +542,50 @@ def existing_people(report: ResultReport) -> set[tuple]:
     )
 
 
+def _completer_problems(report: ResultReport, completer: Completer) -> dict:
+    """The checks of one completer from the form, shared by adding and
+    correcting (R3, R4, R6, R7, R8, E7, E8): {field: message}. A completer
+    being corrected is not compared with itself."""
+    completer.full_clean(exclude=["report"])
+    others = report.completers.exclude(pk=completer.pk) if completer.pk else report.completers.all()
+    errors = {}
+    if others.filter(serial=completer.serial).exists():
+        errors["serial"] = (
+            f"修了認定者管理番号の下5桁 {completer.serial:05d} は既に使われています。"
+        )
+    person = (
+        completer.family_name,
+        completer.given_name,
+        completer.family_kana,
+        completer.given_kana,
+        completer.birth_date,
+    )
+    same = others.filter(family_name=person[0], given_name=person[1], family_kana=person[2],
+                         given_kana=person[3], birth_date=person[4]).exists()  # fmt: skip
+    if same or person in existing_people(report):
+        errors["family_name"] = (
+            "同じ修了認定者が既に報告されています（同じ実施講座では1回だけ報告します。R7）。"
+        )
+    top = max_score(report)
+    if top is not None and completer.score > top:
+        errors["score"] = f"「点数」は満点（{top}点）以下にしてください。"
+    birth_problem = birth_date_problem(completer.birth_date, report.exam_date)
+    if birth_problem:
+        errors["birth_date"] = f"「生年月日」は{birth_problem}"
+    threshold = pass_score(report)
+    if threshold is not None and completer.score < threshold:
+        errors["score"] = f"「点数」が合格基準（{threshold}点）に達していません（E8）。"
+    if is_private(report) and not (completer.private_pass_date and completer.private_pass_number):
+        errors["private_pass_date"] = (
+            "民間資格を活用する講座では「民間資格の合格日」と「合格番号」を入力してください（R8）。"
+        )
+    if others.count() + 1 > report.examinees:
+        errors["serial"] = (
+            f"修了認定者数は「受験者数」（{report.examinees}名）以下にしてください（R6）。"
+        )
+    return errors
+
+
 def add_completer(report_pk: int, user, values: dict) -> Completer:
     """One completer from the form (R3, R4, R7, E8)."""
     with transaction.atomic():
@@ -428,48 +595,40 @@ def add_completer(report_pk: int, user, values: dict) -> Completer:
         completer = Completer(report=report, **values)
         if completer.serial is None:
             completer.serial = (report.completers.aggregate(m=Max("serial"))["m"] or 0) + 1
-        completer.full_clean(exclude=["report"])
-        errors = {}
-        if report.completers.filter(serial=completer.serial).exists():
-            errors["serial"] = (
-                f"修了認定者管理番号の下5桁 {completer.serial:05d} は既に使われています。"
-            )
-        person = (
-            completer.family_name,
-            completer.given_name,
-            completer.family_kana,
-            completer.given_kana,
-            completer.birth_date,
-        )
-        same = report.completers.filter(family_name=person[0], given_name=person[1], family_kana=person[2],
-                                        given_kana=person[3], birth_date=person[4]).exists()  # fmt: skip
-        if same or person in existing_people(report):
-            errors["family_name"] = (
-                "同じ修了認定者が既に報告されています（同じ実施講座では1回だけ報告します。R7）。"
-            )
-        top = max_score(report)
-        if top is not None and completer.score > top:
-            errors["score"] = f"「点数」は満点（{top}点）以下にしてください。"
-        birth_problem = birth_date_problem(completer.birth_date, report.exam_date)
-        if birth_problem:
-            errors["birth_date"] = f"「生年月日」は{birth_problem}"
-        threshold = pass_score(report)
-        if threshold is not None and completer.score < threshold:
-            errors["score"] = f"「点数」が合格基準（{threshold}点）に達していません（E8）。"
-        if is_private(report) and not (
-            completer.private_pass_date and completer.private_pass_number
-        ):
-            errors["private_pass_date"] = (
-                "民間資格を活用する講座では「民間資格の合格日」と「合格番号」を入力してください（R8）。"
-            )
-        if report.completers.count() + 1 > report.examinees:
-            errors["serial"] = (
-                f"修了認定者数は「受験者数」（{report.examinees}名）以下にしてください（R6）。"
-            )
+        errors = _completer_problems(report, completer)
         if errors:
             raise ValidationError(errors)
         completer.save()
         audit.record("completer.add", report, actor=user, note=completer.management_number_display)
+    return completer
+
+
+COMPLETER_FIELDS = ["serial", "family_name", "given_name", "family_kana", "given_kana", "birth_date",
+                    "score", "private_pass_date", "private_pass_number"]  # fmt: skip
+
+
+def update_completer(report_pk: int, completer_pk: int, user, values: dict) -> Completer:
+    """R3: correct one completer of a draft or returned report in place (開く /
+    更新), with the same checks as adding; once the report is submitted,
+    corrections go through a change request (R11)."""
+    with transaction.atomic():
+        report = _editable_report(report_pk, user)
+        completer = report.completers.select_for_update().get(pk=completer_pk)
+        before = audit.snapshot(completer, COMPLETER_FIELDS)
+        for name, value in values.items():
+            if name in COMPLETER_FIELDS and not (name == "serial" and value is None):
+                setattr(completer, name, value)
+        errors = _completer_problems(report, completer)
+        if errors:
+            raise ValidationError(errors)
+        completer.save()
+        audit.record(
+            "completer.update",
+            report,
+            actor=user,
+            changes=audit.diff(before, audit.snapshot(completer, COMPLETER_FIELDS)),
+            note=completer.management_number_display,
+        )
     return completer
 
 

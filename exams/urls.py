@@ -23,6 +23,11 @@ urlpatterns = [
     path("exams/reports/<int:pk>/", views.report_detail, name="report_detail"),
     path("exams/reports/<int:pk>/completers/add/", views.completer_add, name="completer_add"),
     path(
+        "exams/reports/<int:pk>/completers/<int:completer_pk>/",
+        views.completer_edit,
+        name="completer_edit",
+    ),
+    path(
         "exams/reports/<int:pk>/completers/delete/", views.completer_delete, name="completer_delete"
     ),
     path("exams/reports/<int:pk>/upload/", views.completer_upload, name="completer_upload"),

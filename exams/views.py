@@ -76,13 +76,25 @@ def exam_session(request, pk: int):
             "applications__delivery_course__course__provider"
         )
     )
-    applications = ExamApplication.objects.filter(
-        site__provider=provider, session=session
-    ).select_related("delivery_course__course__provider", "site", "fee_line")
+    applications = list(
+        ExamApplication.objects.filter(site__provider=provider, session=session).select_related(
+            "delivery_course__course__provider", "site", "fee_line"
+        )
+    )
+    unit = services.problem_fee_unit(timezone.localdate(now))
+    for a in applications:  # E2: a draft shows what filing it would cost
+        a.fee_shown = services.problem_fee(a, unit)
     applied_ids = {a.delivery_course_id for a in applications}
     eligible = [
         d for d in services.eligible_delivery_courses(provider, session) if d.pk not in applied_ids
     ]
+    apply_problem = services.application_window_problem(session, now)
+    # E2/D4: a page with nothing to apply for says why, and where to fix it.
+    blockers = (
+        services.application_blockers(provider, session, now)
+        if not applications and (apply_problem or not eligible)
+        else []
+    )
     reports = ResultReport.objects.filter(
         delivery_course__course__provider=provider, session=session
     ).select_related("delivery_course__course__provider", "application")
@@ -104,10 +116,14 @@ def exam_session(request, pk: int):
                 for s in sites
             ],  # fmt: skip
             "applications": applications,
+            "application_documents": documents.panel_for_many(
+                request.user, applications, ["shoshiki_3"], label=lambda a: a.delivery_course.number
+            ),
             "eligible": eligible,
+            "blockers": blockers,
             "reports": reports,
             "reviewed_candidates": reviewed_candidates,
-            "apply_problem": services.application_window_problem(session, now),
+            "apply_problem": apply_problem,
             "report_problem": services.report_window_problem(session, now),
             "apply_countdown": rules.countdown_text(session.application_closes_at, now),
             "report_countdown": rules.countdown_text(session.report_closes_at, now),
@@ -248,30 +264,18 @@ def _own_report(request, pk: int) -> ResultReport:
     )  # fmt: skip
 
 
-@provider_required
-def report_detail(request, pk: int):
-    report = _own_report(request, pk)
+def _report_page(request, report: ResultReport, form=None, completer_form=None, status=200):
+    """The report page; a refused form is shown again with what was typed."""
     private = services.is_private(report)
-    form = ReportForm(request.POST or None, instance=report)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_report(report.pk, request.user, form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        except services.ExamStateError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, "報告内容を保存しました。")
-            return redirect("report_detail", pk=report.pk)
-        report.refresh_from_db()
     completers = report.completers.all()
     return render(
         request,
         "exams/report.html",
         {
             "report": report,
-            "form": form,
-            "completer_form": CompleterForm(private=private),
+            "form": form or ReportForm(instance=report),
+            "completer_form": completer_form or CompleterForm(private=private),
+            "completer_form_open": completer_form is not None,
             "completers": completers,
             "private": private,
             "problems": services.report_problems(report)
@@ -285,15 +289,35 @@ def report_detail(request, pk: int):
                 REPORT_DOCUMENTS if private else ["shoshiki_4", "completer_notice"],
             ),
         },
+        status=status,
     )
+
+
+@provider_required
+def report_detail(request, pk: int):
+    report = _own_report(request, pk)
+    form = ReportForm(request.POST or None, instance=report)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_report(report.pk, request.user, form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        except services.ExamStateError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "報告内容を保存しました。")
+            return redirect("report_detail", pk=report.pk)
+        report.refresh_from_db()
+    return _report_page(request, report, form=form)
 
 
 @require_POST
 @provider_required
 def completer_add(request, pk: int):
+    """One completer from the form; a refusal shows the form again with every
+    field as typed and the message beside each field."""
     report = _own_report(request, pk)
-    private = services.is_private(report)
-    form = CompleterForm(request.POST, private=private)
+    form = CompleterForm(request.POST, private=services.is_private(report))
     if form.is_valid():
         try:
             completer = services.add_completer(report.pk, request.user, form.values())
@@ -301,19 +325,50 @@ def completer_add(request, pk: int):
             apply_service_errors(form, exc)
         except services.ExamStateError as exc:
             messages.error(request, str(exc))
+            return redirect("report_detail", pk=report.pk)
         else:
             messages.success(
                 request,
                 f"{completer.management_number_display} {completer.family_name}　{completer.given_name} を登録しました。",
             )
             return redirect("report_detail", pk=report.pk)
-    for name, errors in form.errors.items():
-        label = form.fields[name].label if name in form.fields else ""
-        for error in errors:
-            messages.error(
-                request, f"「{label}」{error}" if label and label not in error else error
+    messages.error(request, "修了認定者を登録できませんでした。入力内容を確認してください。")
+    return _report_page(request, report, completer_form=form)
+
+
+@provider_required
+def completer_edit(request, pk: int, completer_pk: int):
+    """R3: 開く / 更新 — correct one completer of a draft or returned report."""
+    report = _own_report(request, pk)
+    completer = get_object_or_404(report.completers, pk=completer_pk)
+    editable = report.state in (ResultReport.S.DRAFT, ResultReport.S.RETURNED)
+    form = CompleterForm(
+        request.POST or None, instance=completer, private=services.is_private(report), edit=True
+    )
+    if not editable:
+        for field in form.fields.values():
+            field.disabled = True
+    if request.method == "POST" and form.is_valid():
+        try:
+            completer = services.update_completer(
+                report.pk, completer.pk, request.user, form.values()
             )
-    return redirect("report_detail", pk=report.pk)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        except services.ExamStateError as exc:
+            messages.error(request, str(exc))
+            return redirect("report_detail", pk=report.pk)
+        else:
+            messages.success(
+                request,
+                f"{completer.management_number_display} {completer.family_name}　{completer.given_name} を更新しました。",
+            )
+            return redirect("report_detail", pk=report.pk)
+    return render(
+        request,
+        "exams/completer_form.html",
+        {"report": report, "completer": completer, "form": form, "editable": editable},
+    )
 
 
 @require_POST

@@ -1,8 +1,10 @@
+import contextlib
 import unicodedata
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.core.exceptions import FieldDoesNotExist
 
 from . import audit, throttle
 
@@ -37,6 +39,29 @@ def japanese_messages(field) -> None:
     field.widget.attrs.setdefault("aria-required", "true" if field.required else "false")
 
 
+def _composed(value):
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+def _full_name(value):
+    from .validators import normalize_full_name
+
+    return normalize_full_name(_composed(value)) if isinstance(value, str) else value
+
+
+def _is_full_name(form, name: str, field) -> bool:
+    """Whether the field holds 「姓　名」 (its own or its model field's
+    validators include the P2 check)."""
+    from .validators import FullNameWithSpaceValidator
+
+    validators = list(field.validators)
+    model = getattr(getattr(form, "_meta", None), "model", None)
+    if model is not None:
+        with contextlib.suppress(FieldDoesNotExist):
+            validators += model._meta.get_field(name).validators
+    return any(isinstance(v, FullNameWithSpaceValidator) for v in validators)
+
+
 class JapaneseErrorsMixin:
     """Every error message names its field: 「代表者名」を入力してください。"""
 
@@ -45,15 +70,17 @@ class JapaneseErrorsMixin:
         if self.is_bound:
             # Text pasted from macOS may hold decomposed kana (か + U+3099);
             # compose it so that the character checks see what the user sees.
+            # A 「姓　名」 field (P2) gets its one full-width space.
             data = self.data.copy()
             for name, field in self.fields.items():
                 key = self.add_prefix(name)
                 if isinstance(field.widget, forms.PasswordInput) or key not in data:
                     continue
+                convert = _full_name if _is_full_name(self, name, field) else _composed
                 if hasattr(data, "getlist"):
-                    data.setlist(key, [unicodedata.normalize("NFC", v) for v in data.getlist(key)])
+                    data.setlist(key, [convert(v) for v in data.getlist(key)])
                 elif isinstance(data[key], str):
-                    data[key] = unicodedata.normalize("NFC", data[key])
+                    data[key] = convert(data[key])
             self.data = data
         for field in self.fields.values():
             japanese_messages(field)

@@ -49,6 +49,8 @@ __all__ = [
     "is_jis_x0208",
     "is_katakana_char",
     "is_person_name_char",
+    "jis_substitute",
+    "normalize_full_name",
     "normalize_phone",
     "normalize_postal_code",
     "validate_full_name_with_space",
@@ -169,11 +171,71 @@ def _quote(chars: Iterable[str]) -> str:
     return quoted
 
 
+# R3/UX: kanji outside JIS X 0208 that people type in names and addresses
+# (IBM extensions, JIS X 0212/0213 variants) and the JIS character to write
+# instead; a kanji with no JIS form is written in hiragana (草彅 → 草なぎ).
+# Compatibility ideographs with a JIS twin (U+FA10 塚 → 塚) are found by NFC.
+JIS_SUBSTITUTES = {
+    "\u9ad9": "高",  # 髙 (はしごだか)
+    "\ufa11": "崎",  # 﨑 (たつさき)
+    "\U0002550e": "崎",  # 𥔎
+    "\u5fb7": "徳",  # 德
+    "\U00020bb7": "吉",  # 𠮷 (つちよし)
+    "\u9dd7": "鴎",  # 鷗
+    "\u6801": "柳",  # 栁
+    "\u6ff5": "浜",  # 濵
+    "\u6df8": "清",  # 淸
+    "\u9751": "青",  # 靑
+    "\u66fb": "昇",  # 曻
+    "\u663b": "昂",  # 昻
+    "\u7028": "瀬",  # 瀨
+    "\u654e": "教",  # 敎
+    "\u9ed1": "黒",  # 黑
+    "\u537d": "即",  # 卽
+    "\u5de2": "巣",  # 巢
+    "\u69d7": "橋",  # 槗
+    "\U0002123d": "土",  # 𡈽
+    "\ufa14": "欅",  # 﨔
+    "\u5f45": "なぎ",  # 彅 (草彅 → 草なぎ)
+}
+
+
+def jis_substitute(ch: str) -> str | None:
+    """What to write instead of ``ch`` in JIS X 0208 (髙 → 高), or None."""
+    if ch in JIS_SUBSTITUTES:
+        return JIS_SUBSTITUTES[ch]
+    composed = unicodedata.normalize("NFC", ch)
+    if composed != ch and all(is_jis_x0208(c) for c in composed):
+        return composed
+    return None
+
+
+def _is_kanji(ch: str) -> bool:
+    return unicodedata.name(ch, "").startswith("CJK")
+
+
+def _characters_hint(bad: list[str], hint: str) -> str:
+    """For each refused kanji with a JIS form: 「髙」は「高」で入力してください。;
+    for refused kanji without one, the general advice; for the other refused
+    characters, the field's own hint (``hint``)."""
+    pairs = [(ch, jis_substitute(ch)) for ch in bad]
+    known = [f"「{ch}」は「{sub}」" for ch, sub in pairs if sub]
+    text = f"{'、'.join(known[:_MAX_LISTED])}で入力してください。" if known else ""
+    if any(_is_kanji(ch) and not sub for ch, sub in pairs):
+        text += (
+            "JIS第1・第2水準にない漢字は、代わりの字（例：髙→高、﨑→崎）"
+            "か、ひらがな・カタカナで入力してください。"
+        )
+    if not text or any(not _is_kanji(ch) and not sub for ch, sub in pairs):
+        text += hint
+    return text
+
+
 def _bad_characters_error(label: str, bad: list[str], hint: str) -> ValidationError:
     message = f"「{label}」に使用できない文字{_quote(bad)}が含まれています。"
     if any(is_halfwidth_katakana(ch) for ch in bad):
         message += "半角カタカナは使用できません。"
-    return ValidationError(message + hint, code="invalid_characters")
+    return ValidationError(message + _characters_hint(bad, hint), code="invalid_characters")
 
 
 # --- validators ----------------------------------------------------------------
@@ -418,3 +480,12 @@ def normalize_phone(value: str | None) -> str | None:
     if not value:
         return value
     return value.strip().translate(_DIGITS_AND_HYPHENS)
+
+
+def normalize_full_name(value: str | None) -> str | None:
+    """Rule P2: 「姓　名」 — the space between surname and given name, typed
+    half-width, doubled or as a tab, becomes one full-width space (U+3000);
+    spaces around the name are dropped. Characters are left as typed."""
+    if not value:
+        return value
+    return FULLWIDTH_SPACE.join(value.split())

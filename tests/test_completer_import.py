@@ -385,7 +385,7 @@ def test_r3_non_jis_kanji_rejected_with_row_and_column(name, data):
     error = only_error(errors)
     assert (error.row, error.column) == (3, "姓（漢字）")
     assert str(error).startswith("3行目「姓（漢字）」：使用できない文字「髙」が含まれています。")
-    assert "髙→高" in str(error)
+    assert "「髙」は「高」で入力してください。" in str(error)  # the JIS character to use
     assert [c["serial"] for c in cleaned] == [1]  # the good rows; the caller stores nothing
 
 

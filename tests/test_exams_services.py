@@ -362,3 +362,44 @@ def test_e9_a_reviewed_exam_is_reported_once(setup, staff_a):
     services.create_reviewed_report(delivery.pk, staff_a, values)
     with pytest.raises(ValidationError, match="既に作成されています"):
         services.create_reviewed_report(delivery.pk, staff_a, values)
+
+
+def test_r3_a_completer_of_a_draft_report_is_corrected_in_place_with_the_add_checks(
+    setup, staff_a, reviewer
+):
+    from portal.models import AuditEntry
+
+    report = _report(setup, staff_a)
+    first = services.add_completer(report.pk, staff_a, PERSON)
+    second = services.add_completer(
+        report.pk, staff_a, {**PERSON, "given_name": "二郎", "given_kana": "ジロウ"}
+    )
+    # Correcting the kana keeps the number; the completer is not its own duplicate.
+    fixed = services.update_completer(
+        report.pk, first.pk, staff_a, {**PERSON, "serial": 1, "given_kana": "イチロー"}
+    )
+    assert (fixed.pk, fixed.serial, fixed.given_kana) == (first.pk, 1, "イチロー")
+    assert Completer.objects.get(pk=first.pk).given_kana == "イチロー"
+    entry = AuditEntry.objects.filter(action="completer.update").get()
+    assert entry.changes == {"given_kana": ["イチロウ", "イチロー"]}
+    # The same checks as adding: another completer's number or person, the score.
+    with pytest.raises(ValidationError, match="00001 は既に使われています"):
+        services.update_completer(report.pk, second.pk, staff_a, {"serial": 1})
+    with pytest.raises(ValidationError, match="同じ修了認定者"):
+        services.update_completer(report.pk, second.pk, staff_a,
+                                  {"given_name": "一郎", "given_kana": "イチロー"})  # fmt: skip
+    with pytest.raises(ValidationError, match="合格基準"):
+        services.update_completer(report.pk, second.pk, staff_a, {"score": 35})
+    assert Completer.objects.get(pk=second.pk).given_name == "二郎"  # nothing half-saved
+    # Once submitted, corrections go through a change request.
+    services.update_report(report.pk, staff_a, {"consent_confirmed": True})
+    services.submit_report(report.pk, staff_a, now=IN_REPORT)
+    with pytest.raises(services.ExamStateError, match="変更申請"):
+        services.update_completer(report.pk, second.pk, staff_a, {"score": 50})
+
+
+def test_r3_a_refused_non_jis_kanji_in_the_one_by_one_form_suggests_the_jis_one(setup, staff_a):
+    report = _report(setup, staff_a)
+    with pytest.raises(ValidationError) as error:
+        services.add_completer(report.pk, staff_a, {**PERSON, "family_name": "山﨑"})
+    assert "「﨑」は「崎」で入力してください。" in error.value.message_dict["family_name"][0]

@@ -12,7 +12,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from courses.models import CourseAttachment
 from exams import services as exam_services
-from exams.models import CompleterUpload, ExamSession, PrivateCertificateCopy, SpecialMeasureRequest
+from exams.models import (
+    Completer,
+    CompleterUpload,
+    ExamSession,
+    PrivateCertificateCopy,
+    SpecialMeasureRequest,
+)
 from portal import services as portal_services
 from providers import services as provider_services
 from providers.models import Registration
@@ -105,7 +111,8 @@ TABLE.update({
     "report_open": ("post", "application", OWN_ACTION),
     "reviewed_report_create": ("get", "delivery_only", OWN_OBJECT),
     "report_detail": ("get", "report", OWN_OBJECT),
-    "completer_add": ("post", "report", OWN_ACTION),
+    "completer_add": ("post", "report", {**OWN_ACTION, "staff_a": 200}),  # refused: the form again
+    "completer_edit": ("get", "completer", OWN_OBJECT),
     "completer_delete": ("post", "report", OWN_ACTION),
     "completer_upload": ("post", "report", OWN_ACTION),
     "report_submit": ("post", "report", OWN_ACTION),
@@ -180,6 +187,9 @@ def objects(
     exam_services.save_application(site.pk, staff_a, delivery.pk, 10, now=in_window)
     application = exam_services.submit_applications(site.pk, staff_a, now=in_window)[0]
     report = exam_services.open_report(application.pk, staff_a)
+    completer = Completer.objects.create(report=report, serial=1, family_name="情報", given_name="一郎",
+                                         family_kana="ジョウホウ", given_kana="イチロウ",
+                                         birth_date=datetime.date(1998, 10, 6), score=60)  # fmt: skip
     upload = CompleterUpload.objects.create(report=report, uploaded_by=staff_a, filename="a.csv")
     certificate_copy = PrivateCertificateCopy.objects.create(
         report=report, title="合格証", file=SimpleUploadedFile("c.pdf", b"%PDF-1.7")
@@ -208,6 +218,7 @@ def objects(
         "application": {"pk": application.pk},
         "delivery_only": {"pk": delivery.pk},
         "report": {"pk": report.pk},
+        "completer": {"pk": report.pk, "completer_pk": completer.pk},
         "upload": {"pk": upload.pk},
         "site_pk": {"pk": site.pk},
         "certificate_copy": {"pk": report.pk, "copy_pk": certificate_copy.pk},

@@ -66,8 +66,13 @@ def test_p1_signup_done_page_links_to_status_page(client):
 @pytest.mark.parametrize(
     ("field", "value", "label", "fragment"),
     [
-        ("representative_name", "情報 太郎", "代表者名", "全角スペース"),  # P2
-        ("representative_name", "髙橋\u3000太郎", "代表者名", "髙"),  # R3 character set
+        ("representative_name", "情報太郎", "代表者名", "全角スペース"),  # P2
+        (
+            "representative_name",
+            "髙橋\u3000太郎",
+            "代表者名",
+            "「髙」は「高」",
+        ),  # R3, with the JIS one
         ("name_kana", "あいぴーえー", "申請者名（カナ）", "あ"),  # P3
         ("name_kana", "ｱｲﾋﾟｰｴｰ", "申請者名（カナ）", "半角カタカナ"),  # P3
         ("contact_family_name", "Smith", "担当者氏名（姓）", "S"),
@@ -95,6 +100,26 @@ def test_p1_bad_input_names_the_field_and_saves_nothing(client, field, value, la
     assert Registration.objects.count() == 0
     assert User.objects.count() == 0
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize("typed", ["情報 太郎", "情報  太郎", " 情報\u3000 太郎 ", "情報\t太郎"])
+def test_p2_a_half_width_space_in_the_representative_name_becomes_the_full_width_one(client, typed):
+    response = _signup(client, representative_name=typed)
+    assert response.status_code == 302
+    assert Registration.objects.get().representative_name == "情報\u3000太郎"
+
+
+def test_p2_every_full_name_field_gets_its_full_width_space():
+    """The rule is the forms' (JapaneseErrorsMixin): any field checked as
+    「姓　名」 (the exam's problem recipient, the course manager...)."""
+    from courses.forms import CourseForm
+    from exams.forms import ExamSiteForm
+
+    site = ExamSiteForm(data={"recipient_name": "山田 一郎", "manager": "情報 太郎 教務部"})
+    assert site.data["recipient_name"] == "山田\u3000一郎"
+    assert site.data["manager"] == "情報 太郎 教務部"  # free text stays as typed
+    course = CourseForm(data={"course_manager": "情報  次郎"})
+    assert course.data["course_manager"] == "情報\u3000次郎"
 
 
 def test_p1_short_and_common_passwords_are_refused(client):

@@ -113,11 +113,20 @@ def test_r3_person_name_accepts_jis_names():
         v(name)
 
 
-@pytest.mark.parametrize("ch", NON_JIS)
-def test_r3_person_name_rejects_non_jis_kanji(ch):
+@pytest.mark.parametrize(
+    ("ch", "jis"), [("髙", "高"), ("﨑", "崎"), ("𠮷", "吉"), ("鷗", "鴎"), ("德", "徳")]
+)
+def test_r3_person_name_rejects_non_jis_kanji_and_suggests_the_jis_one(ch, jis):
     msg = messages(PersonNameValidator("代表者名"), f"{ch}田")
     assert msg == (
-        f"「代表者名」に使用できない文字「{ch}」が含まれています。"
+        f"「代表者名」に使用できない文字「{ch}」が含まれています。「{ch}」は「{jis}」で入力してください。"
+    )
+
+
+def test_r3_person_name_rejects_other_characters_with_the_field_hint():
+    msg = messages(PersonNameValidator("代表者名"), "①田")
+    assert msg == (
+        "「代表者名」に使用できない文字「①」が含まれています。"
         "JIS第1・第2水準の漢字、ひらがな、カタカナで入力してください。"
     )
 
@@ -132,8 +141,8 @@ def test_r3_person_name_rejects_latin_digits_symbols_halfwidth_kana(value):
 
 def test_r3_person_name_lists_each_bad_character_once():
     msg = messages(PersonNameValidator("氏名"), "髙髙﨑")
-    assert "「髙」「﨑」" in msg
-    assert msg.count("髙") == 1
+    assert msg.startswith("「氏名」に使用できない文字「髙」「﨑」が含まれています。")
+    assert msg.count("髙") == 2  # listed once, and once with the character to use instead
 
 
 def test_r3_invalid_characters_helper():
@@ -359,3 +368,29 @@ def test_r3_function_forms_use_label():
     with pytest.raises(ValidationError) as excinfo:
         validate_jis_text("髙", label="所在地")
     assert "「所在地」" in excinfo.value.messages[0]
+
+
+@pytest.mark.parametrize(
+    "validator",
+    [
+        PersonNameValidator("姓（漢字）"),
+        FullNameWithSpaceValidator("代表者名"),
+        JisTextValidator("住所"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("typed", "jis"),
+    [("髙", "高"), ("﨑", "崎"), ("德", "徳"), ("𠮷", "吉"), ("鷗", "鴎"), ("\ufa10", "塚")],
+)
+def test_r3_every_refusal_of_a_non_jis_kanji_suggests_the_jis_character(validator, typed, jis):
+    value = (
+        f"{typed}本\u3000太郎"
+        if isinstance(validator, FullNameWithSpaceValidator)
+        else f"{typed}本"
+    )
+    assert f"「{typed}」は「{jis}」で入力してください。" in messages(validator, value)
+
+
+def test_r3_a_kanji_without_a_jis_form_gets_the_kana_advice():
+    msg = messages(PersonNameValidator("名（漢字）"), "龘")
+    assert "ひらがな・カタカナで入力してください" in msg
