@@ -15,8 +15,7 @@ from django_fsm import has_transition_perm
 from exams.models import ExamSession
 from fees.models import FeeKind, FeeLine, FeeSchedule
 from fees.rules import fee_amount
-from portal import audit
-from portal import receipts
+from portal import audit, receipts
 from portal.isolation import owns, require_owner
 from portal.roles import require_reviewer
 from portal.services import save_transition

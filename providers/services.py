@@ -11,8 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_fsm import has_transition_perm
 
-from portal import audit, notify
-from portal import receipts
+from portal import audit, notify, receipts
 from portal.roles import is_reviewer
 from portal.services import save_transition
 

@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from portal import audit, documents
-from portal.receipts import annotate_latest_number
 from portal.decorators import role_required
 from portal.forms import apply_service_errors
 from portal.isolation import provider_of
+from portal.receipts import annotate_latest_number
 from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
 
 from . import services

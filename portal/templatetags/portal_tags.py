@@ -26,7 +26,9 @@ def receipt_panel(obj, receipts=None, show_next=None):
     unless ``show_next`` says otherwise."""
     from portal import receipts as service
 
-    rows = list(receipts if receipts is not None else service.for_object(obj).select_related("actor"))
+    rows = list(
+        receipts if receipts is not None else service.for_object(obj).select_related("actor")
+    )
     latest = rows[0] if rows else None
     if show_next is None:
         show_next = getattr(obj, "state", "submitted") == "submitted"
