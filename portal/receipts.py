@@ -75,7 +75,7 @@ def issue(obj, kind: str, actor, now=None, *, title: str = "", url: str = "", ma
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("receipts.issue must run inside the submission's transaction")
     now = now or timezone.now()
-    year = fiscal_year(timezone.localdate(now))
+    year = fiscal_year(timezone.localtime(now).date())
     serial = _next_serial(kind, year)
     actor = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     receipt = Receipt.objects.create(
