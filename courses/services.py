@@ -8,6 +8,7 @@ from fractions import Fraction
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django_fsm import has_transition_perm
 
@@ -15,7 +16,7 @@ from exams.models import ExamSession
 from fees import services as fee_services
 from fees.models import FeeKind, FeeLine, FeeSchedule
 from fees.rules import fee_amount
-from portal import audit
+from portal import audit, receipts
 from portal.isolation import owns, require_owner
 from portal.roles import require_reviewer
 from portal.services import save_transition
@@ -360,6 +361,7 @@ def submit_course(course_pk: int, user) -> ExemptionCourse:
             actor=user,
             changes={"state": ["returned" if resubmission else "draft", "submitted"]},
         )
+        receipts.issue(course, receipts.Kind.COURSE, user, url=reverse("course_detail", args=[course.pk]))  # fmt: skip
     return course
 
 
@@ -776,6 +778,7 @@ def submit_delivery_course(delivery_pk: int, user) -> DeliveryCourse:
         audit.record(
             "delivery.submit", delivery, actor=user, changes={"state": [before, "submitted"]}
         )
+        receipts.issue(delivery, receipts.Kind.DELIVERY, user, url=reverse("course_detail", args=[delivery.course_id]))  # fmt: skip
     return delivery
 
 

@@ -16,6 +16,7 @@ from portal import audit, documents
 from portal.decorators import role_required
 from portal.forms import apply_service_errors, flash_errors
 from portal.isolation import get_for_user_or_404, provider_of
+from portal.receipts import annotate_latest_number
 from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
 
 from . import rules, services
@@ -134,6 +135,7 @@ def course_detail(request, pk: int):
     today = timezone.localdate()
     problems = services.submission_problems(course, today) if course.is_editable_by_provider else []
     deliveries = course.delivery_courses.prefetch_related("exams__session").order_by("serial")
+    deliveries = annotate_latest_number(deliveries)  # 到達番号 of additions (D7)
     return render(
         request,
         "courses/course_detail.html",

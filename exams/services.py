@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django_fsm import has_transition_perm
 
 from courses.models import DeliveryCourse, DeliveryExam, SubmissionStates
 from fees.models import FeeKind, FeeLine, FeeSchedule
 from fees.rules import fee_amount
-from portal import audit
+from portal import audit, receipts
 from portal.isolation import owns, require_owner
 from portal.roles import require_reviewer
 from portal.services import save_transition
@@ -343,6 +344,8 @@ def submit_applications(site_pk: int, user, now=None) -> list[ExamApplication]:
             _save(application)
             audit.record("exam_application.submit", application, actor=user,
                          changes={"state": ["draft", "submitted"], "applicants": [None, application.applicants]})  # fmt: skip
+        receipts.issue(site, receipts.Kind.EXAM_APPLICATION, user, now, url=reverse("exam_session", args=[site.session_id]),
+                       title=f"{site}（{'、'.join(f'{a.delivery_course.number} {a.applicants}名' for a in drafts)}）")  # fmt: skip
     return drafts
 
 
@@ -790,6 +793,7 @@ def submit_report(report_pk: int, user, now=None) -> ResultReport:
         audit.record("report.submit", report, actor=user,
                      changes={"state": [before, "submitted"], "completers": [None, report.completers.count()]},
                      note="修了認定から2週間を超えた報告" if report.late_flag else "")  # fmt: skip
+        receipts.issue(report, receipts.Kind.RESULT_REPORT, user, now, url=reverse("report_detail", args=[report.pk]))  # fmt: skip
     return report
 
 

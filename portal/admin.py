@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from . import audit
-from .models import AuditEntry, GeneratedDocument, User
+from .models import AuditEntry, GeneratedDocument, Receipt, User
 
 
 class AuditedAdminMixin:
@@ -86,4 +86,23 @@ class GeneratedDocumentAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in GeneratedDocument._meta.fields if f.name != "content"]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(admin.ModelAdmin):
+    """到達番号 are records: read only, never edited or deleted."""
+
+    list_display = ["number", "kind", "submitted_at", "title", "actor_label"]
+    list_filter = ["kind", "fiscal_year"]
+    search_fields = ["number", "title", "actor_label"]
+    date_hierarchy = "submitted_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -154,3 +154,76 @@ class GeneratedDocument(models.Model):
     @staticmethod
     def checksum_of(data: bytes) -> str:
         return hashlib.sha256(data).hexdigest()
+
+
+class Receipt(models.Model):
+    """到達番号: one row per submission of a filing (every resubmission gets its
+    own). Numbers are readable — a kind prefix, the fiscal year (April start)
+    and a serial per kind and year — unique and never reused (see
+    portal.receipts)."""
+
+    class Kind(models.TextChoices):
+        REGISTRATION = "registration", "講座開設者の登録申請"
+        COURSE = "course", "免除対象講座の申請"
+        DELIVERY = "delivery", "実施講座の追加申請"
+        EXAM_APPLICATION = "exam_application", "修了試験の申込み"
+        RESULT_REPORT = "result_report", "修了試験結果の報告"
+
+    kind = models.CharField("申請の種類", max_length=32, choices=Kind.choices)
+    fiscal_year = models.PositiveSmallIntegerField("年度")
+    serial = models.PositiveIntegerField("連番")
+    number = models.CharField("到達番号", max_length=16, unique=True)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.CharField(max_length=64)
+    target = GenericForeignKey("content_type", "object_id")
+    title = models.CharField("件名", max_length=255, blank=True)
+    submitted_at = models.DateTimeField("到達日時", default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="提出者",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_label = models.CharField("提出者（記録時）", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "到達番号"
+        verbose_name_plural = "到達番号"
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "fiscal_year", "serial"], name="receipt_serial_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id", "submitted_at"])]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def submitted_at_display(self) -> str:
+        """2026年12月2日（水）15:04:31 (Japan time, to the second)."""
+        local = timezone.localtime(self.submitted_at)
+        weekday = "月火水木金土日"[local.weekday()]
+        return f"{local.year}年{local.month}月{local.day}日（{weekday}）{local:%H:%M:%S}"
+
+
+class ReceiptCounter(models.Model):
+    """The last serial issued per filing kind and fiscal year; only moves
+    forward, so a number is never issued twice."""
+
+    kind = models.CharField("申請の種類", max_length=32, choices=Receipt.Kind.choices)
+    fiscal_year = models.PositiveSmallIntegerField("年度")
+    last_serial = models.PositiveIntegerField("最後に付与した連番", default=0)
+
+    class Meta:
+        verbose_name = "到達番号の採番"
+        verbose_name_plural = "到達番号の採番"
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "fiscal_year"], name="receipt_counter_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.fiscal_year}年度 第{self.last_serial}号まで"

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_fsm import has_transition_perm
 
-from portal import audit, notify
+from portal import audit, notify, receipts
 from portal.roles import is_reviewer
 from portal.services import save_transition
 
@@ -107,6 +107,7 @@ def submit_registration(values: dict, password: str) -> tuple[Registration, str]
             actor=user,
             changes={k: [None, v] for k, v in registration.info_values().items()},
         )
+        receipts.issue(registration, receipts.Kind.REGISTRATION, user, mail=False)  # 到達番号
         notify.send_on_commit(
             "registration_received",
             {"registration": registration, "token": token},
@@ -152,6 +153,7 @@ def resubmit_registration(registration_pk: int, values: dict) -> Registration:
             actor=registration.applicant,
             changes=audit.diff(before, registration.info_values()),
         )
+        receipts.issue(registration, receipts.Kind.REGISTRATION, registration.applicant)
         notify.send_on_commit(
             "registration_ipa_notice",
             {"registration": registration, "resubmitted": True},

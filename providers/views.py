@@ -13,6 +13,7 @@ from portal import audit, documents
 from portal.decorators import role_required
 from portal.forms import apply_service_errors
 from portal.isolation import provider_of
+from portal.receipts import annotate_latest_number
 from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
 
 from . import services
@@ -225,6 +226,7 @@ def provider_profile(request):
 @role_required(is_ipa_staff)
 def review_queue(request):
     base = Registration.objects.select_related("provider").order_by("-submitted_at")
+    base = annotate_latest_number(base)  # 到達番号
     data = request.GET.copy()
     if "state" not in data:
         data["state"] = Registration.State.SUBMITTED

@@ -42,3 +42,35 @@ def test_p5_two_reviewers_accepting_at_once_leave_one_number_and_one_audit_entry
     assert Provider.objects.get().number == results[0]
     assert AuditEntry.objects.filter(action="registration.accept").count() == 1
     assert Registration.objects.get().state == Registration.State.ACCEPTED
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_newcomer_receipt_two_sign_ups_at_once_get_different_numbers():
+    """到達番号 come from a row-locked counter: simultaneous submissions never
+    share a number."""
+    from portal.models import Receipt
+
+    barrier = threading.Barrier(3)
+    numbers, errors = [], []
+
+    def sign_up(i):
+        try:
+            barrier.wait(timeout=10)
+            registration, _ = services.submit_registration(
+                registration_values(contact_email=f"race{i}@example.jp"), PASSWORD
+            )
+            numbers.append(Receipt.objects.get(object_id=str(registration.pk)).number)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sign_up, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+    assert not errors, errors
+    assert len(numbers) == 3 and len(set(numbers)) == 3
+    assert sorted(n[-6:] for n in numbers) == ["000001", "000002", "000003"]

@@ -1,21 +1,30 @@
 """The course workflow through its services: C2, C5, C6, C8, C9, C10, C11, F1–F3, W1."""
 
 import datetime
+import re
+from unittest import mock
 
 import pytest
+from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone as dj_timezone
 
 from courses import services
 from courses.models import DeliveryCourse, ExemptionCourse, StudyPlanRow
+from exams.models import ExamSession
 from fees import services as fee_services
 from fees.models import FeeLine
-from portal.models import AuditEntry
+from portal import receipts
+from portal.models import AuditEntry, Receipt
 
-from .course_factories import complete_course
+from .conftest import client_for
+from .course_factories import certified_course, complete_course
 
 pytestmark = pytest.mark.django_db
 
 TODAY = datetime.date(2024, 8, 20)
+D = datetime.date
 
 
 @pytest.fixture(autouse=True)
@@ -279,3 +288,68 @@ def test_f3_payment_confirmation_date_cannot_be_in_the_future(provider_a, staff_
     with pytest.raises(ValidationError, match="未来の日付"):
         fee_services.confirm_payment(request.pk, reviewer, TODAY + datetime.timedelta(days=1))
     assert ExemptionCourse.objects.get(pk=course.pk).payment_confirmed_on is None
+
+
+# 到達番号 (receipts) ------------------------------------------------------------
+
+RECEIPT_AT = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日（[月火水木金土日]）\d{2}:\d{2}:\d{2}")
+
+
+def _year(receipt):
+    return receipts.fiscal_year(dj_timezone.localtime(receipt.submitted_at).date())
+
+
+def test_newcomer_receipt_course_submission_and_resubmission_are_numbered(
+    provider_a, staff_a, reviewer, client, django_capture_on_commit_callbacks
+):
+    course = complete_course(provider_a, staff_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_course(course.pk, staff_a)
+    first = Receipt.objects.get()
+    assert first.number == f"K{_year(first)}-000001"
+    assert (first.kind, first.target, first.actor) == ("course", course, staff_a)
+    # The 到達通知 names the number, the time to the second and links to the course.
+    message = mail.outbox[-1]
+    assert message.to == [staff_a.email] and first.number in message.subject
+    assert first.submitted_at_display in message.body
+    assert reverse("course_detail", args=[course.pk]) in message.body
+    page = client_for(client, staff_a).get(reverse("course_detail", args=[course.pk]))
+    html = page.content.decode()
+    assert first.number in html and RECEIPT_AT.search(html) and "今後の流れ" in html
+
+    services.return_course(course.pk, reviewer, "教材を確認してください。")
+    services.submit_course(course.pk, staff_a)
+    second = Receipt.objects.order_by("-id").first()
+    assert second.number == f"K{_year(second)}-000002" != first.number
+    html = client.get(reverse("course_detail", args=[course.pk])).content.decode()
+    assert "提出の履歴（2回）" in html and first.number in html and second.number in html
+    client.force_login(reviewer)
+    review = client.get(reverse("review_course_detail", args=[course.pk])).content.decode()
+    assert second.number in review
+
+
+def test_newcomer_receipt_delivery_course_added_to_certified_course(
+    provider_a, staff_a, reviewer, client, django_capture_on_commit_callbacks
+):
+    course = certified_course(provider_a, staff_a, reviewer)
+    assert not Receipt.objects.filter(kind="delivery").exists()  # part of the course filing
+    june, july = (ExamSession.objects.get(exam_date=d) for d in (D(2025, 6, 8), D(2025, 7, 27)))
+    values = {"name": "2025年度実施講座5月コースB", "prefecture": "東京都", "address": "文京区本駒込2-28-8",
+              "expected_learners": 10, "start_date": D(2025, 5, 12), "end_date": D(2025, 6, 7),
+              "instructors": "講師名：情報 太郎", "committee_declaration": True}  # fmt: skip
+    slots = [{"row": "upper", "slot": 1, "kind": "ipa", "session": june},
+             {"row": "upper", "slot": 2, "kind": "ipa", "session": july}]  # fmt: skip
+    delivery = services.save_delivery_course(course.pk, staff_a, values, slots)
+    with (
+        mock.patch("django.utils.timezone.localdate", return_value=D(2025, 5, 1)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.submit_delivery_course(delivery.pk, staff_a)
+    receipt = Receipt.objects.get(kind="delivery")
+    assert receipt.number == f"J{_year(receipt)}-000001" and receipt.target == delivery
+    assert receipt.number in mail.outbox[-1].subject
+    html = (
+        client_for(client, staff_a).get(reverse("course_detail", args=[course.pk])).content.decode()
+    )
+    assert f"到達番号 {receipt.number}" in html  # in the delivery table
+    assert receipt.submitted_at_display in html and RECEIPT_AT.search(html)

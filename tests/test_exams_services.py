@@ -5,12 +5,16 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from exams import services
 from exams.models import Completer, ExamSession, ResultReport
 from fees.models import FeeLine
+from portal.models import Receipt
 
+from .conftest import client_for
 from .course_factories import certified_course
 
 pytestmark = pytest.mark.django_db
@@ -403,3 +407,71 @@ def test_r3_a_refused_non_jis_kanji_in_the_one_by_one_form_suggests_the_jis_one(
     with pytest.raises(ValidationError) as error:
         services.add_completer(report.pk, staff_a, {**PERSON, "family_name": "山﨑"})
     assert "「﨑」は「崎」で入力してください。" in error.value.message_dict["family_name"][0]
+
+
+# 到達番号 (receipts) ------------------------------------------------------------
+
+
+def test_newcomer_receipt_exam_application_number_time_page_and_mail(
+    setup, staff_a, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _apply(setup, staff_a, applicants=20, now=at(2024, 11, 13, 14, 59, 59))
+    receipt = Receipt.objects.get(kind="exam_application")
+    assert receipt.number == "S2024-000001"
+    assert receipt.target == setup["site"] and receipt.actor == staff_a
+    assert receipt.submitted_at_display == "2024年11月13日（水）14:59:59"
+    assert setup["delivery"].number in receipt.title and "20名" in receipt.title
+    message = mail.outbox[-1]
+    assert "S2024-000001" in message.subject and "2024年11月13日（水）14:59:59" in message.body
+    assert reverse("exam_session", args=[setup["session"].pk]) in message.body
+    page = client_for(client, staff_a).get(reverse("exam_session", args=[setup["session"].pk]))
+    html = page.content.decode()
+    assert "S2024-000001" in html and "2024年11月13日（水）14:59:59" in html
+
+
+def test_newcomer_receipt_result_report_each_submission_numbered(
+    setup, staff_a, reviewer, client, django_capture_on_commit_callbacks
+):
+    report = _report(setup, staff_a)
+    services.add_completer(report.pk, staff_a, PERSON)
+    services.update_report(report.pk, staff_a, {"consent_confirmed": True})
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_report(report.pk, staff_a, now=at(2024, 12, 10, 9, 5, 7))
+    assert "H2024-000001" in mail.outbox[-1].subject
+    services.decide_report(report.pk, reviewer, accept=False, reason="点数を確認してください。")
+    services.submit_report(report.pk, staff_a, now=at(2024, 12, 11, 16, 0, 1))
+    assert list(Receipt.objects.filter(kind="result_report").values_list("number", flat=True)) == [
+        "H2024-000002",
+        "H2024-000001",
+    ]
+    html = (
+        client_for(client, staff_a).get(reverse("report_detail", args=[report.pk])).content.decode()
+    )
+    assert "H2024-000002" in html and "2024年12月11日（水）16:00:01" in html
+    assert "提出の履歴（2回）" in html and "H2024-000001" in html
+    client.force_login(reviewer)
+    assert "H2024-000002" in client.get(reverse("review_report", args=[report.pk])).content.decode()
+
+
+def test_newcomer_receipt_numbers_per_kind_and_fiscal_year_never_reused(setup):
+    from django.db import transaction
+
+    from portal import receipts
+
+    site = setup["site"]
+    with transaction.atomic():
+        march = receipts.issue(site, "exam_application", None, at(2027, 3, 31, 23, 59, 59))
+        april = receipts.issue(site, "exam_application", None, at(2027, 4, 1, 0, 0, 0))
+        other = receipts.issue(site, "result_report", None, at(2027, 4, 1, 0, 0, 1))
+        again = receipts.issue(site, "exam_application", None, at(2027, 4, 2, 9, 0, 0))
+    assert [march.number, april.number, other.number, again.number] == [
+        "S2026-000001", "S2027-000001", "H2027-000001", "S2027-000002",
+    ]  # fmt: skip
+    assert receipts.latest_number(site) == "S2027-000002"
+    # A deleted receipt does not free its number: the counter only moves forward.
+    again.delete()
+    with transaction.atomic():
+        assert (
+            receipts.issue(site, "exam_application", None, at(2027, 4, 3)).number == "S2027-000003"
+        )

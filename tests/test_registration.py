@@ -6,6 +6,7 @@ import re
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from portal.models import AuditEntry, User
 from providers import services
@@ -395,3 +396,52 @@ def test_withdraw_requires_a_reason(client, reviewer):
     assert "「取下げの理由」を入力してください。" in response.content.decode()
     registration.refresh_from_db()
     assert registration.state == Registration.State.SUBMITTED
+
+
+# 到達番号 (receipts) ------------------------------------------------------------
+
+RECEIPT_AT = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日（[月火水木金土日]）\d{2}:\d{2}:\d{2}")
+
+
+def test_newcomer_receipt_registration_number_on_pages_and_in_every_mail(client, reviewer):
+    from portal import receipts
+    from portal.models import Receipt
+
+    _signup(client)
+    registration = Registration.objects.get()
+    receipt = Receipt.objects.get()
+    year = receipts.fiscal_year(timezone.localtime(receipt.submitted_at).date())
+    assert receipt.number == f"T{year}-000001"
+    assert receipt.target == registration
+    # The completion page: the number, the time to the second, what IPA does next.
+    done = client.get(reverse("registration_signup_done")).content.decode()
+    assert receipt.number in done and receipt.submitted_at_display in done
+    assert RECEIPT_AT.search(done)
+    assert "今後の流れ" in done
+    assert f"受付番号：<strong>{registration.pk}</strong>" not in done
+    # Both mails name the filing by its number, not by the database id.
+    assert len(mail.outbox) == 2
+    for message in mail.outbox:
+        assert f"到達番号 {receipt.number}" in message.subject
+    assert receipt.submitted_at_display in mail.outbox[0].body
+
+    # A resubmission is a new submission with its own number; the status page
+    # shows the latest and lists both.
+    token = _status_token()
+    services.return_registration(registration.pk, reviewer, "部署名を直してください。", [])
+    mail.outbox.clear()
+    with commit():
+        client.post(reverse("registration_status", args=[token]), signup_post_data())
+    second = Receipt.objects.order_by("-id").first()
+    assert second.number == f"T{year}-000002"
+    status = client.get(reverse("registration_status", args=[token])).content.decode()
+    assert f"<dt>到達番号</dt><dd>{second.number}</dd>" in status
+    assert "提出の履歴（2回）" in status and receipt.number in status
+    assert all(second.number in m.subject for m in mail.outbox)  # 到達通知 and IPA's notice
+    # IPA's queue lists the number instead of a bare id.
+    client.force_login(reviewer)
+    queue = client.get(reverse("review_queue")).content.decode()
+    assert second.number in queue
+    with commit():
+        services.accept_registration(registration.pk, reviewer)
+    assert second.number in mail.outbox[-1].body
