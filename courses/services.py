@@ -7,7 +7,7 @@ from fractions import Fraction
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Max
 from django.utils import timezone
 from django_fsm import has_transition_perm
 
@@ -40,6 +40,12 @@ class CourseStateError(Exception):
 
 def _fraction(value) -> Fraction:
     return Fraction(str(value if value is not None else 0))
+
+
+def plan_total(course: ExemptionCourse) -> Decimal:
+    """C5: the exact sum of the study plan's hours (summed here, not by SQL:
+    SQLite adds decimals as floats, 99.9999999999998 instead of 100.00)."""
+    return sum(course.plan_rows.values_list("hours", flat=True), Decimal(0))
 
 
 def _save(obj) -> None:
@@ -228,7 +234,7 @@ def submission_problems(course: ExemptionCourse, today: datetime.date) -> list[t
     desired = rules.desired_month_problem(course.application_date or today, course.desired_month)
     if desired:
         problems.append(("講座", desired))
-    plan_hours = course.plan_rows.aggregate(s=Sum("hours"))["s"] or Decimal(0)
+    plan_hours = plan_total(course)
     add(
         ("受講計画", p)
         for p in rules.hours_problems(
@@ -510,7 +516,7 @@ def save_plan(course_pk: int, user, manager: str, rows: list[dict]) -> Exemption
             raise ValidationError(
                 {"plan": f"シラバスにない管理番号があります：{'、'.join(unknown[:10])}"}
             )
-        before_total = course.plan_rows.aggregate(s=Sum("hours"))["s"]
+        before_total = plan_total(course)
         course.plan_rows.all().delete()
         for values in rows:
             row = StudyPlanRow(
@@ -526,7 +532,7 @@ def save_plan(course_pk: int, user, manager: str, rows: list[dict]) -> Exemption
         course.course_manager = manager
         course.full_clean(exclude=["state"])
         _save(course)
-        after_total = course.plan_rows.aggregate(s=Sum("hours"))["s"]
+        after_total = plan_total(course)
         audit.record("course.plan", course, actor=user,
                      changes={"plan_total_hours": [before_total, after_total], "rows": [None, len(rows)]})  # fmt: skip
     return course

@@ -2,12 +2,11 @@
 Views are thin: forms check input, services change state."""
 
 import datetime
-from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -142,7 +141,7 @@ def course_detail(request, pk: int):
             "problems": problems,
             "outlook": course_outlook(course, today),
             "deliveries": deliveries,
-            "plan_total": course.plan_rows.aggregate(s=Sum("hours"))["s"] or 0,
+            "plan_total": services.plan_total(course),
             "documents": documents.panel(request.user, course, COURSE_DOCUMENTS),
             "return_sections": dict(RETURN_SECTIONS),
         },
@@ -183,10 +182,9 @@ def course_plan(request, pk: int):
                       for k in ("material", "class_name", "planned_session", "hours")}  # fmt: skip
             if not any(values.values()):
                 continue
-            try:
-                hours = Decimal(values["hours"]).quantize(Decimal("0.1"))
-            except InvalidOperation:
-                errors.append(f"{item.code}：「受講時間（h）」は数値で入力してください。")
+            hours, problem = rules.parse_hours(values["hours"])  # C5/C6: never rounded
+            if problem:
+                errors.append(f"{item.code}：{problem}")
                 continue
             for key, label in (
                 ("material", "教材の名称"),
@@ -439,7 +437,7 @@ def review_course_detail(request, pk: int):
                 "serial"
             ),
             "plan_rows": course.plan_rows.select_related("syllabus_item"),
-            "plan_total": course.plan_rows.aggregate(s=Sum("hours"))["s"] or 0,
+            "plan_total": services.plan_total(course),
             "materials": course.materials.all(),
             "structure": OperationStructure.objects.filter(course=course).first(),
             "attachments": course.attachments.all(),
