@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django_fsm import has_transition_perm
 
+from certifications import services as certificates
 from exams.models import ExamSession
 from fees.models import FeeKind, FeeLine, FeeSchedule
 from fees.rules import fee_amount
@@ -433,6 +434,8 @@ def certify_course(course_pk: int, actor, on: datetime.date) -> ExemptionCourse:
             .first()
         )
         _save(course)
+        # C12: the certificate is a record: its PDF is stored as issued.
+        certificates.issue(course, actor, on)
         audit.record(
             "course.certify",
             course,
@@ -442,6 +445,49 @@ def certify_course(course_pk: int, actor, on: datetime.date) -> ExemptionCourse:
                 "certified_on": [None, on],
                 "valid_until": [None, course.valid_until],
             },
+        )
+    return course
+
+
+def reissue_certificate(
+    course_pk: int, reviewer, reason: str, on: datetime.date | None = None
+) -> ExemptionCourse:
+    """C12 再発行 (e.g. after delivery courses were added): an explicit reviewer
+    action. The new version carries today's data and its own issue date; the
+    document number stays (M§5.2 and 別紙14 name one number per certificate);
+    every earlier version stays stored and downloadable."""
+    on = on or timezone.localdate()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "「再発行の理由」を入力してください。"})
+    if len(reason) > 200:
+        raise ValidationError({"reason": "「再発行の理由」は200文字以内で入力してください。"})
+    if on > timezone.localdate():
+        raise ValidationError({"on": "「発行日」に未来の日付は入力できません。"})
+    with transaction.atomic():
+        course = _locked(course_pk)
+        require_reviewer(reviewer)
+        if not reviewer.has_perm("courses.review_course"):
+            raise PermissionDenied("この操作を行う権限がありません。")
+        if course.state != S.CERTIFIED or not course.certificate_number:
+            raise CourseStateError(
+                "認定証を再発行できるのは認定期間中の講座だけです"
+                f"（現在の状態：{course.get_state_display()}）。"
+            )
+        previous = course.certificate_issued_on
+        if previous and on < previous:
+            raise ValidationError(
+                {"on": f"「発行日」は前回の発行日（{previous:%Y年%-m月%-d日}）以降にしてください。"}
+            )
+        course.certificate_issued_on = on
+        _save(course)
+        issued = certificates.issue(course, reviewer, on, reissue=True, reason=reason)
+        audit.record(
+            "course.certificate_reissue",
+            course,
+            actor=reviewer,
+            changes={"certificate_issued_on": [previous, on]},
+            note=f"認定証（{course.certificate_number}）を第{issued.version}版として再発行：{reason}",
         )
     return course
 
