@@ -93,6 +93,10 @@ class ExemptionCourse(ConcurrentTransitionMixin, models.Model):
     submitted_at = models.DateTimeField("申請日時", null=True, blank=True)
     return_reason = models.TextField("差し戻し理由", blank=True)
     return_fields = models.JSONField("差し戻し対象の項目", default=dict, blank=True)
+    # W1: what IPA saw when it returned the course (courses.changes.snapshot).
+    returned_snapshot = models.JSONField(
+        "差し戻し時の申請内容", default=dict, blank=True, editable=False
+    )
     defects_cleared_on = models.DateField("不備解消日", null=True, blank=True)
     # C11 審査状況 (figure 5.2-4)
     payment_confirmed_on = models.DateField("入金確認日", null=True, blank=True)

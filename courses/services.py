@@ -20,7 +20,7 @@ from portal.isolation import owns, require_owner
 from portal.roles import require_reviewer
 from portal.services import save_transition
 
-from . import rules
+from . import changes, rules
 from .models import (
     CertificateNumberCounter,
     DeliveryCourse,
@@ -318,6 +318,16 @@ def submit_course(course_pk: int, user) -> ExemptionCourse:
     return course
 
 
+def review_fee_status(course: ExemptionCourse) -> str:
+    """The course's one review fee (C9, F1): "paid" once IPA confirmed it,
+    "requested" once a 入金確認依頼票 names it, else "unpaid"."""
+    if course.payment_confirmed_on:
+        return "paid"
+    if course.fee_lines.filter(kind=FeeKind.REVIEW, payment_request__isnull=False).exists():
+        return "requested"
+    return "unpaid"
+
+
 # IPA side --------------------------------------------------------------------------
 
 
@@ -343,6 +353,8 @@ def return_course(
     with transaction.atomic():
         course = _locked_for_review(course_pk, reviewer, "return_for_correction", (S.SUBMITTED,))
         course.return_for_correction(reason=reason, fields=fields or {})
+        # W1: after the resubmission the reviewer sees what changed since now.
+        course.returned_snapshot = changes.snapshot(course)
         _save(course)
         for delivery in course.delivery_courses.select_for_update().filter(state=S.SUBMITTED):
             delivery.return_for_correction(reason=reason)

@@ -18,7 +18,7 @@ from portal.forms import apply_service_errors, flash_errors
 from portal.isolation import get_for_user_or_404, provider_of
 from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
 
-from . import rules, services
+from . import changes, rules, services
 from .forms import (
     AttachmentForm,
     CourseForm,
@@ -343,14 +343,29 @@ def course_attachments(request, pk: int):
 @provider_required
 def course_submit(request, pk: int):
     course = _own_course(request, pk)
+    resubmission = course.state == S.RETURNED
     try:
-        services.submit_course(course.pk, request.user)
+        course = services.submit_course(course.pk, request.user)
     except (ValidationError, services.CourseStateError) as exc:
         flash_errors(request, exc)
+        return redirect("course_detail", pk=course.pk)
+    done = "再申請しました。" if resubmission else "申請書データを確定しました。"
+    fee = services.review_fee_status(course)
+    if fee == "paid":  # W1: a resubmission never asks for the fee again
+        messages.success(
+            request, done + "講座認定審査手数料は入金確認済みのため、改めてのお振り込みは不要です。"
+        )
+    elif fee == "requested":
+        messages.success(
+            request,
+            done
+            + "講座認定審査手数料の入金確認依頼票は作成済みです。IPAの入金確認をお待ちください。",
+        )
     else:
         messages.success(
             request,
-            "申請書データを確定しました。講座認定審査手数料（35,000円）をお振り込みのうえ、入金確認依頼票を作成してください。",
+            done
+            + "講座認定審査手数料（35,000円）をお振り込みのうえ、入金確認依頼票を作成してください。",
         )
     return redirect("course_detail", pk=course.pk)
 
@@ -451,6 +466,9 @@ def review_course_detail(request, pk: int):
             "first_of_next_month": rules.add_months(rules.first_of_month(today), 1),
             "certificates": certificate_services.versions(course),
             "today": today,
+            "changes": changes.changes_since_return(course)
+            if course.state in (S.SUBMITTED, S.RETURNED)
+            else [],
         },
     )
 
