@@ -1,6 +1,10 @@
 """基本情報技術者試験免除対象講座認定証 (C12, 別紙14): the certificate of a
 certified course as a PDF.
 
+:func:`render_certificate` renders the course's current data; it is called
+once per issue (認定, 再発行) by :mod:`certifications.services`, which stores
+the bytes. Downloads (the registry's ``certificate``) serve the stored bytes.
+
 The values (:func:`certificate_data`) go into the Django template
 ``certifications/certificate.html``; WeasyPrint renders it with
 ``static/css/certificate.css`` (parsed once) and the IPAex fonts. The PDF's
@@ -156,15 +160,34 @@ def render_certificate(course: ExemptionCourse) -> bytes:
     )
 
 
+def latest_issued(course: ExemptionCourse):
+    """The newest issued version (C12: the record kept when it was issued)."""
+    return course.issued_certificates.order_by("-version").first()
+
+
+def issued_certificate_pdf(course: ExemptionCourse) -> bytes:
+    """C12: the bytes stored when the certificate was last issued, never a
+    rendering of today's data (which may have changed since)."""
+    issued = latest_issued(course)
+    if issued is None:
+        raise ValueError(f"講座 {course.number} の認定証はまだ発行されていません。")
+    return bytes(issued.content)
+
+
+def issued_certificate_data(course: ExemptionCourse) -> dict:
+    issued = latest_issued(course)
+    return {"version": issued.version, "checksum": issued.checksum} if issued else {}
+
+
 CERTIFICATE = register(
     DocumentType(
         id="certificate",
         title=TITLE,
         model="courses.ExemptionCourse",
-        render=render_certificate,
+        render=issued_certificate_pdf,
         provider_number=lambda course: course.provider.number,
         can_download=can_download_certificate,
-        data=certificate_data,
+        data=issued_certificate_data,
         extension="pdf",
         mime_type=PDF_MIME,
     )

@@ -37,7 +37,10 @@ STYLES = {
     **xlsx.STYLES,
     "heading": xlsx.style(11, bold=True),
     "count": xlsx.style(11, horizontal="right", indent=1, bordered=True, number_format="#,##0"),
-    "total_hours": xlsx.style(11, horizontal="right", indent=1, bordered=True, number_format="0.0"),
+    # C5/C6: hours to two decimals, as 別紙11 prints them (0.50, 100.00).
+    "total_hours": xlsx.style(
+        11, horizontal="right", indent=1, bordered=True, number_format="0.00"
+    ),
     "plan_title": xlsx.style(14, bold=True, horizontal="center", wrap=True),
 }
 
@@ -148,7 +151,7 @@ def shoshiki_2_att_1_data(course) -> dict:
         "course": {
             **_course_data(course),
             "completion_criteria": course.completion_criteria,
-            "total_hours": f"{Decimal(course.total_hours):.1f}",
+            "total_hours": f"{Decimal(course.total_hours):.2f}",
             "course_manager": course.course_manager,
         },
         "materials": [

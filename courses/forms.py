@@ -1,11 +1,13 @@
 from django import forms
+from django.core import validators
+from django.core.exceptions import ValidationError
 
 from exams.models import ExamSession
 from portal.forms import JapaneseErrorsMixin, japanese_messages
 
 from . import rules
 from .models import DeliveryCourse, ExemptionCourse, OperationStructure, StudyMaterial
-from .rules import CourseType
+from .rules import CourseType, parse_hours
 
 COURSE_FIELDS = [
     "name",
@@ -40,6 +42,16 @@ class MonthField(forms.DateField):
         return date.replace(day=1) if date else date
 
 
+def _exact_hours(label: str):
+    def check(value):
+        if value is not None:
+            _, problem = parse_hours(value, label)
+            if problem:
+                raise ValidationError(problem, code="hours")
+
+    return check
+
+
 class CourseForm(JapaneseErrorsMixin, forms.ModelForm):
     """免除対象講座 (表5.2-1). The type is chosen once, on creation (C2)."""
 
@@ -53,6 +65,17 @@ class CourseForm(JapaneseErrorsMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["course_type"].choices = CourseType.CHOICES
+        for name in ("total_hours", "vendor_min_hours"):
+            # C5: exact hours, two decimals (100.00, 0.25); more places are refused
+            # with that reason (not the digit count), never rounded.
+            field = self.fields[name]
+            field.widget.attrs.update({"step": "0.01", "min": "0", "inputmode": "decimal"})
+            field.validators = [
+                v for v in field.validators if not isinstance(v, validators.DecimalValidator)
+            ] + [_exact_hours(str(field.label))]
+            field.error_messages["invalid"] = (
+                f"「{field.label}」は数値（例：100.00）で入力してください。"
+            )
         self.fields["name"].widget.attrs["placeholder"] = "2025-2026年度講座A"
         self.fields["attendance_ratio"].help_text = "3分の2以上の割合（例：70%、7割）"
         self.fields["desired_month"].error_messages["invalid"] = (

@@ -74,13 +74,14 @@ class ExemptionCourse(ConcurrentTransitionMixin, models.Model):
     vendor_name = models.CharField("民間資格事業者名", max_length=100, blank=True)
     private_exam_name = models.CharField("民間資格の試験名", max_length=100, blank=True)
     vendor_min_hours = models.DecimalField(
-        "民間資格事業者が提示した時間数", max_digits=5, decimal_places=1, null=True, blank=True
+        "民間資格事業者が提示した時間数", max_digits=5, decimal_places=2, null=True, blank=True
     )
     attendance_ratio = models.CharField("出席率（修了認定の基準）", max_length=10, default="70%")
     learning_mode = models.CharField(
         "受講形態", max_length=16, choices=LearningMode.choices, default=LearningMode.CLASSROOM
     )
-    total_hours = models.DecimalField("受講時間合計", max_digits=5, decimal_places=1, default=0)
+    # C5/C6: hours are exact to two decimals (0.25 h; 別紙11 prints 0.50 and 100.00).
+    total_hours = models.DecimalField("受講時間合計", max_digits=5, decimal_places=2, default=0)
     exam_category = models.CharField("対象試験区分", max_length=4, default="FE", editable=False)
     application_date = models.DateField("免除対象講座申請日", null=True, blank=True)
     desired_month = models.DateField("認定希望月", help_text="認定を希望する月の1日")
@@ -92,6 +93,10 @@ class ExemptionCourse(ConcurrentTransitionMixin, models.Model):
     submitted_at = models.DateTimeField("申請日時", null=True, blank=True)
     return_reason = models.TextField("差し戻し理由", blank=True)
     return_fields = models.JSONField("差し戻し対象の項目", default=dict, blank=True)
+    # W1: what IPA saw when it returned the course (courses.changes.snapshot).
+    returned_snapshot = models.JSONField(
+        "差し戻し時の申請内容", default=dict, blank=True, editable=False
+    )
     defects_cleared_on = models.DateField("不備解消日", null=True, blank=True)
     # C11 審査状況 (figure 5.2-4)
     payment_confirmed_on = models.DateField("入金確認日", null=True, blank=True)
@@ -249,7 +254,7 @@ class StudyPlanRow(models.Model):
     material = models.CharField("教材の名称", max_length=200)
     class_name = models.CharField("授業名", max_length=100)
     planned_session = models.CharField("実施予定（回数又は週数）", max_length=40)
-    hours = models.DecimalField("受講時間（h）", max_digits=4, decimal_places=1)
+    hours = models.DecimalField("受講時間（h）", max_digits=5, decimal_places=2)
 
     class Meta:
         verbose_name = "受講計画"

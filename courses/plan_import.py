@@ -2,7 +2,10 @@
 syllabus item, found by its 管理番号 「(FE12)」."""
 
 import re
-from decimal import Decimal, InvalidOperation
+
+from openpyxl.utils import get_column_letter
+
+from .rules import parse_hours
 
 CODE = re.compile(r"^\(?\s*(FE\d{1,3})\s*\)?$", re.IGNORECASE)
 MANAGER_LABEL = "管理責任者"
@@ -21,6 +24,7 @@ def parse_plan_rows(rows) -> tuple[str, list[dict], list[str]]:
     [problems with the row number]) from the sheet's rows (tuples of values)."""
     manager, plan, problems, seen = "", [], [], set()
     for number, row in enumerate(rows, start=1):
+        row = list(row)
         cells = [_text(v) for v in row]
         for i, cell in enumerate(cells):
             if MANAGER_LABEL in cell and not manager:
@@ -30,21 +34,17 @@ def parse_plan_rows(rows) -> tuple[str, list[dict], list[str]]:
             if not match:
                 continue
             code = match.group(1).upper()
-            material, class_name, session, hours_text = (cells[i + 1 : i + 5] + [""] * 4)[:4]
+            material, class_name, session = (cells[i + 1 : i + 4] + [""] * 3)[:3]
             if code in seen:
                 problems.append(f"{number}行目：管理番号 {code} が2回あります。")
                 break
             seen.add(code)
-            try:
-                hours = Decimal(hours_text).quantize(Decimal("0.1"))
-            except InvalidOperation:
+            # C5/C6: the hours as typed, to two decimals; never rounded.
+            column = i + 4
+            hours, problem = parse_hours(row[column] if column < len(row) else None)
+            if problem:
                 problems.append(
-                    f"{number}行目（{code}）：「受講時間（h）」が数値ではありません（「{hours_text}」）。"
-                )
-                break
-            if hours < 0 or hours >= 1000:
-                problems.append(
-                    f"{number}行目（{code}）：「受講時間（h）」は0以上1000未満にしてください。"
+                    f"{number}行目 {get_column_letter(column + 1)}列（{code}）：{problem}"
                 )
                 break
             for label, value in (

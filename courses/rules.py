@@ -4,6 +4,7 @@ functions: no database access, dates in, answers (or Japanese messages) out."""
 import datetime
 import re
 import unicodedata
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from portal.bizdays import business_days_before
@@ -120,6 +121,40 @@ def completion_criteria_text(
 
 # C5 — total hours ---------------------------------------------------------------
 
+HOURS_PLACES = 2  # C5/C6: 0.25 h, 0.5 h; 別紙11 prints 0.50 and 100.00
+MAX_HOURS = Decimal("999.99")
+
+
+def hours_text(value) -> str:
+    """Hours as 別紙11 prints them: ``0.50``, ``100.00``."""
+    return f"{Decimal(str(value if value is not None else 0)):.2f}"
+
+
+def parse_hours(value, label: str = "受講時間（h）") -> tuple[Decimal | None, str]:
+    """C5/C6: hours exact to two decimals, never rounded: (value, "") or
+    (None, the problem). ``value`` is typed text or a number read from Excel
+    (a float off by its binary representation only, such as 0.30000000000000004,
+    counts as the two-decimal value it shows)."""
+    if isinstance(value, float):
+        shown = round(value, HOURS_PLACES)
+        text = repr(shown) if abs(value - shown) < 1e-9 else repr(value)
+    else:
+        text = unicodedata.normalize("NFKC", str(value if value is not None else "")).strip()
+    try:
+        hours = Decimal(text)
+    except InvalidOperation:
+        return None, f"「{label}」は数値（例：1.25）で入力してください（「{text}」）。"
+    if not hours.is_finite():
+        return None, f"「{label}」は数値（例：1.25）で入力してください（「{text}」）。"
+    if hours < 0 or hours > MAX_HOURS:
+        return None, f"「{label}」は0以上999.99以下にしてください（「{text}」）。"
+    if hours.as_tuple().exponent < -HOURS_PLACES and hours != hours.quantize(Decimal("0.01")):
+        return None, (
+            f"「{label}」は小数第2位まで（例：0.25、1.5）で入力してください。"
+            f"「{text}」のように端数のある値は自動では丸めません。"
+        )
+    return hours.quantize(Decimal("0.01")), ""
+
 
 def hours_problems(
     course_type: str,
@@ -127,26 +162,32 @@ def hours_problems(
     plan_hours: Fraction | None = None,
     vendor_min_hours: Fraction | None = None,
 ) -> list[str]:
-    """C5: NONE_IPA ≥ 100.0 h; PRIVATE_* ≥ the vendor's hours; the total equals
-    the sum of the study plan (受講計画シート)."""
+    """C5: NONE_IPA ≥ 100.00 h; PRIVATE_* ≥ the vendor's hours; the total equals
+    the sum of the study plan (受講計画シート), compared exactly."""
     problems = []
     if course_type == CourseType.NONE_IPA and total_hours < NONE_IPA_MIN_HOURS:
         problems.append(
-            f"「受講時間合計」は100.0時間以上にしてください（現在 {float(total_hours):.1f} 時間）。"
+            f"「受講時間合計」は100.00時間以上にしてください（現在 {_h(total_hours)} 時間）。"
         )
     if course_type != CourseType.NONE_IPA:
         if vendor_min_hours is None:
             problems.append("「民間資格事業者が提示した時間数」を入力してください。")
         elif total_hours < vendor_min_hours:
             problems.append(
-                f"「受講時間合計」は民間資格事業者が提示した {float(vendor_min_hours):.1f} 時間以上にしてください。"
+                f"「受講時間合計」は民間資格事業者が提示した {_h(vendor_min_hours)} 時間以上にしてください。"
             )
     if plan_hours is not None and plan_hours != total_hours:
         problems.append(
-            f"「受講時間合計」（{float(total_hours):.1f} 時間）が受講計画シートの合計"
-            f"（{float(plan_hours):.1f} 時間）と一致しません。"
+            f"「受講時間合計」（{_h(total_hours)} 時間）が受講計画シートの合計"
+            f"（{_h(plan_hours)} 時間）と一致しません。"
         )
     return problems
+
+
+def _h(value: Fraction) -> str:
+    """An exact value with two decimals; more places only if it has them."""
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return hours_text(exact) if exact == exact.quantize(Decimal("0.01")) else str(exact)
 
 
 # C8 — certification dates ---------------------------------------------------------

@@ -7,11 +7,12 @@ from fractions import Fraction
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django_fsm import has_transition_perm
 
+from certifications import services as certificates
 from exams.models import ExamSession
 from fees import services as fee_services
 from fees.models import FeeKind, FeeLine, FeeSchedule
@@ -22,7 +23,7 @@ from portal.roles import require_reviewer
 from portal.services import save_transition
 from portal.validators import normalize_full_name
 
-from . import rules
+from . import changes, rules
 from .models import (
     CertificateNumberCounter,
     DeliveryCourse,
@@ -43,6 +44,12 @@ class CourseStateError(Exception):
 
 def _fraction(value) -> Fraction:
     return Fraction(str(value if value is not None else 0))
+
+
+def plan_total(course: ExemptionCourse) -> Decimal:
+    """C5: the exact sum of the study plan's hours (summed here, not by SQL:
+    SQLite adds decimals as floats, 99.9999999999998 instead of 100.00)."""
+    return sum(course.plan_rows.values_list("hours", flat=True), Decimal(0))
 
 
 def _save(obj) -> None:
@@ -249,7 +256,7 @@ def submission_problems(course: ExemptionCourse, today: datetime.date) -> list[t
     desired = rules.desired_month_problem(course.application_date or today, course.desired_month)
     if desired:
         problems.append(("講座", desired))
-    plan_hours = course.plan_rows.aggregate(s=Sum("hours"))["s"] or Decimal(0)
+    plan_hours = plan_total(course)
     add(
         ("受講計画", p)
         for p in rules.hours_problems(
@@ -365,6 +372,16 @@ def submit_course(course_pk: int, user) -> ExemptionCourse:
     return course
 
 
+def review_fee_status(course: ExemptionCourse) -> str:
+    """The course's one review fee (C9, F1): "paid" once IPA confirmed it,
+    "requested" once a 入金確認依頼票 names it, else "unpaid"."""
+    if course.payment_confirmed_on:
+        return "paid"
+    if course.fee_lines.filter(kind=FeeKind.REVIEW, payment_request__isnull=False).exists():
+        return "requested"
+    return "unpaid"
+
+
 # IPA side --------------------------------------------------------------------------
 
 
@@ -390,6 +407,8 @@ def return_course(
     with transaction.atomic():
         course = _locked_for_review(course_pk, reviewer, "return_for_correction", (S.SUBMITTED,))
         course.return_for_correction(reason=reason, fields=fields or {})
+        # W1: after the resubmission the reviewer sees what changed since now.
+        course.returned_snapshot = changes.snapshot(course)
         _save(course)
         for delivery in course.delivery_courses.select_for_update().filter(state=S.SUBMITTED):
             delivery.return_for_correction(reason=reason)
@@ -497,6 +516,8 @@ def certify_course(course_pk: int, actor, on: datetime.date) -> ExemptionCourse:
             .first()
         )
         _save(course)
+        # C12: the certificate is a record: its PDF is stored as issued.
+        certificates.issue(course, actor, on)
         audit.record(
             "course.certify",
             course,
@@ -506,6 +527,49 @@ def certify_course(course_pk: int, actor, on: datetime.date) -> ExemptionCourse:
                 "certified_on": [None, on],
                 "valid_until": [None, course.valid_until],
             },
+        )
+    return course
+
+
+def reissue_certificate(
+    course_pk: int, reviewer, reason: str, on: datetime.date | None = None
+) -> ExemptionCourse:
+    """C12 再発行 (e.g. after delivery courses were added): an explicit reviewer
+    action. The new version carries today's data and its own issue date; the
+    document number stays (M§5.2 and 別紙14 name one number per certificate);
+    every earlier version stays stored and downloadable."""
+    on = on or timezone.localdate()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "「再発行の理由」を入力してください。"})
+    if len(reason) > 200:
+        raise ValidationError({"reason": "「再発行の理由」は200文字以内で入力してください。"})
+    if on > timezone.localdate():
+        raise ValidationError({"on": "「発行日」に未来の日付は入力できません。"})
+    with transaction.atomic():
+        course = _locked(course_pk)
+        require_reviewer(reviewer)
+        if not reviewer.has_perm("courses.review_course"):
+            raise PermissionDenied("この操作を行う権限がありません。")
+        if course.state != S.CERTIFIED or not course.certificate_number:
+            raise CourseStateError(
+                "認定証を再発行できるのは認定期間中の講座だけです"
+                f"（現在の状態：{course.get_state_display()}）。"
+            )
+        previous = course.certificate_issued_on
+        if previous and on < previous:
+            raise ValidationError(
+                {"on": f"「発行日」は前回の発行日（{previous:%Y年%-m月%-d日}）以降にしてください。"}
+            )
+        course.certificate_issued_on = on
+        _save(course)
+        issued = certificates.issue(course, reviewer, on, reissue=True, reason=reason)
+        audit.record(
+            "course.certificate_reissue",
+            course,
+            actor=reviewer,
+            changes={"certificate_issued_on": [previous, on]},
+            note=f"認定証（{course.certificate_number}）を第{issued.version}版として再発行：{reason}",
         )
     return course
 
@@ -604,7 +668,7 @@ def save_plan(course_pk: int, user, manager: str, rows: list[dict]) -> Exemption
             raise ValidationError(
                 {"plan": f"シラバスにない管理番号があります：{'、'.join(unknown[:10])}"}
             )
-        before_total = course.plan_rows.aggregate(s=Sum("hours"))["s"]
+        before_total = plan_total(course)
         course.plan_rows.all().delete()
         for values in rows:
             row = StudyPlanRow(
@@ -620,7 +684,7 @@ def save_plan(course_pk: int, user, manager: str, rows: list[dict]) -> Exemption
         course.course_manager = normalize_full_name(manager)  # P2: 「姓　名」
         course.full_clean(exclude=["state"])
         _save(course)
-        after_total = course.plan_rows.aggregate(s=Sum("hours"))["s"]
+        after_total = plan_total(course)
         audit.record("course.plan", course, actor=user,
                      changes={"plan_total_hours": [before_total, after_total], "rows": [None, len(rows)]})  # fmt: skip
     return course

@@ -2,16 +2,16 @@
 Views are thin: forms check input, services change state."""
 
 import datetime
-from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from certifications import services as certificate_services
 from portal import audit, documents
 from portal.decorators import role_required
 from portal.forms import apply_service_errors, flash_errors
@@ -19,7 +19,7 @@ from portal.isolation import get_for_user_or_404, provider_of
 from portal.receipts import annotate_latest_number
 from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
 
-from . import rules, services
+from . import changes, rules, services
 from .forms import (
     AttachmentForm,
     CourseForm,
@@ -43,7 +43,6 @@ COURSE_DOCUMENTS = [
     "shoshiki_2_att_2",
     "shoshiki_2_att_3",
     "unei_taisei",
-    "certificate",
 ]
 RETURN_SECTIONS = [
     ("course", "講座の基本情報"),
@@ -144,9 +143,10 @@ def course_detail(request, pk: int):
             "problems": problems,
             "outlook": course_outlook(course, today),
             "deliveries": deliveries,
-            "plan_total": course.plan_rows.aggregate(s=Sum("hours"))["s"] or 0,
+            "plan_total": services.plan_total(course),
             "documents": documents.panel(request.user, course, COURSE_DOCUMENTS),
             "return_sections": dict(RETURN_SECTIONS),
+            "certificates": certificate_services.versions(course),
         },
     )
 
@@ -185,10 +185,9 @@ def course_plan(request, pk: int):
                       for k in ("material", "class_name", "planned_session", "hours")}  # fmt: skip
             if not any(values.values()):
                 continue
-            try:
-                hours = Decimal(values["hours"]).quantize(Decimal("0.1"))
-            except InvalidOperation:
-                errors.append(f"{item.code}：「受講時間（h）」は数値で入力してください。")
+            hours, problem = rules.parse_hours(values["hours"])  # C5/C6: never rounded
+            if problem:
+                errors.append(f"{item.code}：{problem}")
                 continue
             for key, label in (
                 ("material", "教材の名称"),
@@ -363,14 +362,29 @@ def course_attachments(request, pk: int):
 @provider_required
 def course_submit(request, pk: int):
     course = _own_course(request, pk)
+    resubmission = course.state == S.RETURNED
     try:
-        services.submit_course(course.pk, request.user)
+        course = services.submit_course(course.pk, request.user)
     except (ValidationError, services.CourseStateError) as exc:
         flash_errors(request, exc)
+        return redirect("course_detail", pk=course.pk)
+    done = "再申請しました。" if resubmission else "申請書データを確定しました。"
+    fee = services.review_fee_status(course)
+    if fee == "paid":  # W1: a resubmission never asks for the fee again
+        messages.success(
+            request, done + "講座認定審査手数料は入金確認済みのため、改めてのお振り込みは不要です。"
+        )
+    elif fee == "requested":
+        messages.success(
+            request,
+            done
+            + "講座認定審査手数料の入金確認依頼票は作成済みです。IPAの入金確認をお待ちください。",
+        )
     else:
         messages.success(
             request,
-            "申請書データを確定しました。講座認定審査手数料（35,000円）をお振り込みのうえ、入金確認依頼票を作成してください。",
+            done
+            + "講座認定審査手数料（35,000円）をお振り込みのうえ、入金確認依頼票を作成してください。",
         )
     return redirect("course_detail", pk=course.pk)
 
@@ -458,7 +472,7 @@ def review_course_detail(request, pk: int):
                 "serial"
             ),
             "plan_rows": course.plan_rows.select_related("syllabus_item"),
-            "plan_total": course.plan_rows.aggregate(s=Sum("hours"))["s"] or 0,
+            "plan_total": services.plan_total(course),
             "materials": course.materials.all(),
             "structure": OperationStructure.objects.filter(course=course).first(),
             "attachments": course.attachments.all(),
@@ -469,6 +483,11 @@ def review_course_detail(request, pk: int):
             "return_form": ReasonForm(),
             "return_sections": RETURN_SECTIONS,
             "first_of_next_month": rules.add_months(rules.first_of_month(today), 1),
+            "certificates": certificate_services.versions(course),
+            "today": today,
+            "changes": changes.changes_since_return(course)
+            if course.state in (S.SUBMITTED, S.RETURNED)
+            else [],
         },
     )
 
@@ -536,6 +555,41 @@ def review_course_certify(request, pk: int):
         return f"{on:%Y年%-m月%-d日}付で認定しました。"
 
     return _review_action(request, pk, act)
+
+
+@require_POST
+@reviewer_required
+def review_course_reissue(request, pk: int):
+    """C12 再発行: a new version of the certificate with its own issue date."""
+
+    def act(course):
+        if request.POST.get("confirm") != "1":
+            raise ValidationError(
+                "再発行する場合は「新しい版として再発行することを確認しました」にチェックを付けてください。"
+            )
+        on = _date(request.POST.get("on", ""), "発行日")
+        services.reissue_certificate(course.pk, request.user, request.POST.get("reason", ""), on)
+        return f"認定証を{on:%Y年%-m月%-d日}付で再発行しました。以前の版も引き続きダウンロードできます。"
+
+    return _review_action(request, pk, act)
+
+
+@role_required(lambda user: is_provider_staff(user) or is_ipa_staff(user))
+def certificate_download(request, pk: int, version: int):
+    """C12: an issued certificate, exactly the bytes stored when it was issued;
+    the provider's own staff and IPA staff; every download is audited."""
+    from django.http import HttpResponse
+    from django.utils.http import content_disposition_header
+
+    course = get_for_user_or_404(
+        ExemptionCourse.objects.select_related("provider"), request.user, pk=pk
+    )
+    issued = get_object_or_404(course.issued_certificates, version=version)
+    certificate_services.record_download(issued, request.user)
+    response = HttpResponse(bytes(issued.content), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, issued.filename)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST

@@ -337,3 +337,146 @@ def test_c12_draft_course_has_no_certificate(provider_a, staff_a, reviewer):
     course = complete_course(provider_a, staff_a)
     assert CERTIFICATE.can_download(staff_a, course) is False
     assert CERTIFICATE.can_download(reviewer, course) is False
+
+
+# C12: an issued certificate is a record -------------------------------------------
+
+
+def _download(client, user, course, version):
+    from django.urls import reverse
+
+    client.force_login(user)
+    response = client.get(reverse("certificate_download", args=[course.pk, version]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == PDF_MIME
+    return b"".join(response) if response.streaming else response.content
+
+
+def test_c12_issued_certificate_is_stored_and_served_unchanged_after_data_changes(
+    certified, provider_a, staff_a, reviewer, client
+):
+    from certifications.models import IssuedCertificate
+    from portal.models import AuditEntry
+
+    issued = IssuedCertificate.objects.get(course=certified)
+    assert (issued.version, issued.document_number, issued.issued_on) == (
+        1,
+        "2024情テ人国第1号",
+        CERTIFIED_ON,
+    )
+    original = bytes(issued.content)
+    assert original == render_certificate(certified)
+
+    # Provider and course data change after the issue.
+    provider_a.name = "Ｃ学園"
+    provider_a.save()
+    ExemptionCourse.objects.filter(pk=certified.pk).update(name="2024-2026年度講座Z")
+    course = ExemptionCourse.objects.get(pk=certified.pk)
+    assert render_certificate(course) != original  # today's data would print otherwise
+
+    served = _download(client, staff_a, course, 1)
+    assert served == original
+    assert "免除対象講座 2024-2026年度講座A" in _text(served)
+    assert "Ｃ学園" not in _text(served)
+    assert _download(client, reviewer, course, 1) == original
+    # The registry's certificate (the document panel) is the stored record too.
+    assert CERTIFICATE.render(course) == original
+    notes = list(
+        AuditEntry.objects.filter(action="certificate.download").values_list("note", flat=True)
+    )
+    assert len(notes) == 2 and all("2024情テ人国第1号・第1版" in n for n in notes)
+
+
+def _reissue(client, reviewer, course, **data):
+    from django.urls import reverse
+
+    client.force_login(reviewer)
+    post = {"on": "2024-11-15", "reason": "実施講座 20001-001-004 の追加", "confirm": "1", **data}
+    return client.post(reverse("review_course_reissue", args=[course.pk]), post, follow=True)
+
+
+def test_c12_reissue_is_a_reviewer_action_with_its_own_issue_date_and_keeps_every_version(
+    certified, staff_a, reviewer, client, monkeypatch
+):
+    from django.urls import reverse
+
+    from certifications.models import IssuedCertificate
+
+    monkeypatch.setattr(
+        "django.utils.timezone.localdate", lambda *a, **k: datetime.date(2024, 11, 15)
+    )
+    first = bytes(IssuedCertificate.objects.get(course=certified).content)
+    # A delivery course added and approved after the certification.
+    added = DeliveryCourse.objects.get(course=certified, serial=1)
+    added.pk, added.serial, added.name = None, 4, "2024年度実施講座12月コースD"
+    added.save()
+
+    html = _reissue(client, reviewer, certified).content.decode()
+    assert "認定証を2024年11月15日付で再発行しました" in html
+    versions = list(IssuedCertificate.objects.filter(course=certified).order_by("version"))
+    assert [(v.version, v.kind, v.issued_on) for v in versions] == [
+        (1, "issue", CERTIFIED_ON),
+        (2, "reissue", datetime.date(2024, 11, 15)),
+    ]
+    assert versions[1].document_number == versions[0].document_number == "2024情テ人国第1号"
+    assert versions[1].issued_by == reviewer
+    assert bytes(versions[0].content) == first  # the first version is untouched
+    course = ExemptionCourse.objects.get(pk=certified.pk)
+    assert course.certificate_issued_on == datetime.date(2024, 11, 15)
+    assert course.certified_on == CERTIFIED_ON  # the certification date does not move
+
+    second = _text(_download(client, staff_a, course, 2))
+    assert "20001-001-004 2024年度実施講座12月コースD" in second
+    assert "実施講座の数 4講座" in second
+    assert "2024年11月15日" in second and "認定年月日：2024年10月1日" in second
+    assert "実施講座の数 3講座" in _text(_download(client, staff_a, course, 1))
+
+    # Both versions are listed on the provider's and the reviewer's course pages.
+    for user, name in ((staff_a, "course_detail"), (reviewer, "review_course_detail")):
+        client.force_login(user)
+        page = client.get(reverse(name, args=[course.pk])).content.decode()
+        assert "第2版" in page and "第1版" in page and "再発行" in page
+        assert reverse("certificate_download", args=[course.pk, 1]) in page
+        assert reverse("certificate_download", args=[course.pk, 2]) in page
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"confirm": ""}, "確認しました」にチェックを付けてください"),
+        ({"reason": " "}, "「再発行の理由」を入力してください。"),
+        ({"on": "2024-11-16"}, "「発行日」に未来の日付は入力できません。"),
+        ({"on": "2024-09-30"}, "前回の発行日（2024年10月1日）以降にしてください"),
+    ],
+)
+def test_c12_reissue_refusals_name_the_problem_and_issue_nothing(
+    data, message, certified, reviewer, client, monkeypatch
+):
+    from certifications.models import IssuedCertificate
+
+    monkeypatch.setattr(
+        "django.utils.timezone.localdate", lambda *a, **k: datetime.date(2024, 11, 15)
+    )
+    html = _reissue(client, reviewer, certified, **data).content.decode()
+    assert message in html
+    assert IssuedCertificate.objects.filter(course=certified).count() == 1
+    assert ExemptionCourse.objects.get(pk=certified.pk).certificate_issued_on == CERTIFIED_ON
+
+
+def test_c12_only_reviewers_reissue_and_only_certified_courses(
+    certified, staff_a, ipa_admin, reviewer, monkeypatch
+):
+    from django.core.exceptions import PermissionDenied
+
+    from certifications.models import IssuedCertificate
+
+    monkeypatch.setattr(
+        "django.utils.timezone.localdate", lambda *a, **k: datetime.date(2024, 11, 15)
+    )
+    for user in (staff_a, ipa_admin):
+        with pytest.raises(PermissionDenied):
+            services.reissue_certificate(certified.pk, user, "理由")
+    services.expire_courses(datetime.date(2026, 10, 1))
+    with pytest.raises(services.CourseStateError, match="認定期間中の講座だけ"):
+        services.reissue_certificate(certified.pk, reviewer, "理由")
+    assert IssuedCertificate.objects.filter(course=certified).count() == 1

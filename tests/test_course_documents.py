@@ -239,7 +239,7 @@ def test_c14_att_1_holds_criteria_hours_and_the_study_plan_sheet(example):
     assert "受講項目数の70%以上かつ受講時間数の70%以上" in criteria
     assert "・IPA提供問題による修了試験を受験し" in criteria
     assert ws[cells["total_hours"]].value == 100.0
-    assert ws[cells["total_hours"]].number_format == "0.0"
+    assert ws[cells["total_hours"]].number_format == "0.00"
     assert {"・添付書類3に記載のとおり", "・申請のとおり", "時間"} <= _texts(ws)
 
     plan = wb["受講計画"]

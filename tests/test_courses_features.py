@@ -93,7 +93,10 @@ def test_c6_plan_table_save_refuses_non_numbers_with_the_code(provider_a, staff_
         {"course_manager": "情報\u3000次郎", f"material_{item.pk}": "本", f"class_name_{item.pk}": "授業",
          f"planned_session_{item.pk}": "第01回", f"hours_{item.pk}": "abc"},
     )  # fmt: skip
-    assert "FE5：「受講時間（h）」は数値で入力してください。" in response.content.decode()
+    assert (
+        "FE5：「受講時間（h）」は数値（例：1.25）で入力してください（「abc」）。"
+        in response.content.decode()
+    )
     assert StudyPlanRow.objects.filter(course=course).count() == SyllabusItem.objects.count()
 
 

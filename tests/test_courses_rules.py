@@ -41,7 +41,7 @@ def test_c4_completion_criteria_text_per_type():
 def test_c5_none_ipa_needs_100_hours_and_plan_sum():
     assert rules.hours_problems(CourseType.NONE_IPA, Fraction(100), Fraction(100)) == []
     problems = rules.hours_problems(CourseType.NONE_IPA, Fraction(995, 10), Fraction(100))
-    assert any("100.0時間以上" in p for p in problems)
+    assert any("100.00時間以上" in p for p in problems)
     assert any("一致しません" in p for p in problems)
 
 

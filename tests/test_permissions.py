@@ -95,6 +95,8 @@ TABLE.update({
     "review_course_approve": ("post", "course", IPA_ACTION),
     "review_course_certify": ("post", "course", IPA_ACTION),
     "review_course_materials": ("post", "course", IPA_ACTION),
+    "review_course_reissue": ("post", "course", IPA_ACTION),
+    "certificate_download": ("get", "certificate", dict(anonymous=LOGIN, staff_a=200, staff_b=404, reviewer=200, ipa_admin=200)),
     "review_delivery": ("post", "delivery", IPA_ACTION),
     "review_payment_confirm": ("post", "payment", IPA_ACTION),
 })  # fmt: skip
@@ -223,6 +225,7 @@ def objects(
         "site_pk": {"pk": site.pk},
         "certificate_copy": {"pk": report.pk, "copy_pk": certificate_copy.pk},
         "attachment": {"pk": course.pk, "attachment_pk": attachment.pk},
+        "certificate": {"pk": course.pk, "version": 1},
         "measure": {"pk": site.pk, "measure_pk": measure.pk},
         "token": {"token": token},
         "doc": {"pk": doc.pk},

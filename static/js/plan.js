@@ -5,12 +5,13 @@
   function update() {
     var sum = 0;
     document.querySelectorAll("input.hours").forEach(function (input) {
+      // Hundredths of an hour (0.25 h = 25): exact, as the server sums them.
       var v = parseFloat(input.value);
-      if (!isNaN(v)) sum += Math.round(v * 10);
+      if (!isNaN(v)) sum += Math.round(v * 100);
     });
-    total.textContent = (sum / 10).toFixed(1);
-    var target = parseFloat(total.dataset.target);
-    total.classList.toggle("mismatch", !isNaN(target) && Math.abs(sum / 10 - target) > 0.001);
+    total.textContent = (sum / 100).toFixed(2);
+    var target = Math.round(parseFloat(total.dataset.target) * 100);
+    total.classList.toggle("mismatch", !isNaN(target) && sum !== target);
   }
   document.addEventListener("input", function (e) {
     if (e.target.classList && e.target.classList.contains("hours")) update();
