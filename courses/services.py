@@ -18,6 +18,7 @@ from portal import audit
 from portal.isolation import owns, require_owner
 from portal.roles import require_reviewer
 from portal.services import save_transition
+from providers.services import require_active, require_not_barred
 
 from . import rules
 from .models import (
@@ -82,6 +83,7 @@ def create_course(provider, user, values: dict) -> ExemptionCourse:
     with transaction.atomic():
         if not owns(user, provider):
             raise PermissionDenied("この講座開設者の講座は作成できません。")
+        require_active(provider)
         last = provider.courses.select_for_update().aggregate(m=Max("serial"))["m"] or 0
         course = ExemptionCourse(provider=provider, serial=last + 1, **values)
         _check_course_values(course)
@@ -279,6 +281,7 @@ def submit_course(course_pk: int, user) -> ExemptionCourse:
     with transaction.atomic():
         course = _locked(course_pk)
         require_owner(user, course)
+        require_not_barred(course.provider, today)
         if course.state not in EDITABLE:
             raise CourseStateError("この講座は既に申請されています。")
         if course.application_date is None:
@@ -408,6 +411,7 @@ def certify_course(course_pk: int, actor, on: datetime.date) -> ExemptionCourse:
             )
         if actor is not None:
             require_reviewer(actor)
+        require_not_barred(course.provider, on)
         if on < planned_certification_date(course):
             raise CourseStateError(
                 f"この講座の認定日は最短で{planned_certification_date(course):%Y年%-m月%-d日}です（C8）。"
@@ -449,7 +453,10 @@ def certify_due_courses(today: datetime.date) -> list[int]:
     for pk in ExemptionCourse.objects.filter(state=S.APPROVED).values_list("pk", flat=True):
         course = ExemptionCourse.objects.get(pk=pk)
         if planned_certification_date(course) <= today:
-            certify_course(pk, None, today)
+            try:
+                certify_course(pk, None, today)
+            except ValidationError:  # a recent revocation bars it (P6); IPA decides
+                continue
             done.append(pk)
     return done
 
