@@ -90,7 +90,8 @@ TABLE.update({
     "review_course_certify": ("post", "course", IPA_ACTION),
     "review_course_materials": ("post", "course", IPA_ACTION),
     "review_delivery": ("post", "delivery", IPA_ACTION),
-    "review_payment_confirm": ("post", "payment", IPA_ACTION),
+    # The payment is already confirmed: the refusal is shown on the queue (200), not redirected.
+    "review_payment_confirm": ("post", "payment", dict(IPA_ACTION, reviewer=200)),
 })  # fmt: skip
 
 # Exams (issue 4): "site"/"application"/"report"/"upload" belong to provider A.
