@@ -31,11 +31,12 @@ system-deps:
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES); }
 
+# SITE_URL (the address in e-mail links) follows HOST and PORT unless it is set.
 run: deps
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	@echo "==> http://$(HOST):$(PORT)/"
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: deps
 	$(VENV)/bin/ruff check .

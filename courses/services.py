@@ -22,6 +22,7 @@ from portal.isolation import owns, require_owner
 from portal.roles import require_reviewer
 from portal.services import save_transition
 from portal.validators import normalize_full_name
+from providers.services import require_active, require_not_barred
 
 from . import changes, rules
 from .models import (
@@ -92,6 +93,7 @@ def create_course(provider, user, values: dict) -> ExemptionCourse:
     with transaction.atomic():
         if not owns(user, provider):
             raise PermissionDenied("この講座開設者の講座は作成できません。")
+        require_active(provider)
         last = provider.courses.select_for_update().aggregate(m=Max("serial"))["m"] or 0
         # M§5.3: a deleted course's number is never given again (its fee lines
         # and audit entries still name it).
@@ -339,6 +341,7 @@ def submit_course(course_pk: int, user) -> ExemptionCourse:
     with transaction.atomic():
         course = _locked(course_pk)
         require_owner(user, course)
+        require_not_barred(course.provider, today)
         if course.state not in EDITABLE:
             raise CourseStateError("この講座は既に申請されています。")
         if course.application_date is None:
@@ -494,6 +497,7 @@ def certify_course(course_pk: int, actor, on: datetime.date) -> ExemptionCourse:
             )
         if actor is not None:
             require_reviewer(actor)
+        require_not_barred(course.provider, on)
         if on < planned_certification_date(course):
             raise CourseStateError(
                 f"この講座の認定日は最短で{planned_certification_date(course):%Y年%-m月%-d日}です（C8）。"
@@ -586,8 +590,9 @@ def certify_due_courses(today: datetime.date) -> list[int]:
             try:
                 certify_course(pk, None, today)
             except ValidationError as exc:
-                # A delivery course no longer fits the certification date:
-                # the course waits, and IPA is told which one and why.
+                # A delivery course no longer fits the certification date, or a
+                # recent revocation bars the provider (P6): the course waits,
+                # and IPA is told which one and why.
                 _report_blocked_certification(course, today, exc.messages)
                 continue
             done.append(pk)

@@ -20,6 +20,7 @@ from portal import audit, receipts
 from portal.isolation import owns, require_owner
 from portal.roles import require_reviewer
 from portal.services import save_transition
+from providers.services import require_active
 
 from . import rules
 from .completer_import import birth_date_problem
@@ -87,6 +88,7 @@ def save_site(provider, user, session_pk: int, values: dict, site_pk=None, now=N
     with transaction.atomic():
         if not owns(user, provider):
             raise PermissionDenied("この講座開設者の体制は作成できません。")
+        require_active(provider)
         session = ExamSession.objects.get(pk=session_pk)
         if session.application_closes_at and now >= session.application_closes_at:
             raise ExamStateError(application_window_problem(session, now))

@@ -18,6 +18,7 @@ from portal import audit, documents
 from portal.decorators import role_required
 from portal.isolation import get_for_user_or_404, owns
 from portal.roles import is_ipa_staff, is_provider_staff
+from providers import services as provider_services
 
 from . import examday
 from .forms_examday import ExamDayOptionsForm, SpecialMeasureForm
@@ -100,6 +101,8 @@ def _measure_form(request, site: ExamSite, measure: SpecialMeasureRequest | None
     today = timezone.localdate()
     before = audit.snapshot(measure) if measure else {}
     form = SpecialMeasureForm(request.POST or None, instance=measure, site=site, today=today)
+    if request.method == "POST" and (problem := provider_services.write_problem(site.provider)):
+        form.add_error(None, problem)  # 取止め・認定取消し (P6/P8)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             saved = form.save()

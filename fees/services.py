@@ -9,6 +9,7 @@ from django.utils import timezone
 from portal import audit
 from portal.isolation import owns
 from portal.roles import require_reviewer
+from providers.services import require_active
 
 from . import rules
 from .models import FeeKind, FeeLine, PaymentRequest
@@ -18,6 +19,7 @@ def create_payment_request(provider, user, line_ids: list[int], values: dict) ->
     """F2: one form for the unpaid lines the provider selects."""
     if not owns(user, provider):
         raise PermissionDenied("この講座開設者の入金確認依頼票は作成できません。")
+    require_active(provider)
     problem = rules.payer_name_problem(values.get("payer_name_kana", ""), provider.number)
     if problem:
         raise ValidationError({"payer_name_kana": problem})

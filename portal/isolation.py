@@ -41,11 +41,16 @@ def owns(user, obj) -> bool:
 
 
 def require_owner(user, obj) -> None:
-    """Services' check that ``obj`` belongs to the user's provider."""
+    """Services' check that ``obj`` belongs to the user's provider, and that
+    this provider may still submit (not withdrawn or revoked: P6/P8, see
+    providers.services.require_active)."""
     from django.core.exceptions import PermissionDenied
+
+    from providers.services import require_active
 
     if not owns(user, obj):
         raise PermissionDenied("この操作を行う権限がありません。")
+    require_active(membership_of(user).provider)
 
 
 def get_for_user_or_404(

@@ -48,6 +48,53 @@ def _check_not_barred(name: str, today) -> None:
             )
 
 
+def write_problem(provider) -> str | None:
+    """Why this provider may not submit anything now (取止め, 認定取消し), or None."""
+    if provider is None:
+        return None
+    return rules.status_write_problem(provider.status, provider.withdrawn_on, provider.revoked_on)
+
+
+def require_active(provider) -> None:
+    """P6/P8 (M§2.5, M§11): the one guard of every provider-side write service.
+    A withdrawn or revoked provider signs in and reads, but submits nothing.
+    The status is read afresh (the object may have been loaded earlier)."""
+    if provider is not None:
+        provider = Provider.objects.only("status", "withdrawn_on", "revoked_on").get(pk=provider.pk)
+    problem = write_problem(provider)
+    if problem:
+        raise ValidationError(problem)
+
+
+def revocation_dates(provider) -> list:
+    """The revocations that may bar this provider (M§2.5): its own, those of
+    its courses, and those of an earlier provider record under the same name."""
+    from courses.models import ExemptionCourse
+
+    dates = [provider.revoked_on]
+    dates += ExemptionCourse.objects.filter(
+        provider=provider, revoked_on__isnull=False
+    ).values_list("revoked_on", flat=True)
+    key = rules.normalize_name_for_match(provider.name)
+    for other in (
+        Provider.objects.filter(revoked_on__isnull=False)
+        .exclude(pk=provider.pk)
+        .only("name", "revoked_on")
+    ):
+        if rules.normalize_name_for_match(other.name) == key:
+            dates.append(other.revoked_on)
+    return [d for d in dates if d is not None]
+
+
+def require_not_barred(provider, on) -> None:
+    """P6 (M§2.4 (3), M§2.5): no course is submitted or certified while a
+    revocation less than 2 years old bars the provider (checked at submit and
+    at certify, not only at sign-up)."""
+    problem = rules.revocation_bar_problem(revocation_dates(provider), on)
+    if problem:
+        raise ValidationError(problem)
+
+
 def _is_leftover_applicant(user) -> bool:
     """An inactive account whose every registration was withdrawn."""
     return (

@@ -16,7 +16,7 @@ from portal.isolation import provider_of
 from portal.receipts import annotate_latest_number
 from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
 
-from . import services
+from . import rules, services
 from .filters import RegistrationFilter
 from .forms import RegistrationForm, ReturnForm, SignupForm
 from .models import Provider, Registration
@@ -195,6 +195,13 @@ def dashboard(request):
             ("免除対象講座を申請しましょう。認定希望月の1か月前までに不備なく完了させてください（最短で申請月の翌々月1日に認定）。",
              reverse("course_create"))
         )  # fmt: skip
+    # P6/P8: a withdrawn or revoked provider reads, but submits nothing.
+    status_problem = services.write_problem(provider)
+    bar_problem = rules.revocation_bar_problem(
+        services.revocation_dates(provider), timezone.localdate()
+    )
+    if status_problem:
+        next_steps = []
     return render(
         request,
         "providers/dashboard.html",
@@ -204,6 +211,8 @@ def dashboard(request):
             "next_steps": next_steps,
             "courses": courses,
             "unpaid": unpaid,
+            "status_problem": status_problem,
+            "bar_problem": bar_problem,
             "documents": documents.panel(request.user, provider, ["shoshiki_1"]),
         },
     )

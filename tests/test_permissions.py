@@ -98,7 +98,8 @@ TABLE.update({
     "review_course_reissue": ("post", "course", IPA_ACTION),
     "certificate_download": ("get", "certificate", dict(anonymous=LOGIN, staff_a=200, staff_b=404, reviewer=200, ipa_admin=200)),
     "review_delivery": ("post", "delivery", IPA_ACTION),
-    "review_payment_confirm": ("post", "payment", IPA_ACTION),
+    # The payment is already confirmed: the refusal is shown on the queue (200), not redirected.
+    "review_payment_confirm": ("post", "payment", dict(IPA_ACTION, reviewer=200)),
 })  # fmt: skip
 
 # Exams (issue 4): "site"/"application"/"report"/"upload" belong to provider A.

@@ -114,3 +114,50 @@ def test_demo_data_command_is_idempotent(tmp_path):
         env_extra=env,
     )
     assert count.stdout.strip().splitlines()[-1].split() == ["1", "2", "1", "IPA大学"]
+
+
+def _variables_read_by_settings() -> set[str]:
+    """Every environment variable portal/settings.py reads: os.environ.get(X),
+    os.environ[X], os.getenv(X), env_bool(X), env_list(X)."""
+    import ast
+
+    tree = ast.parse((ROOT / "portal" / "settings.py").read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = ast.unparse(node.func)
+            if func in {"os.environ.get", "os.getenv", "env_bool", "env_list"} and node.args:
+                names.add(node.args[0].value if isinstance(node.args[0], ast.Constant) else None)
+        elif isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
+            names.add(node.slice.value if isinstance(node.slice, ast.Constant) else None)
+    names.discard(None)  # the helpers' own os.environ.get(name)
+    return names
+
+
+def test_newcomer_readme_lists_every_setting():
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    listed = set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|", readme, re.M))
+    read = _variables_read_by_settings()
+    assert {"SITE_URL", "DEFAULT_FROM_EMAIL", "IPA_NOTICE_EMAIL", "MEDIA_ROOT"} <= read
+    assert read - listed == set(), "README's settings table misses these variables"
+
+
+def test_newcomer_make_run_sets_site_url_from_host_and_port():
+    """Links in e-mails point at the address `make run` serves, unless SITE_URL is set."""
+    import re
+
+    dry = subprocess.run(
+        ["make", "-n", "run", "HOST=kouza.test", "PORT=8123"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    line = next(li for li in dry.stdout.splitlines() if "manage.py runserver" in li)
+    # Run the same line with the server replaced by printing what it would get.
+    probe = re.sub(r"\S+ manage\.py runserver \S+$", "printenv SITE_URL", line)
+    environ = {k: v for k, v in os.environ.items() if k != "SITE_URL"}
+    out = subprocess.run(["bash", "-c", probe], env=environ, capture_output=True, text=True)
+    assert out.stdout.strip() == "http://kouza.test:8123"
+    environ["SITE_URL"] = "https://kouza.example.jp"
+    out = subprocess.run(["bash", "-c", probe], env=environ, capture_output=True, text=True)
+    assert out.stdout.strip() == "https://kouza.example.jp"
