@@ -5,6 +5,8 @@ future exam is published."""
 import datetime
 import io
 from decimal import Decimal
+from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -12,7 +14,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from courses import services as course_services
-from courses.demo import _delivery, _fill, _on, at, clock
+from courses.demo import _delivery, _fill
 from courses.models import DeliveryCourse, ExemptionCourse
 from courses.rules import CourseType, certification_end_date, earliest_certification_date
 from exams import rules, services
@@ -22,6 +24,20 @@ from providers.models import Provider
 
 pytestmark = pytest.mark.django_db
 DAYS = ["2026-12-01", "2027-03-15", "2027-06-20", "2028-01-10"]
+JST = ZoneInfo("Asia/Tokyo")
+
+
+def at(day, hour=10):
+    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=JST)
+
+
+def clock(moment):
+    """timezone.now() and timezone.localdate() answer ``moment``."""
+    return mock.patch("django.utils.timezone.now", return_value=moment)
+
+
+def _on(day):
+    return clock(at(day, 12))
 
 
 def _load(day: str) -> None:
@@ -45,10 +61,13 @@ def _moments(today):
 
 def _open_application_session(provider, today):
     for session in ExamSession.objects.filter(published=True):
-        if all(
-            rules.window_is_open(session.application_opens_at, session.application_closes_at, m)
-            for m in _moments(today)
-        ) and services.eligible_delivery_courses(provider, session).exists():
+        if (
+            all(
+                rules.window_is_open(session.application_opens_at, session.application_closes_at, m)
+                for m in _moments(today)
+            )
+            and services.eligible_delivery_courses(provider, session).exists()
+        ):
             return session
     return None
 
@@ -59,10 +78,13 @@ def _paid_application_in_open_report_window(provider, today):
         fee_line__payment_request__confirmed_on__isnull=False,
     ).select_related("session"):  # fmt: skip
         session = application.session
-        if all(
-            rules.window_is_open(session.report_opens_at, session.report_closes_at, m)
-            for m in _moments(today)
-        ) and not ResultReport.objects.filter(application=application).exists():
+        if (
+            all(
+                rules.window_is_open(session.report_opens_at, session.report_closes_at, m)
+                for m in _moments(today)
+            )
+            and not ResultReport.objects.filter(application=application).exists()
+        ):
             return application
     return None
 
