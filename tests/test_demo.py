@@ -213,3 +213,18 @@ def test_e1_calendar_says_when_no_future_exam_is_published(client, staff_a):
     )
     page = client.get(reverse("exam_calendar")).content.decode()
     assert "今後の修了試験日はまだ公開されていません" not in page
+
+
+def test_e1_typical_exam_dates_are_the_2nd_and_4th_sundays():
+    # The dates IPA published for fiscal 2024 and 2025 (tables 4.5-3/4.5-4).
+    published = sorted(
+        ExamSession.objects.filter(
+            exam_date__range=(datetime.date(2024, 4, 1), datetime.date(2026, 3, 31))
+        ).values_list("exam_date", flat=True)
+    )
+    assert (
+        rules.typical_exam_dates(datetime.date(2024, 4, 1), datetime.date(2026, 3, 31)) == published
+    )
+    assert rules.typical_exam_dates(datetime.date(2027, 6, 13), datetime.date(2027, 7, 31)) == [
+        datetime.date(2027, 7, 25)
+    ]
