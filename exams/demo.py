@@ -68,8 +68,9 @@ def _new_session(day: datetime.date, label: str, **overrides) -> ExamSession:
 
 def _free_sunday(day: datetime.date, step: int) -> datetime.date:
     """The Sunday nearest ``day`` (towards ``step``: +1 later, -1 earlier) that
-    is neither in the calendar nor a date of the usual pattern, and whose
-    problems can be delivered on the Wednesday before (an IPA business day)."""
+    is neither in the calendar nor a date of the usual pattern, and whose usual
+    windows (rules.typical_schedule) open and close on IPA business days, so
+    that no holiday moves them."""
     day += datetime.timedelta(
         days=(6 - day.weekday()) % 7 if step > 0 else -((day.weekday() + 1) % 7)
     )
@@ -77,7 +78,7 @@ def _free_sunday(day: datetime.date, step: int) -> datetime.date:
     while (
         day in taken
         or rules.typical_exam_dates(day - DAY, day)
-        or not is_business_day(day - 4 * DAY)
+        or not all(is_business_day(day + k * DAY) for k in (-32, -25, -4, 1, 5))
     ):
         day += datetime.timedelta(weeks=step)
     return day
