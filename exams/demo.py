@@ -1,24 +1,39 @@
-"""Demo exams for `manage.py load_demo`: the June and July exams of fiscal 2026
-(the current fiscal year of the demo), IPA大学's applications, and a reported
-June result with the completers of 別紙8. Built through the services, with the
-clock put inside each window."""
+"""Demo exams for `manage.py load_demo`, computed from the day it runs (E1):
+
+* the coming exams of the usual pattern (June and December: 2nd Sunday, July
+  and January: 4th Sunday) for the next 18 months, with the usual windows
+  (rules.typical_schedule) — only dates not in the calendar yet; IPA's
+  published dates are never changed;
+* one exam whose application window is open today and one whose report window
+  is open today, with IPA大学's delivery courses on them; the latter is already
+  applied for and paid, so its result report can be filed today;
+* on the first run, an earlier exam with a reported and accepted result (the
+  completers of 別紙8).
+
+Every session made here is labelled 「デモ用」 (ExamSession.demo_labels). Built
+through the services, with the clock put inside each window; running it again
+the same day changes nothing, running it on a later day adds what that day
+needs."""
 
 import datetime
-from unittest import mock
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils import timezone
 
-from courses import services as course_services
-from courses.models import ExemptionCourse
+from courses import demo as course_demo
+from courses.demo import DAY, _on, _pay, at, clock
+from courses.rules import add_months, fiscal_year
 from fees import services as fee_services
+from portal.bizdays import is_business_day
 
 from . import rules, services
-from .models import ExamSession, ResultReport
+from .models import ExamApplication, ExamSession, ResultReport
 
 D = datetime.date
-JST = ZoneInfo("Asia/Tokyo")
-JUNE, JULY = D(2026, 6, 14), D(2026, 7, 26)  # 2nd and 4th Sundays (E1)
+TYPICAL_LABEL = "デモ用（標準的な日程から計算）"
+APPLY_LABEL = "デモ用（読み込んだ日に申込みを受付中）"
+REPORT_LABEL = "デモ用（読み込んだ日に結果の報告を受付中）"
+PAST_LABEL = "デモ用（受理済みの結果報告の例）"
 COMPLETERS = [  # 別紙8 (its 2018 scores were out of 100; today's IPA problems have 60 points)
     ("情報", "一郎", "ジョウホウ", "イチロウ", D(1998, 10, 6), 60),
     ("情報", "二郎", "ジョウホウ", "ジロウ", D(1997, 5, 22), 54),
@@ -32,64 +47,157 @@ ROLES = {
     "printed_keeper": "情報 花子 教務部", "storage_method": "鍵付きの金庫、鍵は情報 太郎が管理",
     "exam_executive": "情報 太郎 教務部", "grading_lead": "情報 太郎 教務部", "graders": 2, "grading_passes": 2,
 }  # fmt: skip
+COMING_MONTHS = 18
 
 
-def at(day, hour=10):
-    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=JST)
+def _business_day_on_or_before(day: datetime.date) -> datetime.date:
+    while not is_business_day(day):
+        day -= DAY
+    return day
+
+
+def _new_session(day: datetime.date, label: str, **overrides) -> ExamSession:
+    session = ExamSession(
+        exam_date=day, fiscal_year=fiscal_year(day), season=rules.exam_season(day),
+        **{**rules.typical_schedule(day), **overrides},
+    )  # fmt: skip
+    session._change_reason = label  # the demo label (ExamSession.demo_labels)
+    session.save()
+    return session
+
+
+def _free_sunday(day: datetime.date, step: int) -> datetime.date:
+    """The Sunday nearest ``day`` (towards ``step``: +1 later, -1 earlier) that
+    is neither in the calendar nor a date of the usual pattern, and whose usual
+    windows (rules.typical_schedule) open and close on IPA business days, so
+    that no holiday moves them."""
+    day += datetime.timedelta(
+        days=(6 - day.weekday()) % 7 if step > 0 else -((day.weekday() + 1) % 7)
+    )
+    taken = set(ExamSession.objects.values_list("exam_date", flat=True))
+    while (
+        day in taken
+        or rules.typical_exam_dates(day - DAY, day)
+        or not all(is_business_day(day + k * DAY) for k in (-32, -25, -4, 1, 5))
+    ):
+        day += datetime.timedelta(weeks=step)
+    return day
+
+
+def labelled_sessions(label: str):
+    """The sessions the demo made with ``label``, latest first."""
+    ids = [pk for pk, text in ExamSession.demo_labels().items() if text == label]
+    return ExamSession.objects.filter(pk__in=ids).order_by("-exam_date")
 
 
 @transaction.atomic
-def load_demo_exams(provider, staff, reviewer) -> None:
-    course = ExemptionCourse.objects.filter(provider=provider, state="certified").first()
-    if course is None or ResultReport.objects.filter(delivery_course__course=course).exists():
-        return
-    sessions = {}
-    for day in (JUNE, JULY):
-        sessions[day], _ = ExamSession.objects.get_or_create(
-            exam_date=day,
-            defaults={"fiscal_year": 2026, "season": "summer", **rules.typical_schedule(day)},
-        )
-    with mock.patch("django.utils.timezone.localdate", return_value=D(2026, 3, 25)):
-        delivery = course_services.save_delivery_course(course.pk, staff, {
-            "name": "2026年度実施講座4月コースA", "prefecture": "東京都", "address": "文京区本駒込2-28-8",
-            "building": "IPA大学 本館3階", "expected_learners": 25, "start_date": D(2026, 4, 6),
-            "end_date": D(2026, 6, 13), "instructors": "講師名：情報 太郎、情報 次郎", "committee_declaration": True,
-        }, [{"row": "upper", "slot": 1, "kind": "ipa", "session": sessions[JUNE]},
-            {"row": "upper", "slot": 2, "kind": "ipa", "session": sessions[JULY]}])  # fmt: skip
-        course_services.submit_delivery_course(delivery.pk, staff)
-        course_services.review_delivery_course(delivery.pk, reviewer, approve=True)
+def load_demo_sessions(today: datetime.date) -> None:
+    """The coming exams of the usual pattern (E1), for the dates IPA has not
+    put in the calendar."""
+    taken = set(ExamSession.objects.values_list("exam_date", flat=True))
+    for day in rules.typical_exam_dates(today, add_months(today, COMING_MONTHS)):
+        if day not in taken:
+            _new_session(day, TYPICAL_LABEL)
 
-    june = sessions[JUNE]
-    in_window = at(june.application_opens_at.date() + datetime.timedelta(days=2))
-    site = services.save_site(provider, staff, june.pk, ROLES, now=in_window)
-    services.save_application(site.pk, staff, delivery.pk, 25, now=in_window)
-    application = services.submit_applications(site.pk, staff, now=in_window)[0]
-    request = fee_services.create_payment_request(
-        provider, staff, [application.fee_line_id],
-        {"payment_date": in_window.date(), "bank": "三菱UFJ銀行 本郷支店",
-         "payer_name_kana": f"{provider.number}アイピーエーダイガク"},
+
+def _delivery_for(provider, staff, reviewer, today, session, name_suffix):
+    """An approved delivery course of a certified course sitting ``session``
+    (D2–D4): ten weeks of lessons ending the day before the exam."""
+    end = session.exam_date - DAY
+    start = end - datetime.timedelta(days=62)
+    course = course_demo.journey_course(provider, staff, reviewer, today, start, session.exam_date)
+    start = max(start, course.certified_on + datetime.timedelta(days=21))
+    name = f"{fiscal_year(start)}年度実施講座{start.month}月コース（{name_suffix}）"
+    return course_demo.added_delivery_course(course, staff, reviewer, name, start, end, [session])
+
+
+def _apply_and_pay(provider, staff, reviewer, session, delivery, applicants):
+    """申請書式3 inside the application window, paid and confirmed (E2, F3)."""
+    opens, closes = session.application_opens_at, session.application_closes_at
+    in_window = at(timezone.localtime(opens).date() + DAY, 10)
+    if in_window >= closes:
+        in_window = opens + (closes - opens) / 2
+    with clock(in_window):
+        site = services.save_site(provider, staff, session.pk, ROLES, now=in_window)
+        services.save_application(site.pk, staff, delivery.pk, applicants, now=in_window)
+        application = services.submit_applications(site.pk, staff, now=in_window)[0]
+        request = _pay(provider, staff, [application.fee_line_id], in_window.date())
+    confirmed_on = in_window.date() + DAY
+    with _on(confirmed_on):
+        fee_services.confirm_payment(request.pk, reviewer, confirmed_on)
+    return application
+
+
+def _application_journey(provider, staff, reviewer, today, now) -> None:
+    """An exam whose application window is open now (opened three days ago,
+    closing in about two weeks at 15:00), with a delivery course to apply for."""
+    session = next(
+        (s for s in labelled_sessions(APPLY_LABEL)
+         if rules.window_is_open(s.application_opens_at, s.application_closes_at, now)),
+        None,
     )  # fmt: skip
-    fee_services.confirm_payment(
-        request.pk, reviewer, in_window.date() + datetime.timedelta(days=1)
-    )
+    if session is None:
+        closes = _business_day_on_or_before(today + 14 * DAY)
+        session = _new_session(
+            _free_sunday(today + 28 * DAY, +1), APPLY_LABEL,
+            application_opens_at=at(today - 3 * DAY, 0), application_closes_at=at(closes, 15),
+        )  # fmt: skip
+    if not services.eligible_delivery_courses(provider, session).exists():
+        _delivery_for(provider, staff, reviewer, today, session, "申込み受付中")
 
-    report = services.open_report(application.pk, staff)
-    services.update_report(
-        report.pk, staff, {"examinees": 22, "certified_on": JUNE + datetime.timedelta(days=2)}
-    )
-    for serial, (family, given, family_kana, given_kana, birth, score) in enumerate(
-        COMPLETERS, start=1
-    ):
-        services.add_completer(report.pk, staff, {
-            "serial": serial, "family_name": family, "given_name": given, "family_kana": family_kana,
-            "given_kana": given_kana, "birth_date": birth, "score": score,
-        })  # fmt: skip
-    services.update_report(report.pk, staff, {"consent_confirmed": True})
-    services.submit_report(report.pk, staff, now=at(JUNE + datetime.timedelta(days=3)))
-    services.decide_report(report.pk, reviewer, accept=True)
 
-    july = sessions[JULY]
-    in_window = at(july.application_opens_at.date() + datetime.timedelta(days=1))
-    site = services.save_site(provider, staff, july.pk, ROLES, now=in_window)
-    services.save_application(site.pk, staff, delivery.pk, 3, now=in_window)
-    services.submit_applications(site.pk, staff, now=in_window)
+def _report_journey(provider, staff, reviewer, today, now) -> None:
+    """An exam whose report window is open now (opened the day after the exam,
+    closing in about two weeks at 17:00), applied for and paid for."""
+    session = next(
+        (s for s in labelled_sessions(REPORT_LABEL)
+         if rules.window_is_open(s.report_opens_at, s.report_closes_at, now)),
+        None,
+    )  # fmt: skip
+    if session is None:
+        day = _free_sunday(today - 3 * DAY, -1)
+        closes = _business_day_on_or_before(today + 14 * DAY)
+        session = _new_session(
+            day, REPORT_LABEL, report_opens_at=at(day + DAY, 0), report_closes_at=at(closes, 17)
+        )
+    paid = ExamApplication.objects.filter(
+        session=session, site__provider=provider, state="submitted",
+        fee_line__payment_request__confirmed_on__isnull=False,
+    )  # fmt: skip
+    if not paid.exists():
+        delivery = _delivery_for(provider, staff, reviewer, today, session, "結果の報告受付中")
+        _apply_and_pay(provider, staff, reviewer, session, delivery, 20)
+
+
+def _accepted_report(provider, staff, reviewer, today) -> None:
+    """An earlier exam, reported with the completers of 別紙8 and accepted."""
+    day = _free_sunday(today - 42 * DAY, -1)
+    session = _new_session(day, PAST_LABEL)
+    delivery = _delivery_for(provider, staff, reviewer, today, session, "結果の報告済み")
+    application = _apply_and_pay(provider, staff, reviewer, session, delivery, 25)
+    with _on(day + 2 * DAY):
+        report = services.open_report(application.pk, staff)
+        services.update_report(report.pk, staff, {"examinees": 22, "certified_on": day + 2 * DAY})
+        for serial, (family, given, family_kana, given_kana, birth, score) in enumerate(
+            COMPLETERS, start=1
+        ):
+            services.add_completer(report.pk, staff, {
+                "serial": serial, "family_name": family, "given_name": given, "family_kana": family_kana,
+                "given_kana": given_kana, "birth_date": birth, "score": score,
+            })  # fmt: skip
+        services.update_report(report.pk, staff, {"consent_confirmed": True})
+    submitted = at(day + 3 * DAY)
+    with clock(submitted):
+        services.submit_report(report.pk, staff, now=submitted)
+    with _on(day + 4 * DAY):
+        services.decide_report(report.pk, reviewer, accept=True)
+
+
+@transaction.atomic
+def load_demo_exams(provider, staff, reviewer, today: datetime.date, now=None) -> None:
+    """The exam journeys of ``today`` (``now``: the moment they must be open)."""
+    now = now or at(today, 12)
+    if not ResultReport.objects.filter(delivery_course__course__provider=provider).exists():
+        _accepted_report(provider, staff, reviewer, today)
+    _application_journey(provider, staff, reviewer, today, now)
+    _report_journey(provider, staff, reviewer, today, now)

@@ -52,6 +52,20 @@ class ExamSession(models.Model):
     def __str__(self):
         return f"{self.exam_date:%Y年%-m月%-d日}の修了試験"
 
+    # Sessions made by `manage.py load_demo` are not IPA's published dates. The
+    # model has no remarks field, so the label is the change reason of the
+    # session's first history record (set by exams.demo, shown on the calendar).
+    DEMO_LABEL = "デモ用"
+
+    @classmethod
+    def demo_labels(cls) -> dict[int, str]:
+        """{session id: its demo label} for the sessions the demo made."""
+        return dict(
+            cls.history.filter(
+                history_type="+", history_change_reason__startswith=cls.DEMO_LABEL
+            ).values_list("id", "history_change_reason")
+        )
+
 
 class ExamSite(StructureRoles):
     """講座の運営実施体制 for one exam at one site (E4, 表5.7-2), with the

@@ -122,3 +122,30 @@ def countdown_text(deadline: datetime.datetime | None, now: datetime.datetime) -
     days, rest = divmod(int(seconds), 86400)
     hours, rest = divmod(rest, 3600)
     return f"あと{days}日{hours}時間" if days else f"あと{hours}時間{rest // 60}分"
+
+
+# E1 — the usual exam dates ---------------------------------------------------------------
+
+TYPICAL_EXAM_SUNDAYS = {6: 2, 7: 4, 12: 2, 1: 4}  # month: which Sunday (table 4.5-2)
+
+
+def nth_sunday(year: int, month: int, n: int) -> datetime.date:
+    first = datetime.date(year, month, 1)
+    first_sunday = first + datetime.timedelta(days=(6 - first.weekday()) % 7)
+    return first_sunday + datetime.timedelta(weeks=n - 1)
+
+
+def typical_exam_dates(after: datetime.date, until: datetime.date) -> list[datetime.date]:
+    """E1: the usual exam dates (June 2nd, July 4th, December 2nd and January
+    4th Sunday) after ``after``, up to and including ``until``."""
+    dates = (
+        nth_sunday(year, month, n)
+        for year in range(after.year, until.year + 1)
+        for month, n in TYPICAL_EXAM_SUNDAYS.items()
+    )
+    return sorted(d for d in dates if after < d <= until)
+
+
+def exam_season(exam_date: datetime.date) -> str:
+    """E1: the June/July exams are the summer ones, December/January the winter ones."""
+    return "summer" if 4 <= exam_date.month <= 9 else "winter"

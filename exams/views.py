@@ -35,6 +35,7 @@ def exam_calendar(request):
     provider = provider_of(request.user)
     now = timezone.now()
     sessions = list(ExamSession.objects.filter(published=True).order_by("-exam_date")[:12])
+    demo = ExamSession.demo_labels()
     applied = dict(
         ExamApplication.objects.filter(site__provider=provider, state="submitted")
         .values_list("session_id")
@@ -52,14 +53,19 @@ def exam_calendar(request):
             "report_countdown": rules.countdown_text(s.report_closes_at, now),
             "applicants": applied.get(s.pk, 0),
             "reports": reports.get(s.pk, 0),
+            "demo_label": demo.get(s.pk, ""),
         }
         for s in sessions
     ]
+    today = timezone.localdate(now)
     return render(
         request,
         "exams/calendar.html",
         {
             "rows": rows,
+            # E1: sessions are newest first, so the first one tells whether any is to come.
+            "no_future_exam": not sessions or sessions[0].exam_date < today,
+            "has_demo": any(r["demo_label"] for r in rows),
             "provider": provider,
             "documents": documents.panel(request.user, provider, ["csv_export"]),
         },
@@ -107,6 +113,7 @@ def exam_session(request, pk: int):
         "exams/session.html",
         {
             "session": session,
+            "demo_label": ExamSession.demo_labels().get(session.pk, ""),
             "site_rows": [
                 (
                     s,

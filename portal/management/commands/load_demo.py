@@ -1,17 +1,26 @@
 """Demo data (idempotent): IPA大学 (99991) with the manual's example people,
 a reviewer, an administrator, one registration waiting for review and one
-returned for correction."""
+returned for correction, and courses and exams computed from the day it runs
+(``--today YYYY-MM-DD`` to load it as on another day), so that on any date a
+course can be submitted, an exam applied for and a result reported."""
 
 import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 
-from courses.demo import load_demo_courses
-from exams.demo import load_demo_exams
+from courses.demo import at, clock, load_demo_courses
+from exams.demo import (
+    APPLY_LABEL,
+    REPORT_LABEL,
+    labelled_sessions,
+    load_demo_exams,
+    load_demo_sessions,
+)
 from portal.roles import ADMIN_GROUP, REVIEWER_GROUP
 from providers import services as provider_services
 from providers.models import Membership, Provider, ProviderNumberCounter, Registration
@@ -49,6 +58,10 @@ IPA_DAIGAKU = {
 }
 
 
+def _day(day) -> str:
+    return f"{day:%Y年%-m月%-d日}（{'月火水木金土日'[day.weekday()]}）"
+
+
 def _registration_values(**overrides):
     values = {k: v for k, v in IPA_DAIGAKU.items() if k != "application_date"}
     values.update(overrides)
@@ -58,11 +71,42 @@ def _registration_values(**overrides):
 class Command(BaseCommand):
     help = "デモデータを登録します（何度実行しても同じ状態になります）。"
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--today",
+            help="この日付（YYYY-MM-DD）に読み込んだものとして登録します（既定：今日）。",
+        )
+
     def handle(self, *args, **options):
+        if options.get("today"):
+            try:
+                today = datetime.date.fromisoformat(options["today"])
+            except ValueError as error:
+                raise CommandError("--today は 2026-12-01 のように入力してください。") from error
+            now = at(today, 12)
+        else:
+            now = timezone.now()
+            today = timezone.localdate(now)
         # The demo's own notices are not worth printing to the console.
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-            self._load()
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+            clock(now),
+        ):
+            self._load(today, now)
         self.stdout.write(self.style.SUCCESS("デモデータを登録しました。"))
+        for label, field, text in (
+            (APPLY_LABEL, "application_closes_at", "申込み受付中"),
+            (REPORT_LABEL, "report_closes_at", "結果の報告受付中"),
+        ):
+            session = (
+                labelled_sessions(label).filter(**{f"{field}__gt": now}).order_by(field).first()
+            )
+            if session:
+                closes = timezone.localtime(getattr(session, field))
+                self.stdout.write(
+                    f"{text}（デモ用）：{_day(session.exam_date)}"
+                    f"の修了試験（締切 {_day(closes)} {closes:%H:%M}）"
+                )
         self.stdout.write(f"デモ用ログイン（パスワードはすべて {DEMO_PASSWORD}）:")
         for email, role in ACCOUNTS:
             self.stdout.write(f"  {email:32s} {role}")
@@ -71,7 +115,7 @@ class Command(BaseCommand):
         )
 
     @transaction.atomic
-    def _load(self):
+    def _load(self, today, now):
         User = get_user_model()
         reviewers = Group.objects.get_or_create(name=REVIEWER_GROUP)[0]
         admins = Group.objects.get_or_create(name=ADMIN_GROUP)[0]
@@ -93,8 +137,9 @@ class Command(BaseCommand):
         )
         taro = self._user(User, "taro@ipa-daigaku.example.jp", "情報", "太郎")
         Membership.objects.get_or_create(user=taro, defaults={"provider": provider})
-        load_demo_courses(provider, hanako, reviewer)
-        load_demo_exams(provider, hanako, reviewer)
+        load_demo_sessions(today)
+        load_demo_courses(provider, hanako, reviewer, today)
+        load_demo_exams(provider, hanako, reviewer, today, now)
 
         if not Registration.objects.filter(contact_email="suzuki@joho-senmon.example.jp").exists():
             provider_services.submit_registration(
