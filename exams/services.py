@@ -6,7 +6,7 @@ time), so tests can put the clock at 14:59:59 or 15:00:00."""
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django_fsm import has_transition_perm
@@ -419,6 +419,56 @@ def existing_people(report: ResultReport) -> set[tuple]:
     )
 
 
+def _month_completers(report: ResultReport):
+    """R4: the completers of the report's provider and exam month, in every
+    report (their numbers share the first 11 characters)."""
+    prefix = rules.management_number(
+        report.delivery_course.course.provider.number, report.exam_date, 1
+    )[:11]
+    return Completer.objects.filter(management_number__startswith=prefix)
+
+
+def month_serials(report: ResultReport) -> set[int]:
+    """R4: serials already used by the provider for this exam month."""
+    return set(_month_completers(report).values_list("serial", flat=True))
+
+
+def next_completer_serial(report: ResultReport) -> int | None:
+    """R4: the serial to propose — the one after the highest of the provider
+    and exam month across all its reports (gaps stay, R3); None when all
+    99,999 are used."""
+    highest = _month_completers(report).aggregate(m=Max("serial"))["m"] or 0
+    if highest < 99999:
+        return highest + 1
+    used = month_serials(report)
+    return next((n for n in range(1, 100000) if n not in used), None)
+
+
+def serial_problem(report: ResultReport, serial: int, exclude_pk=None) -> str | None:
+    """R4: why this serial cannot be used in this report (the number it makes
+    is taken), with the next free serial."""
+    number = rules.management_number(
+        report.delivery_course.course.provider.number, report.exam_date, serial
+    )
+    holder = (
+        Completer.objects.filter(management_number=number)
+        .exclude(pk=exclude_pk)
+        .select_related("report__delivery_course__course")
+        .first()
+    )
+    if holder is None:
+        return None
+    where = (
+        "この報告" if holder.report_id == report.pk else f"修了試験 {holder.report.number} の報告"
+    )
+    proposal = next_completer_serial(report)
+    hint = f"空いている番号は {proposal:05d} です。" if proposal else ""
+    return (
+        f"修了認定者管理番号 {rules.management_number_display(number)} は{where}で既に使われています。"
+        f"同じ年月の修了試験では、報告が違っても同じ番号は使えません。{hint}"
+    )
+
+
 def add_completer(report_pk: int, user, values: dict) -> Completer:
     """One completer from the form (R3, R4, R7, E8)."""
     with transaction.atomic():
@@ -427,13 +477,16 @@ def add_completer(report_pk: int, user, values: dict) -> Completer:
             raise ValidationError({"serial": "先に「受験者数」を入力してください（R5）。"})
         completer = Completer(report=report, **values)
         if completer.serial is None:
-            completer.serial = (report.completers.aggregate(m=Max("serial"))["m"] or 0) + 1
-        completer.full_clean(exclude=["report"])
+            completer.serial = next_completer_serial(report)
+            if completer.serial is None:
+                raise ValidationError(
+                    {"serial": "この年月の修了認定者管理番号（下5桁）に空きがありません。"}
+                )
+        completer.full_clean(exclude=["report", "management_number"])
         errors = {}
-        if report.completers.filter(serial=completer.serial).exists():
-            errors["serial"] = (
-                f"修了認定者管理番号の下5桁 {completer.serial:05d} は既に使われています。"
-            )
+        taken = serial_problem(report, completer.serial)
+        if taken:
+            errors["serial"] = taken
         person = (
             completer.family_name,
             completer.given_name,
@@ -468,7 +521,16 @@ def add_completer(report_pk: int, user, values: dict) -> Completer:
             )
         if errors:
             raise ValidationError(errors)
-        completer.save()
+        try:
+            with transaction.atomic():
+                completer.save()
+        except IntegrityError:  # the same number taken at the same moment (R4)
+            raise ValidationError(
+                {
+                    "serial": serial_problem(report, completer.serial)
+                    or "他の操作と重なりました。画面を更新してやり直してください。"
+                }
+            ) from None
         audit.record("completer.add", report, actor=user, note=completer.management_number_display)
     return completer
 
@@ -511,7 +573,7 @@ def stage_upload(report_pk: int, user, filename: str, data: bytes) -> CompleterU
                 "family_name", "given_name", "family_kana", "given_kana", "birth_date"
             )
         ),
-        existing_serials=set(report.completers.values_list("serial", flat=True)),
+        existing_serials=month_serials(report),
     )
     upload = CompleterUpload.objects.create(
         report=report,
@@ -559,8 +621,8 @@ def confirm_upload(upload_pk: int, user) -> int:
                     values["private_pass_date"]
                 )
             completers.append(Completer(report=report, **values))
-        # Completers added by hand since the preview must not collide (R7).
-        serials = set(report.completers.values_list("serial", flat=True))
+        # Completers added by hand since the preview must not collide (R4, R7).
+        serials = month_serials(report)
         people = existing_people(report) | set(
             report.completers.values_list(
                 "family_name", "given_name", "family_kana", "given_kana", "birth_date"
@@ -576,7 +638,13 @@ def confirm_upload(upload_pk: int, user) -> int:
                 f"読み込んだ後に登録された修了認定者と重なる行が{len(clashes)}件あります"
                 f"（例：{clashes[0].family_name}\u3000{clashes[0].given_name}）。ファイルを読み込み直してください。"
             )
-        Completer.objects.bulk_create(completers, batch_size=1000)
+        try:
+            with transaction.atomic():
+                Completer.objects.bulk_create(completers, batch_size=1000)
+        except IntegrityError:  # numbers taken at the same moment (R4)
+            raise ValidationError(
+                "他の操作で同じ修了認定者管理番号が使われました。ファイルを読み込み直してください。"
+            ) from None
         upload.applied_at = timezone.now()
         upload.save(update_fields=["applied_at"])
         audit.record(

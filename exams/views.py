@@ -271,7 +271,9 @@ def report_detail(request, pk: int):
         {
             "report": report,
             "form": form,
-            "completer_form": CompleterForm(private=private),
+            "completer_form": CompleterForm(
+                private=private, initial={"serial": services.next_completer_serial(report)}
+            ),
             "completers": completers,
             "private": private,
             "problems": services.report_problems(report)

@@ -81,3 +81,31 @@ def test_exam_pages_cost_the_same_with_more_rows(client, staff_a, reviewer, prov
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("exam_calendar")).status_code == 200
     assert len(queries) <= 20
+
+
+def test_r4_one_by_one_form_proposes_the_next_free_serial_of_the_month(
+    client, staff_a, provider_a, open_exam
+):
+    from exams.models import Completer
+
+    session, delivery = open_exam
+    site = services.save_site(provider_a, staff_a, session.pk, ROLES)
+    services.save_application(site.pk, staff_a, delivery.pk, 4)
+    application = services.submit_applications(site.pk, staff_a)[0]
+    report = services.open_report(application.pk, staff_a)
+    services.update_report(report.pk, staff_a, {"examinees": 4, "certified_on": session.exam_date})
+    services.add_completer(report.pk, staff_a, {
+        "serial": 7, "family_name": "情報", "given_name": "一郎", "family_kana": "ジョウホウ",
+        "given_kana": "イチロウ", "birth_date": datetime.date(1998, 10, 6), "score": 60,
+    })  # fmt: skip
+    client.force_login(staff_a)
+    page = client.get(reverse("report_detail", args=[report.pk])).content.decode()
+    assert 'name="serial" value="8"' in page
+    response = client.post(reverse("completer_add", args=[report.pk]), {
+        "serial": "7", "family_name": "情報", "given_name": "二郎", "family_kana": "ジョウホウ",
+        "given_kana": "ジロウ", "birth_date": "1997-05-22", "score": "54",
+    }, follow=True)  # fmt: skip
+    page = response.content.decode()
+    assert f"{provider_a.number}-FE{session.exam_date:%y%m}-00007" in page
+    assert "既に使われています" in page and "空いている番号は 00008" in page
+    assert Completer.objects.count() == 1

@@ -362,3 +362,105 @@ def test_e9_a_reviewed_exam_is_reported_once(setup, staff_a):
     services.create_reviewed_report(delivery.pk, staff_a, values)
     with pytest.raises(ValidationError, match="既に作成されています"):
         services.create_reviewed_report(delivery.pk, staff_a, values)
+
+
+VENDOR_DEC = D(2024, 12, 1)
+
+
+def _reviewed_report(setup, staff, exam_date=VENDOR_DEC):
+    """A second report of the same provider and exam month: the delivery
+    course's IPA審査 exam of December."""
+    from courses.models import DeliveryExam
+
+    DeliveryExam.objects.create(
+        delivery_course=setup["delivery"], row="lower", slot=1, kind="reviewed",
+        vendor_date=exam_date,
+    )  # fmt: skip
+    report = services.create_reviewed_report(setup["delivery"].pk, staff, {
+        "exam_date": exam_date, "applicants": 5, "reviewed_exam_number": "M0002FE1503A",
+        "problem_applicant_number": "M0002", "vendor_pass_score": 30,
+    })  # fmt: skip
+    services.update_report(report.pk, staff, {"examinees": 5, "certified_on": D(2024, 12, 5)})
+    return report
+
+
+JIRO = {**PERSON, "given_name": "二郎", "given_kana": "ジロウ"}
+SABURO = {**PERSON, "given_name": "三郎", "given_kana": "サブロウ"}
+
+
+def test_r4_serials_are_unique_per_provider_and_exam_month_across_reports(
+    setup, staff_a, provider_a
+):
+    ipa = _report(setup, staff_a)
+    reviewed = _reviewed_report(setup, staff_a)
+    first = services.add_completer(ipa.pk, staff_a, PERSON)
+    assert first.management_number == f"{provider_a.number}FE241200001"
+    # The other report of December proposes and takes the next free serial …
+    assert services.next_completer_serial(reviewed) == 2
+    second = services.add_completer(reviewed.pk, staff_a, JIRO)
+    assert second.management_number == f"{provider_a.number}FE241200002"
+    # … and refuses the number the first report already gave, saying where it is used.
+    with pytest.raises(ValidationError) as error:
+        services.add_completer(reviewed.pk, staff_a, {**SABURO, "serial": 1})
+    message = error.value.message_dict["serial"][0]
+    assert f"{provider_a.number}-FE2412-00001" in message
+    assert ipa.number in message and "空いている番号は 00003" in message
+    # Gaps stay allowed.
+    assert services.add_completer(reviewed.pk, staff_a, {**SABURO, "serial": 9}).serial == 9
+    assert services.next_completer_serial(ipa) == 10
+    assert Completer.objects.count() == 3
+
+
+def test_r4_upload_preview_numbers_after_the_other_reports_of_the_month(setup, staff_a):
+    ipa = _report(setup, staff_a)
+    reviewed = _reviewed_report(setup, staff_a)
+    services.add_completer(ipa.pk, staff_a, {**PERSON, "serial": 4})
+    header = "修了認定者管理番号,姓(漢字),名(漢字),姓(カナ),名(カナ),生年月日,点数"
+    clash = f"{header}\r\n4,情報,二郎,ジョウホウ,ジロウ,1997/5/22,54\r\n"
+    upload = services.stage_upload(reviewed.pk, staff_a, "c.csv", clash.encode())
+    assert [(e["row"], e["column"]) for e in upload.errors] == [(2, "修了認定者管理番号")]
+    assert "同じ年月の修了試験で既に使われています" in upload.errors[0]["message"]
+    blank = f"{header}\r\n,情報,二郎,ジョウホウ,ジロウ,1997/5/22,54\r\n"
+    upload = services.stage_upload(reviewed.pk, staff_a, "c.csv", blank.encode())
+    assert upload.errors == [] and [r["serial"] for r in upload.rows] == [5]
+    # Taken by hand in the other report meanwhile: the confirmation is refused.
+    services.add_completer(ipa.pk, staff_a, {**SABURO, "serial": 5})
+    with pytest.raises(ValidationError, match="重なる行"):
+        services.confirm_upload(upload.pk, staff_a)
+    assert reviewed.completers.count() == 0
+
+
+def test_r4_the_database_refuses_a_second_completer_with_the_same_number(setup, staff_a):
+    from django.db import IntegrityError, transaction
+
+    ipa = _report(setup, staff_a)
+    reviewed = _reviewed_report(setup, staff_a)
+    services.add_completer(ipa.pk, staff_a, PERSON)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Completer.objects.create(report=reviewed, serial=1, **JIRO)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Completer.objects.bulk_create([Completer(report=reviewed, serial=1, **JIRO)])
+    Completer.objects.bulk_create([Completer(report=reviewed, serial=2, **JIRO)])
+    assert sorted(Completer.objects.values_list("management_number", flat=True)) == [
+        f"{setup['course'].provider.number}FE2412{n:05d}" for n in (1, 2)
+    ]
+
+
+def test_r4_the_migration_renumbers_numbers_given_twice_before_the_rule():
+    import importlib
+
+    migration = importlib.import_module("exams.migrations.0006_fill_completer_management_numbers")
+    rows = [  # (pk, provider+FE+YYMM, serial, report state, report pk)
+        (1, "20001FE2412", 1, "draft", 10),
+        (2, "20001FE2412", 2, "draft", 10),
+        (3, "20001FE2412", 1, "accepted", 11),  # IPA has this one: it keeps 00001
+        (4, "20001FE2412", 3, "accepted", 11),
+        (5, "20001FE2501", 1, "draft", 12),  # another month: no clash
+    ]
+    assert migration.assign_numbers(rows) == {
+        3: (1, "20001FE241200001"),
+        4: (3, "20001FE241200003"),
+        1: (4, "20001FE241200004"),
+        2: (2, "20001FE241200002"),
+        5: (1, "20001FE250100001"),
+    }
