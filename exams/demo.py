@@ -74,8 +74,12 @@ def load_demo_exams(provider, staff, reviewer) -> None:
     )
 
     report = services.open_report(application.pk, staff)
+    graded = at(JUNE + datetime.timedelta(days=2), 18)
     services.update_report(
-        report.pk, staff, {"examinees": 22, "certified_on": JUNE + datetime.timedelta(days=2)}
+        report.pk,
+        staff,
+        {"examinees": 22, "certified_on": JUNE + datetime.timedelta(days=2)},
+        now=graded,
     )
     for serial, (family, given, family_kana, given_kana, birth, score) in enumerate(
         COMPLETERS, start=1
@@ -84,7 +88,7 @@ def load_demo_exams(provider, staff, reviewer) -> None:
             "serial": serial, "family_name": family, "given_name": given, "family_kana": family_kana,
             "given_kana": given_kana, "birth_date": birth, "score": score,
         })  # fmt: skip
-    services.update_report(report.pk, staff, {"consent_confirmed": True})
+    services.update_report(report.pk, staff, {"consent_confirmed": True}, now=graded)
     services.submit_report(report.pk, staff, now=at(JUNE + datetime.timedelta(days=3)))
     services.decide_report(report.pk, reviewer, accept=True)
 

@@ -362,8 +362,30 @@ def _editable_report(report_pk: int, user) -> ResultReport:
     return report
 
 
-def update_report(report_pk: int, user, values: dict) -> ResultReport:
+def certified_on_problem(report: ResultReport, today: datetime.date) -> str | None:
+    """R2: the 修了認定年月日 lies between the exam date and the day the report
+    is submitted (``today``): never before the exam, never in the future."""
+    from .examday import exam_day_label
+
+    day = report.certified_on
+    if day is None:
+        return None
+    if day < report.exam_date:
+        return (
+            f"「修了認定年月日」（{exam_day_label(day)}）は修了試験実施日"
+            f"（{exam_day_label(report.exam_date)}）以降の日付にしてください。"
+        )
+    if day > today:
+        return (
+            f"「修了認定年月日」（{exam_day_label(day)}）に未来の日付は入力できません。"
+            f"採点を完了し修了認定者を確定した日（今日{exam_day_label(today)}以前）を入力してください。"
+        )
+    return None
+
+
+def update_report(report_pk: int, user, values: dict, now=None) -> ResultReport:
     """Examinees, certification date, remarks, consent (R2, R5, R13)."""
+    now = _now(now)
     with transaction.atomic():
         report = _editable_report(report_pk, user)
         if (
@@ -379,10 +401,9 @@ def update_report(report_pk: int, user, values: dict) -> ResultReport:
         before = audit.snapshot(report, list(values))
         for name, value in values.items():
             setattr(report, name, value)
-        if report.certified_on and report.certified_on < report.exam_date:
-            raise ValidationError(
-                {"certified_on": "「修了認定年月日」は修了試験実施日以降の日付にしてください。"}
-            )
+        problem = certified_on_problem(report, timezone.localdate(now))
+        if problem:
+            raise ValidationError({"certified_on": problem})
         report.full_clean(exclude=["state", "application"])
         _save(report)
         audit.record(
@@ -653,8 +674,9 @@ def confirm_upload(upload_pk: int, user) -> int:
     return len(completers)
 
 
-def report_problems(report: ResultReport) -> list[str]:
-    """The checklist before submission (R2, R5, R6, R13)."""
+def report_problems(report: ResultReport, today: datetime.date | None = None) -> list[str]:
+    """The checklist before submission (R2, R5, R6, R13); ``today`` is the
+    day of the submission (default: today)."""
     completers = report.completers.count()
     problems = rules.count_problems(report.applicants, report.examinees, completers)
     if completers and is_private(report) and not report.certificate_copies.exists():
@@ -664,6 +686,10 @@ def report_problems(report: ResultReport) -> list[str]:
             problems.append(
                 "「修了認定年月日」（採点を完了し修了認定者を確定した日）を入力してください。"
             )
+        else:
+            problem = certified_on_problem(report, today or timezone.localdate())
+            if problem:
+                problems.append(problem)
         if not report.consent_confirmed:
             problems.append(
                 "修了認定者から個人情報の提供について同意を得たことを確認してください（R13）。"
@@ -689,7 +715,7 @@ def submit_report(report_pk: int, user, now=None) -> ResultReport:
                 raise ExamStateError(problem)
         if not report.completers.exists():
             report.certified_on = None  # R2: no certification date without completers
-        problems = report_problems(report)
+        problems = report_problems(report, timezone.localdate(now))
         if problems:
             raise ValidationError(problems)
         report.late_flag = rules.is_late_report(report.certified_on, timezone.localdate(now))

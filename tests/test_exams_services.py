@@ -464,3 +464,31 @@ def test_r4_the_migration_renumbers_numbers_given_twice_before_the_rule():
         2: (2, "20001FE241200002"),
         5: (1, "20001FE250100001"),
     }
+
+
+def test_r2_a_future_certification_date_is_refused_when_saved(setup, staff_a):
+    report = _report(setup, staff_a)  # certified on 2024-12-10
+    with pytest.raises(ValidationError) as error:
+        services.update_report(report.pk, staff_a, {"certified_on": D(2030, 1, 1)}, now=IN_REPORT)
+    message = error.value.message_dict["certified_on"][0]
+    assert "「修了認定年月日」（2030年1月1日（火））に未来の日付は入力できません" in message
+    assert "2024年12月10日（火）以前" in message
+    with pytest.raises(ValidationError, match="修了試験実施日（2024年12月8日（日））以降"):
+        services.update_report(report.pk, staff_a, {"certified_on": D(2024, 12, 7)}, now=IN_REPORT)
+    assert ResultReport.objects.get(pk=report.pk).certified_on == D(2024, 12, 10)
+    services.update_report(report.pk, staff_a, {"certified_on": D(2024, 12, 8)}, now=IN_REPORT)
+
+
+def test_r2_r1_submission_refuses_a_certification_date_after_the_submission_day(setup, staff_a):
+    report = _report(setup, staff_a)
+    services.add_completer(report.pk, staff_a, PERSON)
+    services.update_report(
+        report.pk, staff_a, {"certified_on": D(2024, 12, 12), "consent_confirmed": True},
+        now=at(2024, 12, 12, 9, 0),
+    )  # fmt: skip
+    # Submitted on the 11th, the certification of the 12th lies in the future.
+    with pytest.raises(ValidationError, match="未来の日付は入力できません"):
+        services.submit_report(report.pk, staff_a, now=at(2024, 12, 11, 10, 0))
+    assert ResultReport.objects.get(pk=report.pk).state == "draft"
+    submitted = services.submit_report(report.pk, staff_a, now=at(2024, 12, 12, 10, 0))
+    assert submitted.state == "submitted" and not submitted.late_flag
