@@ -90,6 +90,17 @@ def exemption_validity(exam_date: datetime.date) -> tuple[datetime.date, datetim
     return start, end
 
 
+def reviewed_report_window(
+    exam_date: datetime.date, ipa_report_closes_at: datetime.datetime | None
+) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+    """E1/R1 (table 4.5-5): an IPA審査 exam is reported from its own exam date
+    (00:00 Japan time) until the close of the report window of the IPA exam
+    of the same month."""
+    if ipa_report_closes_at is None:
+        return None, None
+    return datetime.datetime.combine(exam_date, datetime.time(0), tzinfo=JST), ipa_report_closes_at
+
+
 def typical_schedule(exam_date: datetime.date) -> dict:
     """E1: the usual windows around an exam date, as a starting point for IPA
     staff (IPA publishes the real ones): applications open on the Wednesday

@@ -75,6 +75,21 @@ def report_window_problem(session: ExamSession, now: datetime.datetime) -> str |
     return _window_problem(session.report_opens_at, session.report_closes_at, now, "結果の報告期間")
 
 
+def report_window(report: ResultReport) -> tuple:
+    """R1: (opens, closes) of the report's window: the IPA exam's report
+    window, or for an IPA審査 exam from its own date to the close of the IPA
+    exam of the same month (table 4.5-5)."""
+    session = report.session
+    if report.kind == ResultReport.Kind.REVIEWED:
+        return rules.reviewed_report_window(report.exam_date, session.report_closes_at)
+    return session.report_opens_at, session.report_closes_at
+
+
+def report_window_problem_for(report: ResultReport, now: datetime.datetime) -> str | None:
+    """R1: why this report cannot be submitted now, or None inside its window."""
+    return _window_problem(*report_window(report), now, "結果の報告期間")
+
+
 # Exam sites and applications (E2–E4) ---------------------------------------------------
 
 
@@ -296,7 +311,8 @@ def open_report(application_pk: int, user) -> ResultReport:
 
 def create_reviewed_report(delivery_pk: int, user, values: dict) -> ResultReport:
     """IPA審査 exams need no application; the report carries the R9 numbers and
-    uses the report window of the IPA exam of the same month (E1)."""
+    is filed from the vendor's exam date until the report window of the IPA
+    exam of the same month closes (E1, table 4.5-5)."""
     with transaction.atomic():
         delivery = DeliveryCourse.objects.select_related("course__provider").get(pk=delivery_pk)
         require_owner(user, delivery.course.provider)
@@ -710,7 +726,7 @@ def submit_report(report_pk: int, user, now=None) -> ResultReport:
         report = _editable_report(report_pk, user)
         if report.state == R.DRAFT:
             # A report IPA returned may still be fixed after the window.
-            problem = report_window_problem(report.session, now)
+            problem = report_window_problem_for(report, now)
             if problem:
                 raise ExamStateError(problem)
         if not report.completers.exists():

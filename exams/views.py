@@ -279,7 +279,7 @@ def report_detail(request, pk: int):
             "problems": services.report_problems(report)
             if report.state in ("draft", "returned")
             else [],
-            "window_problem": services.report_window_problem(report.session, timezone.now()),
+            "window_problem": services.report_window_problem_for(report, timezone.now()),
             "pass_score": services.pass_score(report),
             "documents": documents.panel(
                 request.user,

@@ -492,3 +492,17 @@ def test_r2_r1_submission_refuses_a_certification_date_after_the_submission_day(
     assert ResultReport.objects.get(pk=report.pk).state == "draft"
     submitted = services.submit_report(report.pk, staff_a, now=at(2024, 12, 12, 10, 0))
     assert submitted.state == "submitted" and not submitted.late_flag
+
+
+def test_e1_r1_reviewed_exam_is_reported_from_its_own_date_to_the_ipa_report_close(setup, staff_a):
+    # Vendor exam on 2024-12-01; the IPA exam of December reports 12-09 .. 12-13 17:00.
+    report = _reviewed_report(setup, staff_a)
+    services.update_report(report.pk, staff_a, {"remarks": ResultReport.NO_COMPLETERS_REMARK})
+    with pytest.raises(services.ExamStateError, match="2024年12月1日 00:00からです"):
+        services.submit_report(report.pk, staff_a, now=at(2024, 11, 30, 23, 59, 59))
+    with pytest.raises(services.ExamStateError, match="2024年12月13日 17:00に締め切りました"):
+        services.submit_report(report.pk, staff_a, now=at(2024, 12, 13, 17, 0, 0))
+    # Open from the exam date, before the IPA window opens.
+    assert (
+        services.submit_report(report.pk, staff_a, now=at(2024, 12, 3, 10, 0)).state == "submitted"
+    )
