@@ -2,6 +2,8 @@
 
 import datetime
 
+from portal.bizdays import add_business_days, is_business_day
+
 
 def window_is_open(
     opens_at: datetime.datetime | None,
@@ -101,11 +103,18 @@ def reviewed_report_window(
     return datetime.datetime.combine(exam_date, datetime.time(0), tzinfo=JST), ipa_report_closes_at
 
 
+def business_day_on_or_before(day: datetime.date) -> datetime.date:
+    """The day itself when IPA is open, else the IPA business day before it."""
+    return day if is_business_day(day) else add_business_days(day, -1)
+
+
 def typical_schedule(exam_date: datetime.date) -> dict:
     """E1: the usual windows around an exam date, as a starting point for IPA
     staff (IPA publishes the real ones): applications open on the Wednesday
     about a month before and close a week later at 15:00; problems on the
-    Wednesday before; reports Monday to Friday 17:00 after the exam."""
+    Wednesday before; reports Monday to Friday 17:00 after the exam. A close
+    never falls on a day IPA is closed (weekend, holiday, 12/29–1/3): it
+    moves to the IPA business day before (W6)."""
 
     def at(day, hour=0):
         return datetime.datetime.combine(day, datetime.time(hour), tzinfo=JST)
@@ -114,10 +123,14 @@ def typical_schedule(exam_date: datetime.date) -> dict:
     valid_from, valid_to = exemption_validity(exam_date)
     return {
         "application_opens_at": at(opens),
-        "application_closes_at": at(opens + datetime.timedelta(days=7), 15),
+        "application_closes_at": at(
+            business_day_on_or_before(opens + datetime.timedelta(days=7)), 15
+        ),
         "problems_delivered_on": exam_date - datetime.timedelta(days=4),
         "report_opens_at": at(exam_date + datetime.timedelta(days=1)),
-        "report_closes_at": at(exam_date + datetime.timedelta(days=5), 17),
+        "report_closes_at": at(
+            business_day_on_or_before(exam_date + datetime.timedelta(days=5)), 17
+        ),
         "exemption_valid_from": valid_from,
         "exemption_valid_to": valid_to,
     }
