@@ -3,7 +3,8 @@ reports; the reviewer's overview per exam date. Views are thin."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -429,17 +430,29 @@ def report_submit(request, pk: int):
 # IPA ----------------------------------------------------------------------------
 
 
+def _per_session(queryset, aggregate):
+    """One number per exam date from its own subquery, so counting the
+    reports never multiplies the applicants (and the other way round)."""
+    rows = (
+        queryset.filter(session=OuterRef("pk"))
+        .order_by()
+        .values("session")
+        .annotate(value=aggregate)
+        .values("value")
+    )
+    return Coalesce(Subquery(rows), Value(0))
+
+
 @staff_required
 def review_exams(request):
+    submitted = ExamApplication.objects.filter(state="submitted")
     sessions = ExamSession.objects.order_by("-exam_date").annotate(
-        n_applications=Count(
-            "applications", filter=Q(applications__state="submitted"), distinct=True
+        n_applications=_per_session(submitted, Count("pk")),
+        n_applicants=_per_session(submitted, Sum("applicants")),
+        n_reports=_per_session(
+            ResultReport.objects.filter(state__in=["submitted", "accepted"]), Count("pk")
         ),
-        n_applicants=Sum("applications__applicants", filter=Q(applications__state="submitted")),
-        n_reports=Count(
-            "reports", filter=Q(reports__state__in=["submitted", "accepted"]), distinct=True
-        ),
-        n_late=Count("reports", filter=Q(reports__late_flag=True), distinct=True),
+        n_late=_per_session(ResultReport.objects.filter(late_flag=True), Count("pk")),
     )[:24]
     return render(request, "exams/review_exams.html", {"sessions": sessions})
 

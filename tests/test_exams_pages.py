@@ -109,3 +109,68 @@ def test_r4_one_by_one_form_proposes_the_next_free_serial_of_the_month(
     assert f"{provider_a.number}-FE{session.exam_date:%y%m}-00007" in page
     assert "既に使われています" in page and "空いている番号は 00008" in page
     assert Completer.objects.count() == 1
+
+
+def _busy_session(provider, staff, reviewer, deliveries=3):
+    """The December 2024 exam with several applications and several reports."""
+    from courses.models import DeliveryCourse
+    from exams.models import ExamApplication, ExamSite, ResultReport
+
+    course = certified_course(provider, staff, reviewer)
+    first = course.delivery_courses.get()
+    for n in range(2, deliveries + 1):
+        DeliveryCourse.objects.create(
+            course=course, serial=n, name=f"実施講座{n}", prefecture="東京都", address="文京区",
+            expected_learners=10, start_date=first.start_date, end_date=first.end_date,
+            instructors="講師名：情報 太郎",
+        )  # fmt: skip
+    session = ExamSession.objects.get(exam_date=datetime.date(2024, 12, 8))
+    site = ExamSite.objects.create(provider=provider, session=session, **ROLES)
+    states = ["submitted", "accepted", "draft"]
+    for n, delivery in enumerate(course.delivery_courses.order_by("serial")):
+        application = ExamApplication.objects.create(
+            delivery_course=delivery, session=session, site=site, applicants=10 * (n + 1),
+            state="submitted",
+        )  # fmt: skip
+        ResultReport.objects.create(
+            delivery_course=delivery, serial=1, kind="ipa", application=application,
+            session=session, exam_date=session.exam_date, applicants=application.applicants,
+            state=states[n % 3],
+        )  # fmt: skip
+    ExamApplication.objects.create(  # a draft does not count
+        delivery_course=first, session=ExamSession.objects.get(exam_date=datetime.date(2025, 1, 26)),
+        site=site, applicants=5,
+    )  # fmt: skip
+    ResultReport.objects.create(  # an IPA審査 exam of the same month, reported late
+        delivery_course=first, serial=2, kind="reviewed", session=session,
+        exam_date=datetime.date(2024, 12, 1), applicants=4, state="submitted", late_flag=True,
+    )  # fmt: skip
+    return session
+
+
+def _overview(client, session):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("review_exams"))
+    row = next(s for s in response.context["sessions"] if s.pk == session.pk)
+    return len(queries), (row.n_applications, row.n_applicants, row.n_reports, row.n_late)
+
+
+def test_e2_ipa_exam_list_counts_applicants_and_reports_each_once(
+    client, provider_a, staff_a, reviewer
+):
+    session = _busy_session(provider_a, staff_a, reviewer)
+    client.force_login(reviewer)
+    queries, counts = _overview(client, session)
+    # 3 applications of 10 + 20 + 30 applicants; reports: submitted, accepted,
+    # draft and the reviewed one (submitted, late) — 3 counted, 1 late.
+    assert counts == (3, 60, 3, 1)
+    from exams.models import ExamApplication, ResultReport
+
+    delivery = ExamApplication.objects.filter(session=session).first().delivery_course
+    ResultReport.objects.create(
+        delivery_course=delivery, serial=3, kind="reviewed", session=session,
+        exam_date=datetime.date(2024, 12, 2), applicants=4, state="accepted",
+    )  # fmt: skip
+    more_queries, counts = _overview(client, session)
+    assert counts == (3, 60, 4, 1)
+    assert more_queries == queries
