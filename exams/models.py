@@ -126,6 +126,11 @@ class ApplicationState(models.TextChoices):
     WITHDRAWN = "withdrawn", "取下げ"
 
 
+class LatePaymentDecision(models.TextChoices):
+    ACCEPTED = "accepted", "遅れた入金を認める"
+    REFUSED = "refused", "遅れた入金を認めない"
+
+
 class ExamApplication(ConcurrentTransitionMixin, models.Model):
     """申請書式3 (修了試験問題等提供申請書): one delivery course at one IPA exam (E2)."""
 
@@ -146,6 +151,17 @@ class ExamApplication(ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="exam_application",
     )
+    # E2/F3/W7: a problem fee received after the application close waits for
+    # IPA's decision before problems are provided or the result is accepted.
+    late_payment_decision = models.CharField(
+        "締切後の入金の判断", max_length=10, blank=True, choices=LatePaymentDecision.choices
+    )
+    late_payment_note = models.CharField("判断の理由", max_length=200, blank=True)
+    late_payment_decided_by = models.ForeignKey(
+        "portal.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name="判断したIPA担当者",
+    )  # fmt: skip
+    late_payment_decided_at = models.DateTimeField("判断日時", null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:

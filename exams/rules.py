@@ -76,6 +76,18 @@ def fee_total(applicants: int, unit: int) -> int:
     return applicants * unit
 
 
+def payment_is_late(
+    payment_date: datetime.date | None, application_closes_at: datetime.datetime | None
+) -> bool:
+    """E2/F3 (M§5.7): the problem fee must have arrived (着金) by the
+    application close. A payment dated after the closing day is late; one on
+    the closing day itself cannot be told apart by its date and counts as in
+    time."""
+    if payment_date is None or application_closes_at is None:
+        return False
+    return payment_date > application_closes_at.astimezone(JST).date()
+
+
 # E1, R10 — the usual shape of an exam's schedule ------------------------------------------
 
 JST = datetime.timezone(datetime.timedelta(hours=9), "JST")

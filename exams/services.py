@@ -27,6 +27,7 @@ from .models import (
     ExamApplication,
     ExamSession,
     ExamSite,
+    LatePaymentDecision,
     ResultReport,
 )
 
@@ -272,6 +273,82 @@ def change_applicants(application_pk: int, user, applicants: int, now=None) -> E
             application,
             actor=user,
             changes={"applicants": [before, applicants]},
+        )
+    return application
+
+
+def late_payment_date(application: ExamApplication) -> datetime.date | None:
+    """E2/F3/W7: the date of the confirmed problem-fee payment when it came
+    after the application close, else None."""
+    line = application.fee_line
+    request = line.payment_request if line is not None else None
+    if request is None or request.confirmed_on is None:
+        return None
+    if rules.payment_is_late(request.payment_date, application.session.application_closes_at):
+        return request.payment_date
+    return None
+
+
+def late_payment_problem(application: ExamApplication) -> str | None:
+    """Why the problems cannot be provided nor the result accepted because
+    the fee came after the close (None when in time or accepted by IPA)."""
+    from .examday import exam_day_label
+
+    paid = late_payment_date(application)
+    if paid is None or application.late_payment_decision == LatePaymentDecision.ACCEPTED:
+        return None
+    closes = timezone.localtime(application.session.application_closes_at)
+    late = (
+        f"問題提供料の入金日（{exam_day_label(paid)}）が申込み締切"
+        f"（{exam_day_label(closes.date())} {closes:%H:%M}）より後です。"
+    )
+    if application.late_payment_decision == LatePaymentDecision.REFUSED:
+        return (
+            late + "IPAが遅れた入金を認めないと判断したため、問題の提供と結果の受理はできません。"
+        )
+    return (
+        late + "IPAが遅れた入金を認めるかどうかを判断するまで、問題の提供と結果の受理はできません。"
+    )
+
+
+def decide_late_payment(application_pk: int, reviewer, accept: bool, note: str = "", now=None):
+    """IPA's explicit decision on a problem fee received after the close
+    (E2/F3, W7): accepted, the problems may be provided and the result
+    accepted; refused, neither. Decided once."""
+    require_reviewer(reviewer)
+    now = _now(now)
+    with transaction.atomic():
+        application = (
+            ExamApplication.objects.select_for_update(of=("self",))
+            .select_related("session", "fee_line__payment_request")
+            .get(pk=application_pk)
+        )
+        if late_payment_date(application) is None:
+            raise ExamStateError(
+                "この申込みの問題提供料は締切後の入金ではないため、判断は不要です。"
+            )
+        if application.late_payment_decision:
+            raise ExamStateError(
+                f"締切後の入金は既に判断済みです（{application.get_late_payment_decision_display()}）。"
+            )
+        note = note.strip()
+        if not accept and not note:
+            raise ValidationError({"note": "認めない場合は「判断の理由」を入力してください。"})
+        application.late_payment_decision = (
+            LatePaymentDecision.ACCEPTED if accept else LatePaymentDecision.REFUSED
+        )
+        application.late_payment_note = note[:200]
+        application.late_payment_decided_by = reviewer
+        application.late_payment_decided_at = now
+        _save(application)
+        audit.record(
+            "exam_application.late_payment",
+            application,
+            actor=reviewer,
+            changes={
+                "late_payment_decision": [None, application.get_late_payment_decision_display()]
+            },
+            note=note,
         )
     return application
 
@@ -765,6 +842,9 @@ def decide_report(report_pk: int, reviewer, accept: bool, reason: str = "") -> R
                 raise ExamStateError(
                     "この修了試験の問題提供料の入金が確認できていないため受理できません（F3）。"
                 )
+            late = application and late_payment_problem(application)
+            if late:
+                raise ExamStateError(late)
             report.accept()
         else:
             if not reason.strip():

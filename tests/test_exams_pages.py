@@ -174,3 +174,45 @@ def test_e2_ipa_exam_list_counts_applicants_and_reports_each_once(
     more_queries, counts = _overview(client, session)
     assert counts == (3, 60, 4, 1)
     assert more_queries == queries
+
+
+def test_f3_e2_a_late_problem_fee_is_flagged_on_the_ipa_pages_and_decided_there(
+    client, provider_a, staff_a, reviewer
+):
+    from fees import services as fee_services
+
+    course = certified_course(provider_a, staff_a, reviewer)
+    delivery = course.delivery_courses.get()
+    session = ExamSession.objects.get(exam_date=datetime.date(2024, 12, 8))
+    in_window = datetime.datetime(2024, 11, 10, 10, 0, tzinfo=datetime.UTC)
+    site = services.save_site(provider_a, staff_a, session.pk, ROLES, now=in_window)
+    services.save_application(site.pk, staff_a, delivery.pk, 3, now=in_window)
+    application = services.submit_applications(site.pk, staff_a, now=in_window)[0]
+    report = services.open_report(application.pk, staff_a)
+    request = fee_services.create_payment_request(
+        provider_a, staff_a, [application.fee_line_id],
+        {"payment_date": datetime.date(2024, 11, 15), "bank": "銀行", "payer_name_kana": f"{provider_a.number}エー"},
+    )  # fmt: skip
+    fee_services.confirm_payment(request.pk, reviewer, datetime.date(2024, 11, 18))
+    client.force_login(reviewer)
+    row = next(
+        s for s in client.get(reverse("review_exams")).context["sessions"] if s.pk == session.pk
+    )
+    assert row.n_late_payment == 1
+    page = client.get(reverse("review_exam_session", args=[session.pk])).content.decode()
+    assert "締切後の入金（入金日 2024/11/15）" in page
+    assert "判断するまで、その実施講座には問題を提供せず" in page
+    assert reverse("review_late_payment_decide", args=[application.pk]) in page
+    page = client.get(reverse("review_report", args=[report.pk])).content.decode()
+    assert "申込み締切より後の入金（入金日 2024/11/15）" in page
+    response = client.post(
+        reverse("review_late_payment_decide", args=[application.pk]),
+        {"decision": "accept", "note": "金融機関の障害のため"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "締切後の入金を認めました" in page and "遅れた入金を認める：金融機関の障害のため" in page
+    row = next(
+        s for s in client.get(reverse("review_exams")).context["sessions"] if s.pk == session.pk
+    )
+    assert row.n_late_payment == 0

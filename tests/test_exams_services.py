@@ -506,3 +506,63 @@ def test_e1_r1_reviewed_exam_is_reported_from_its_own_date_to_the_ipa_report_clo
     assert (
         services.submit_report(report.pk, staff_a, now=at(2024, 12, 3, 10, 0)).state == "submitted"
     )
+
+
+def _pay_on(report, staff, reviewer, paid_on):
+    from fees import services as fee_services
+
+    line = report.application.fee_line
+    request = fee_services.create_payment_request(
+        line.provider, staff, [line.pk],
+        {"payment_date": paid_on, "bank": "銀行", "payer_name_kana": f"{line.provider.number}エー"},
+    )  # fmt: skip
+    fee_services.confirm_payment(request.pk, reviewer, paid_on + datetime.timedelta(days=1))
+
+
+def _submitted_report(setup, staff):
+    report = _report(setup, staff)
+    services.add_completer(report.pk, staff, PERSON)
+    services.update_report(report.pk, staff, {"consent_confirmed": True})
+    return services.submit_report(report.pk, staff, now=IN_REPORT)
+
+
+def test_e2_f3_a_fee_received_after_the_close_waits_for_ipas_decision(setup, staff_a, reviewer):
+    from exams.models import ExamApplication
+
+    report = _submitted_report(setup, staff_a)
+    _pay_on(report, staff_a, reviewer, D(2024, 11, 14))  # the close was 11-13 15:00
+    application = ExamApplication.objects.get(pk=report.application_id)
+    assert services.late_payment_date(application) == D(2024, 11, 14)
+    with pytest.raises(services.ExamStateError) as error:
+        services.decide_report(report.pk, reviewer, accept=True)
+    assert str(error.value) == (
+        "問題提供料の入金日（2024年11月14日（木））が申込み締切（2024年11月13日（水） 15:00）より後です。"
+        "IPAが遅れた入金を認めるかどうかを判断するまで、問題の提供と結果の受理はできません。"
+    )
+    with pytest.raises(ValidationError, match="判断の理由"):
+        services.decide_late_payment(application.pk, reviewer, accept=False)
+    services.decide_late_payment(application.pk, reviewer, accept=False, note="締切後の着金のため")
+    with pytest.raises(services.ExamStateError, match="認めないと判断したため"):
+        services.decide_report(report.pk, reviewer, accept=True)
+    with pytest.raises(services.ExamStateError, match="既に判断済み"):
+        services.decide_late_payment(application.pk, reviewer, accept=True)
+    assert ResultReport.objects.get(pk=report.pk).state == "submitted"
+
+
+def test_f3_an_accepted_late_payment_lets_the_result_be_accepted(setup, staff_a, reviewer, staff_b):
+    from django.core.exceptions import PermissionDenied
+
+    report = _submitted_report(setup, staff_a)
+    _pay_on(report, staff_a, reviewer, D(2024, 11, 20))
+    with pytest.raises(PermissionDenied):
+        services.decide_late_payment(report.application_id, staff_a, accept=True)
+    services.decide_late_payment(report.application_id, reviewer, accept=True)
+    assert services.decide_report(report.pk, reviewer, accept=True).state == "accepted"
+
+
+def test_e2_a_fee_received_on_the_closing_day_needs_no_decision(setup, staff_a, reviewer):
+    report = _submitted_report(setup, staff_a)
+    _pay_on(report, staff_a, reviewer, D(2024, 11, 13))
+    with pytest.raises(services.ExamStateError, match="判断は不要"):
+        services.decide_late_payment(report.application_id, reviewer, accept=True)
+    assert services.decide_report(report.pk, reviewer, accept=True).state == "accepted"
