@@ -5,6 +5,7 @@ from portal import audit
 from portal.admin import AuditedAdminMixin
 
 from . import rules
+from .examday import exam_day_label
 from .models import ExamSession
 
 
@@ -30,7 +31,7 @@ class ExamSessionAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
         description="空欄の期間を標準的な日程で埋める（公表された日程で確認してください）"
     )
     def fill_typical_schedule(self, request, queryset):
-        filled = 0
+        filled = []
         for session in queryset:
             before = audit.snapshot(session)
             changed = False
@@ -42,8 +43,14 @@ class ExamSessionAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
                 session.save()
                 audit.record("admin.examsession.fill", session, actor=request.user,
                              changes=audit.diff(before, audit.snapshot(session)))  # fmt: skip
-                filled += 1
-        messages.success(
+                filled.append(session)
+        if not filled:
+            messages.info(request, "空欄の期間はありませんでした。")
+            return
+        days = "、".join(f"{exam_day_label(s.exam_date)}の修了試験" for s in filled)
+        messages.warning(
             request,
-            f"{filled}件の修了試験日程に標準的な期間を入れました。IPAの公表日程と照合してください。",
+            f"{len(filled)}件の修了試験日程（{days}）の空欄を標準的な日程で埋めました。"
+            "標準的な日程は目安です（締切が土日・祝日・年末年始に当たる場合は前の営業日にしています）。"
+            "必ずIPAが公表した日程と照合し、違う日付は修正してください。",
         )

@@ -9,7 +9,7 @@ and stores the rows itself, all or nothing::
         rows, provider_number="99991", exam_date=report.exam_date,
         pass_score=ipa_pass_score(), private=private,
         existing_people={person_key(c) for c in already_reported},
-        existing_serials={c.serial for c in report.completers.all()},
+        existing_serials=services.month_serials(report),  # R4: the whole exam month
     )
     if errors:
         ...  # show str(e) for e in errors; store nothing
@@ -48,7 +48,9 @@ Decisions where the manual is silent
   ``00001``), the 16-character management number ``99991FE150600001`` or its
   display form ``99991-FE1506-00001`` (spaces instead of hyphens too, as in
   figure 5.8-4); a full number must match this report's provider and exam
-  month. **Rows without a serial (or a file without the column) get the next
+  month. Serials are unique per provider and exam month across all reports
+  (R4): ``existing_serials`` holds every serial already used for the month.
+  **Rows without a serial (or a file without the column) get the next
   free serial after the highest serial in the file and in**
   ``existing_serials``, in file order; gaps are accepted (R3), so nothing is
   renumbered.
@@ -667,7 +669,7 @@ def validate_completer_rows(
 
     ``existing_people`` holds :func:`person_key` tuples of completers already
     reported for the delivery course (R7); ``existing_serials`` the serials
-    already used in this report.
+    the provider already used for this exam month, in any report (R4).
     """
     cleaner = _RowCleaner(provider_number, exam_date, pass_score, max_score, private)
     errors: list[RowError] = []
@@ -683,7 +685,9 @@ def validate_completer_rows(
         serial = cleaner.serial(values.get("serial"), err)
         if serial is not None:
             if serial in existing_serials:
-                err(COLUMN_LABELS["serial"], f"番号{serial:05d}は既に報告済みです。")
+                err(COLUMN_LABELS["serial"],
+                    f"番号{serial:05d}は同じ年月の修了試験で既に使われています（報告が違っても"
+                    "同じ番号は使えません）。空欄にすると空いている番号を付けます。")  # fmt: skip
             elif serial in serial_rows:
                 err(COLUMN_LABELS["serial"],
                     f"番号{serial:05d}が{serial_rows[serial]}行目と重複しています。")  # fmt: skip

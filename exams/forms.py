@@ -57,7 +57,7 @@ class ReviewedReportForm(JapaneseErrorsMixin, forms.ModelForm):
 class CompleterForm(JapaneseErrorsMixin, forms.ModelForm):
     serial = forms.IntegerField(
         label="修了認定者管理番号（下5桁）", required=False, min_value=1, max_value=99999,
-        help_text="空欄なら次の番号を付けます（00001からの連番。欠番があっても構いません）。",
+        help_text="同じ年月の修了試験では、報告が違っても同じ番号は使えません。空いている次の番号を入れてあります（空欄でも次の番号を付けます。欠番があっても構いません）。",
     )  # fmt: skip
 
     class Meta:

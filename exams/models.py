@@ -3,6 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
@@ -138,6 +140,11 @@ class ApplicationState(models.TextChoices):
     WITHDRAWN = "withdrawn", "取下げ"
 
 
+class LatePaymentDecision(models.TextChoices):
+    ACCEPTED = "accepted", "遅れた入金を認める"
+    REFUSED = "refused", "遅れた入金を認めない"
+
+
 class ExamApplication(ConcurrentTransitionMixin, models.Model):
     """申請書式3 (修了試験問題等提供申請書): one delivery course at one IPA exam (E2)."""
 
@@ -158,6 +165,17 @@ class ExamApplication(ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="exam_application",
     )
+    # E2/F3/W7: a problem fee received after the application close waits for
+    # IPA's decision before problems are provided or the result is accepted.
+    late_payment_decision = models.CharField(
+        "締切後の入金の判断", max_length=10, blank=True, choices=LatePaymentDecision.choices
+    )
+    late_payment_note = models.CharField("判断の理由", max_length=200, blank=True)
+    late_payment_decided_by = models.ForeignKey(
+        "portal.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name="判断したIPA担当者",
+    )  # fmt: skip
+    late_payment_decided_at = models.DateTimeField("判断日時", null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -291,11 +309,26 @@ class ResultReport(ConcurrentTransitionMixin, models.Model):
         pass
 
 
+class CompleterQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """R4: bulk-created completers get their stored 16-character number too."""
+        objs = list(objs)
+        for completer in objs:
+            completer.set_management_number()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Completer(models.Model):
-    """修了認定者 (R3, R4, R8)."""
+    """修了認定者 (R3, R4, R8). The 16-character 修了認定者管理番号 is stored and
+    unique in the database: serials are unique per provider and exam month
+    across all its reports (R4)."""
 
     report = models.ForeignKey(ResultReport, on_delete=models.CASCADE, related_name="completers")
     serial = models.PositiveIntegerField("修了認定者管理番号（下5桁）")
+    management_number = models.CharField(
+        "修了認定者管理番号", max_length=16, unique=True, blank=True, editable=False,
+        help_text="講座開設者番号＋FE＋修了試験の年月（YYMM）＋下5桁。保存時に付けます。",
+    )  # fmt: skip
     family_name = models.CharField(
         "姓（漢字）", max_length=20, validators=[PersonNameValidator("姓（漢字）")]
     )
@@ -313,6 +346,8 @@ class Completer(models.Model):
     private_pass_date = models.DateField("民間資格の合格日", null=True, blank=True)
     private_pass_number = models.CharField("民間資格の合格番号", max_length=40, blank=True)
 
+    objects = CompleterQuerySet.as_manager()
+
     class Meta:
         verbose_name = "修了認定者"
         verbose_name_plural = "修了認定者"
@@ -320,20 +355,31 @@ class Completer(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["report", "serial"], name="unique_completer_serial"),
             models.CheckConstraint(condition=models.Q(serial__gte=1, serial__lte=99999), name="completer_serial_5_digits"),
+            models.CheckConstraint(condition=Exact(Length("management_number"), 16), name="completer_number_16_characters"),
         ]  # fmt: skip
 
     def __str__(self):
         return f"{self.management_number_display} {self.family_name}\u3000{self.given_name}"
 
-    @property
-    def management_number(self) -> str:
-        """R4: 16 characters, e.g. 99991FE150600001."""
+    def save(self, *args, **kwargs):
+        self.set_management_number()  # follows the serial when it is corrected
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "serial" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "management_number"}
+        super().save(*args, **kwargs)
+
+    def computed_management_number(self) -> str:
+        """R4: 16 characters, e.g. 99991FE150600001, from the report's provider
+        and exam month and this serial."""
         from .rules import management_number
 
         report = self.report
         return management_number(
             report.delivery_course.course.provider.number, report.exam_date, self.serial
         )
+
+    def set_management_number(self) -> None:
+        self.management_number = self.computed_management_number()
 
     @property
     def management_number_display(self) -> str:

@@ -2,6 +2,8 @@
 
 import datetime
 
+from portal.bizdays import add_business_days, is_business_day
+
 
 def window_is_open(
     opens_at: datetime.datetime | None,
@@ -74,6 +76,18 @@ def fee_total(applicants: int, unit: int) -> int:
     return applicants * unit
 
 
+def payment_is_late(
+    payment_date: datetime.date | None, application_closes_at: datetime.datetime | None
+) -> bool:
+    """E2/F3 (M§5.7): the problem fee must have arrived (着金) by the
+    application close. A payment dated after the closing day is late; one on
+    the closing day itself cannot be told apart by its date and counts as in
+    time."""
+    if payment_date is None or application_closes_at is None:
+        return False
+    return payment_date > application_closes_at.astimezone(JST).date()
+
+
 # E1, R10 — the usual shape of an exam's schedule ------------------------------------------
 
 JST = datetime.timezone(datetime.timedelta(hours=9), "JST")
@@ -90,11 +104,29 @@ def exemption_validity(exam_date: datetime.date) -> tuple[datetime.date, datetim
     return start, end
 
 
+def reviewed_report_window(
+    exam_date: datetime.date, ipa_report_closes_at: datetime.datetime | None
+) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+    """E1/R1 (table 4.5-5): an IPA審査 exam is reported from its own exam date
+    (00:00 Japan time) until the close of the report window of the IPA exam
+    of the same month."""
+    if ipa_report_closes_at is None:
+        return None, None
+    return datetime.datetime.combine(exam_date, datetime.time(0), tzinfo=JST), ipa_report_closes_at
+
+
+def business_day_on_or_before(day: datetime.date) -> datetime.date:
+    """The day itself when IPA is open, else the IPA business day before it."""
+    return day if is_business_day(day) else add_business_days(day, -1)
+
+
 def typical_schedule(exam_date: datetime.date) -> dict:
     """E1: the usual windows around an exam date, as a starting point for IPA
     staff (IPA publishes the real ones): applications open on the Wednesday
     about a month before and close a week later at 15:00; problems on the
-    Wednesday before; reports Monday to Friday 17:00 after the exam."""
+    Wednesday before; reports Monday to Friday 17:00 after the exam. A close
+    never falls on a day IPA is closed (weekend, holiday, 12/29–1/3): it
+    moves to the IPA business day before (W6)."""
 
     def at(day, hour=0):
         return datetime.datetime.combine(day, datetime.time(hour), tzinfo=JST)
@@ -103,10 +135,14 @@ def typical_schedule(exam_date: datetime.date) -> dict:
     valid_from, valid_to = exemption_validity(exam_date)
     return {
         "application_opens_at": at(opens),
-        "application_closes_at": at(opens + datetime.timedelta(days=7), 15),
+        "application_closes_at": at(
+            business_day_on_or_before(opens + datetime.timedelta(days=7)), 15
+        ),
         "problems_delivered_on": exam_date - datetime.timedelta(days=4),
         "report_opens_at": at(exam_date + datetime.timedelta(days=1)),
-        "report_closes_at": at(exam_date + datetime.timedelta(days=5), 17),
+        "report_closes_at": at(
+            business_day_on_or_before(exam_date + datetime.timedelta(days=5)), 17
+        ),
         "exemption_valid_from": valid_from,
         "exemption_valid_to": valid_to,
     }

@@ -7,7 +7,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +30,7 @@ from .models import (
     ExamApplication,
     ExamSession,
     ExamSite,
+    LatePaymentDecision,
     ResultReport,
 )
 
@@ -76,6 +77,21 @@ def application_window_problem(session: ExamSession, now: datetime.datetime) -> 
 def report_window_problem(session: ExamSession, now: datetime.datetime) -> str | None:
     """R1: the report is filed inside the report window (Friday 17:00)."""
     return _window_problem(session.report_opens_at, session.report_closes_at, now, "結果の報告期間")
+
+
+def report_window(report: ResultReport) -> tuple:
+    """R1: (opens, closes) of the report's window: the IPA exam's report
+    window, or for an IPA審査 exam from its own date to the close of the IPA
+    exam of the same month (table 4.5-5)."""
+    session = report.session
+    if report.kind == ResultReport.Kind.REVIEWED:
+        return rules.reviewed_report_window(report.exam_date, session.report_closes_at)
+    return session.report_opens_at, session.report_closes_at
+
+
+def report_window_problem_for(report: ResultReport, now: datetime.datetime) -> str | None:
+    """R1: why this report cannot be submitted now, or None inside its window."""
+    return _window_problem(*report_window(report), now, "結果の報告期間")
 
 
 # Exam sites and applications (E2–E4) ---------------------------------------------------
@@ -389,6 +405,82 @@ def change_applicants(application_pk: int, user, applicants: int, now=None) -> E
     return application
 
 
+def late_payment_date(application: ExamApplication) -> datetime.date | None:
+    """E2/F3/W7: the date of the confirmed problem-fee payment when it came
+    after the application close, else None."""
+    line = application.fee_line
+    request = line.payment_request if line is not None else None
+    if request is None or request.confirmed_on is None:
+        return None
+    if rules.payment_is_late(request.payment_date, application.session.application_closes_at):
+        return request.payment_date
+    return None
+
+
+def late_payment_problem(application: ExamApplication) -> str | None:
+    """Why the problems cannot be provided nor the result accepted because
+    the fee came after the close (None when in time or accepted by IPA)."""
+    from .examday import exam_day_label
+
+    paid = late_payment_date(application)
+    if paid is None or application.late_payment_decision == LatePaymentDecision.ACCEPTED:
+        return None
+    closes = timezone.localtime(application.session.application_closes_at)
+    late = (
+        f"問題提供料の入金日（{exam_day_label(paid)}）が申込み締切"
+        f"（{exam_day_label(closes.date())} {closes:%H:%M}）より後です。"
+    )
+    if application.late_payment_decision == LatePaymentDecision.REFUSED:
+        return (
+            late + "IPAが遅れた入金を認めないと判断したため、問題の提供と結果の受理はできません。"
+        )
+    return (
+        late + "IPAが遅れた入金を認めるかどうかを判断するまで、問題の提供と結果の受理はできません。"
+    )
+
+
+def decide_late_payment(application_pk: int, reviewer, accept: bool, note: str = "", now=None):
+    """IPA's explicit decision on a problem fee received after the close
+    (E2/F3, W7): accepted, the problems may be provided and the result
+    accepted; refused, neither. Decided once."""
+    require_reviewer(reviewer)
+    now = _now(now)
+    with transaction.atomic():
+        application = (
+            ExamApplication.objects.select_for_update(of=("self",))
+            .select_related("session", "fee_line__payment_request")
+            .get(pk=application_pk)
+        )
+        if late_payment_date(application) is None:
+            raise ExamStateError(
+                "この申込みの問題提供料は締切後の入金ではないため、判断は不要です。"
+            )
+        if application.late_payment_decision:
+            raise ExamStateError(
+                f"締切後の入金は既に判断済みです（{application.get_late_payment_decision_display()}）。"
+            )
+        note = note.strip()
+        if not accept and not note:
+            raise ValidationError({"note": "認めない場合は「判断の理由」を入力してください。"})
+        application.late_payment_decision = (
+            LatePaymentDecision.ACCEPTED if accept else LatePaymentDecision.REFUSED
+        )
+        application.late_payment_note = note[:200]
+        application.late_payment_decided_by = reviewer
+        application.late_payment_decided_at = now
+        _save(application)
+        audit.record(
+            "exam_application.late_payment",
+            application,
+            actor=reviewer,
+            changes={
+                "late_payment_decision": [None, application.get_late_payment_decision_display()]
+            },
+            note=note,
+        )
+    return application
+
+
 # Result reports (R1–R13) -----------------------------------------------------------------
 
 
@@ -424,7 +516,8 @@ def open_report(application_pk: int, user) -> ResultReport:
 
 def create_reviewed_report(delivery_pk: int, user, values: dict) -> ResultReport:
     """IPA審査 exams need no application; the report carries the R9 numbers and
-    uses the report window of the IPA exam of the same month (E1)."""
+    is filed from the vendor's exam date until the report window of the IPA
+    exam of the same month closes (E1, table 4.5-5)."""
     with transaction.atomic():
         delivery = DeliveryCourse.objects.select_related("course__provider").get(pk=delivery_pk)
         require_owner(user, delivery.course.provider)
@@ -490,8 +583,30 @@ def _editable_report(report_pk: int, user) -> ResultReport:
     return report
 
 
-def update_report(report_pk: int, user, values: dict) -> ResultReport:
+def certified_on_problem(report: ResultReport, today: datetime.date) -> str | None:
+    """R2: the 修了認定年月日 lies between the exam date and the day the report
+    is submitted (``today``): never before the exam, never in the future."""
+    from .examday import exam_day_label
+
+    day = report.certified_on
+    if day is None:
+        return None
+    if day < report.exam_date:
+        return (
+            f"「修了認定年月日」（{exam_day_label(day)}）は修了試験実施日"
+            f"（{exam_day_label(report.exam_date)}）以降の日付にしてください。"
+        )
+    if day > today:
+        return (
+            f"「修了認定年月日」（{exam_day_label(day)}）に未来の日付は入力できません。"
+            f"採点を完了し修了認定者を確定した日（今日{exam_day_label(today)}以前）を入力してください。"
+        )
+    return None
+
+
+def update_report(report_pk: int, user, values: dict, now=None) -> ResultReport:
     """Examinees, certification date, remarks, consent (R2, R5, R13)."""
+    now = _now(now)
     with transaction.atomic():
         report = _editable_report(report_pk, user)
         if (
@@ -507,10 +622,9 @@ def update_report(report_pk: int, user, values: dict) -> ResultReport:
         before = audit.snapshot(report, list(values))
         for name, value in values.items():
             setattr(report, name, value)
-        if report.certified_on and report.certified_on < report.exam_date:
-            raise ValidationError(
-                {"certified_on": "「修了認定年月日」は修了試験実施日以降の日付にしてください。"}
-            )
+        problem = certified_on_problem(report, timezone.localdate(now))
+        if problem:
+            raise ValidationError({"certified_on": problem})
         report.full_clean(exclude=["state", "application"])
         _save(report)
         audit.record(
@@ -547,17 +661,66 @@ def existing_people(report: ResultReport) -> set[tuple]:
     )
 
 
+def _month_completers(report: ResultReport):
+    """R4: the completers of the report's provider and exam month, in every
+    report (their numbers share the first 11 characters)."""
+    prefix = rules.management_number(
+        report.delivery_course.course.provider.number, report.exam_date, 1
+    )[:11]
+    return Completer.objects.filter(management_number__startswith=prefix)
+
+
+def month_serials(report: ResultReport) -> set[int]:
+    """R4: serials already used by the provider for this exam month."""
+    return set(_month_completers(report).values_list("serial", flat=True))
+
+
+def next_completer_serial(report: ResultReport) -> int | None:
+    """R4: the serial to propose — the one after the highest of the provider
+    and exam month across all its reports (gaps stay, R3); None when all
+    99,999 are used."""
+    highest = _month_completers(report).aggregate(m=Max("serial"))["m"] or 0
+    if highest < 99999:
+        return highest + 1
+    used = month_serials(report)
+    return next((n for n in range(1, 100000) if n not in used), None)
+
+
+def serial_problem(report: ResultReport, serial: int, exclude_pk=None) -> str | None:
+    """R4: why this serial cannot be used in this report (the number it makes
+    is taken), with the next free serial."""
+    number = rules.management_number(
+        report.delivery_course.course.provider.number, report.exam_date, serial
+    )
+    holder = (
+        Completer.objects.filter(management_number=number)
+        .exclude(pk=exclude_pk)
+        .select_related("report__delivery_course__course")
+        .first()
+    )
+    if holder is None:
+        return None
+    where = (
+        "この報告" if holder.report_id == report.pk else f"修了試験 {holder.report.number} の報告"
+    )
+    proposal = next_completer_serial(report)
+    hint = f"空いている番号は {proposal:05d} です。" if proposal else ""
+    return (
+        f"修了認定者管理番号 {rules.management_number_display(number)} は{where}で既に使われています。"
+        f"同じ年月の修了試験では、報告が違っても同じ番号は使えません。{hint}"
+    )
+
+
 def _completer_problems(report: ResultReport, completer: Completer) -> dict:
     """The checks of one completer from the form, shared by adding and
     correcting (R3, R4, R6, R7, R8, E7, E8): {field: message}. A completer
     being corrected is not compared with itself."""
-    completer.full_clean(exclude=["report"])
+    completer.full_clean(exclude=["report", "management_number"])
     others = report.completers.exclude(pk=completer.pk) if completer.pk else report.completers.all()
     errors = {}
-    if others.filter(serial=completer.serial).exists():
-        errors["serial"] = (
-            f"修了認定者管理番号の下5桁 {completer.serial:05d} は既に使われています。"
-        )
+    taken = serial_problem(report, completer.serial, exclude_pk=completer.pk)
+    if taken:
+        errors["serial"] = taken
     person = (
         completer.family_name,
         completer.given_name,
@@ -591,6 +754,21 @@ def _completer_problems(report: ResultReport, completer: Completer) -> dict:
     return errors
 
 
+def _save_completer(report: ResultReport, completer: Completer) -> None:
+    """Save one completer; the database refuses a number taken at the same
+    moment by another report (R4), answered like the check before."""
+    try:
+        with transaction.atomic():
+            completer.save()
+    except IntegrityError:
+        raise ValidationError(
+            {
+                "serial": serial_problem(report, completer.serial, exclude_pk=completer.pk)
+                or "他の操作と重なりました。画面を更新してやり直してください。"
+            }
+        ) from None
+
+
 def add_completer(report_pk: int, user, values: dict) -> Completer:
     """One completer from the form (R3, R4, R7, E8)."""
     with transaction.atomic():
@@ -599,11 +777,15 @@ def add_completer(report_pk: int, user, values: dict) -> Completer:
             raise ValidationError({"serial": "先に「受験者数」を入力してください（R5）。"})
         completer = Completer(report=report, **values)
         if completer.serial is None:
-            completer.serial = (report.completers.aggregate(m=Max("serial"))["m"] or 0) + 1
+            completer.serial = next_completer_serial(report)
+            if completer.serial is None:
+                raise ValidationError(
+                    {"serial": "この年月の修了認定者管理番号（下5桁）に空きがありません。"}
+                )
         errors = _completer_problems(report, completer)
         if errors:
             raise ValidationError(errors)
-        completer.save()
+        _save_completer(report, completer)
         audit.record("completer.add", report, actor=user, note=completer.management_number_display)
     return completer
 
@@ -626,7 +808,7 @@ def update_completer(report_pk: int, completer_pk: int, user, values: dict) -> C
         errors = _completer_problems(report, completer)
         if errors:
             raise ValidationError(errors)
-        completer.save()
+        _save_completer(report, completer)
         audit.record(
             "completer.update",
             report,
@@ -675,7 +857,7 @@ def stage_upload(report_pk: int, user, filename: str, data: bytes) -> CompleterU
                 "family_name", "given_name", "family_kana", "given_kana", "birth_date"
             )
         ),
-        existing_serials=set(report.completers.values_list("serial", flat=True)),
+        existing_serials=month_serials(report),
     )
     upload = CompleterUpload.objects.create(
         report=report,
@@ -723,8 +905,8 @@ def confirm_upload(upload_pk: int, user) -> int:
                     values["private_pass_date"]
                 )
             completers.append(Completer(report=report, **values))
-        # Completers added by hand since the preview must not collide (R7).
-        serials = set(report.completers.values_list("serial", flat=True))
+        # Completers added by hand since the preview must not collide (R4, R7).
+        serials = month_serials(report)
         people = existing_people(report) | set(
             report.completers.values_list(
                 "family_name", "given_name", "family_kana", "given_kana", "birth_date"
@@ -740,7 +922,13 @@ def confirm_upload(upload_pk: int, user) -> int:
                 f"読み込んだ後に登録された修了認定者と重なる行が{len(clashes)}件あります"
                 f"（例：{clashes[0].family_name}\u3000{clashes[0].given_name}）。ファイルを読み込み直してください。"
             )
-        Completer.objects.bulk_create(completers, batch_size=1000)
+        try:
+            with transaction.atomic():
+                Completer.objects.bulk_create(completers, batch_size=1000)
+        except IntegrityError:  # numbers taken at the same moment (R4)
+            raise ValidationError(
+                "他の操作で同じ修了認定者管理番号が使われました。ファイルを読み込み直してください。"
+            ) from None
         upload.applied_at = timezone.now()
         upload.save(update_fields=["applied_at"])
         audit.record(
@@ -749,8 +937,9 @@ def confirm_upload(upload_pk: int, user) -> int:
     return len(completers)
 
 
-def report_problems(report: ResultReport) -> list[str]:
-    """The checklist before submission (R2, R5, R6, R13)."""
+def report_problems(report: ResultReport, today: datetime.date | None = None) -> list[str]:
+    """The checklist before submission (R2, R5, R6, R13); ``today`` is the
+    day of the submission (default: today)."""
     completers = report.completers.count()
     problems = rules.count_problems(report.applicants, report.examinees, completers)
     if completers and is_private(report) and not report.certificate_copies.exists():
@@ -760,6 +949,10 @@ def report_problems(report: ResultReport) -> list[str]:
             problems.append(
                 "「修了認定年月日」（採点を完了し修了認定者を確定した日）を入力してください。"
             )
+        else:
+            problem = certified_on_problem(report, today or timezone.localdate())
+            if problem:
+                problems.append(problem)
         if not report.consent_confirmed:
             problems.append(
                 "修了認定者から個人情報の提供について同意を得たことを確認してください（R13）。"
@@ -780,12 +973,12 @@ def submit_report(report_pk: int, user, now=None) -> ResultReport:
         report = _editable_report(report_pk, user)
         if report.state == R.DRAFT:
             # A report IPA returned may still be fixed after the window.
-            problem = report_window_problem(report.session, now)
+            problem = report_window_problem_for(report, now)
             if problem:
                 raise ExamStateError(problem)
         if not report.completers.exists():
             report.certified_on = None  # R2: no certification date without completers
-        problems = report_problems(report)
+        problems = report_problems(report, timezone.localdate(now))
         if problems:
             raise ValidationError(problems)
         report.late_flag = rules.is_late_report(report.certified_on, timezone.localdate(now))
@@ -820,6 +1013,9 @@ def decide_report(report_pk: int, reviewer, accept: bool, reason: str = "") -> R
                 raise ExamStateError(
                     "この修了試験の問題提供料の入金が確認できていないため受理できません（F3）。"
                 )
+            late = application and late_payment_problem(application)
+            if late:
+                raise ExamStateError(late)
             report.accept()
         else:
             if not reason.strip():

@@ -46,6 +46,11 @@ urlpatterns = [
     ),
     path("review/exams/", views.review_exams, name="review_exams"),
     path("review/exams/<int:pk>/", views.review_exam_session, name="review_exam_session"),
+    path(
+        "review/applications/<int:pk>/late-payment/",
+        views.review_late_payment_decide,
+        name="review_late_payment_decide",
+    ),
     path("review/reports/<int:pk>/", views.review_report, name="review_report"),
     path(
         "review/reports/<int:pk>/decide/", views.review_report_decide, name="review_report_decide"

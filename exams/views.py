@@ -1,9 +1,12 @@
 """Pages of completion exams: the provider's calendar, applications and result
 reports; the reviewer's overview per exam date. Views are thin."""
 
+from zoneinfo import ZoneInfo
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -281,14 +284,17 @@ def _report_page(request, report: ResultReport, form=None, completer_form=None, 
         {
             "report": report,
             "form": form or ReportForm(instance=report),
-            "completer_form": completer_form or CompleterForm(private=private),
+            "completer_form": completer_form
+            or CompleterForm(
+                private=private, initial={"serial": services.next_completer_serial(report)}
+            ),
             "completer_form_open": completer_form is not None,
             "completers": completers,
             "private": private,
             "problems": services.report_problems(report)
             if report.state in ("draft", "returned")
             else [],
-            "window_problem": services.report_window_problem(report.session, timezone.now()),
+            "window_problem": services.report_window_problem_for(report, timezone.now()),
             "pass_score": services.pass_score(report),
             "documents": documents.panel(
                 request.user,
@@ -489,17 +495,43 @@ def report_submit(request, pk: int):
 # IPA ----------------------------------------------------------------------------
 
 
+def _per_session(queryset, aggregate):
+    """One number per exam date from its own subquery, so counting the
+    reports never multiplies the applicants (and the other way round)."""
+    rows = (
+        queryset.filter(session=OuterRef("pk"))
+        .order_by()
+        .values("session")
+        .annotate(value=aggregate)
+        .values("value")
+    )
+    return Coalesce(Subquery(rows), Value(0))
+
+
+def _late_payments_to_decide():
+    """E2/F3/W7: submitted applications whose confirmed problem fee came after
+    the closing day and that wait for IPA's decision."""
+    return ExamApplication.objects.filter(
+        state="submitted",
+        late_payment_decision="",
+        fee_line__payment_request__confirmed_on__isnull=False,
+        fee_line__payment_request__payment_date__gt=TruncDate(
+            "session__application_closes_at", tzinfo=ZoneInfo("Asia/Tokyo")
+        ),
+    )
+
+
 @staff_required
 def review_exams(request):
+    submitted = ExamApplication.objects.filter(state="submitted")
     sessions = ExamSession.objects.order_by("-exam_date").annotate(
-        n_applications=Count(
-            "applications", filter=Q(applications__state="submitted"), distinct=True
+        n_applications=_per_session(submitted, Count("pk")),
+        n_applicants=_per_session(submitted, Sum("applicants")),
+        n_reports=_per_session(
+            ResultReport.objects.filter(state__in=["submitted", "accepted"]), Count("pk")
         ),
-        n_applicants=Sum("applications__applicants", filter=Q(applications__state="submitted")),
-        n_reports=Count(
-            "reports", filter=Q(reports__state__in=["submitted", "accepted"]), distinct=True
-        ),
-        n_late=Count("reports", filter=Q(reports__late_flag=True), distinct=True),
+        n_late=_per_session(ResultReport.objects.filter(late_flag=True), Count("pk")),
+        n_late_payment=_per_session(_late_payments_to_decide(), Count("pk")),
     )[:24]
     return render(request, "exams/review_exams.html", {"sessions": sessions})
 
@@ -510,7 +542,9 @@ def review_exam_session(request, pk: int):
     now = timezone.now()
     applications = (
         ExamApplication.objects.filter(session=session, state="submitted")
-        .select_related("delivery_course__course__provider", "fee_line__payment_request", "site")
+        .select_related(
+            "delivery_course__course__provider", "fee_line__payment_request", "site", "session"
+        )
         .order_by(
             "delivery_course__course__provider__number",
             "delivery_course__course__serial",
@@ -528,6 +562,8 @@ def review_exam_session(request, pk: int):
         rows.append({
             "application": a,
             "paid_on": request_obj.confirmed_on if request_obj else None,
+            "late_payment_on": services.late_payment_date(a),
+            "late_payment_problem": services.late_payment_problem(a),
             "report": report,
             "overdue": session.report_closes_at is not None and now >= session.report_closes_at
             and (report is None or report.state == "draft"),
@@ -539,16 +575,24 @@ def review_exam_session(request, pk: int):
         "session": session, "rows": rows, "reviewed": reviewed,
         "total_applicants": sum(r["application"].applicants for r in rows),
         "unpaid": sum(1 for r in rows if not r["paid_on"]),
+        "late_to_decide": sum(1 for r in rows if r["late_payment_on"] and not r["application"].late_payment_decision),
+        "can_decide": is_reviewer(request.user),
     })  # fmt: skip
 
 
 @staff_required
 def review_report(request, pk: int):
     report = get_object_or_404(
-        ResultReport.objects.select_related("delivery_course__course__provider", "session"), pk=pk
-    )
+        ResultReport.objects.select_related(
+            "delivery_course__course__provider", "session",
+            "application__session", "application__fee_line__payment_request",
+        ), pk=pk,
+    )  # fmt: skip
+    application = report.application
     return render(request, "exams/review_report.html", {
         "report": report, "completers": report.completers.all(),
+        "late_payment_on": services.late_payment_date(application) if application else None,
+        "late_payment_problem": services.late_payment_problem(application) if application else None,
         "documents": documents.panel(request.user, report, REPORT_DOCUMENTS),
         "audit_entries": audit.entries_for(report)[:100], "can_decide": is_reviewer(request.user),
     })  # fmt: skip
@@ -566,6 +610,31 @@ def review_report_decide(request, pk: int):
     else:
         messages.success(request, "報告を受理しました。" if accept else "報告を差し戻しました。")
     return redirect("review_report", pk=report.pk)
+
+
+@require_POST
+@reviewer_required
+def review_late_payment_decide(request, pk: int):
+    """E2/F3/W7: accept or refuse a problem fee received after the close."""
+    application = get_object_or_404(ExamApplication, pk=pk)
+    accept = request.POST.get("decision") == "accept"
+    try:
+        services.decide_late_payment(
+            application.pk, request.user, accept, request.POST.get("note", "")
+        )
+    except (ValidationError, services.ExamStateError, PermissionDenied) as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(
+            request,
+            f"{application.delivery_course.number}の締切後の入金を"
+            + (
+                "認めました。問題の提供と結果の受理ができます。"
+                if accept
+                else "認めないと判断しました。"
+            ),
+        )
+    return redirect("review_exam_session", pk=application.session_id)
 
 
 @role_required(lambda user: is_provider_staff(user) or is_ipa_staff(user))

@@ -349,7 +349,8 @@ def test_r13_unknown_personal_columns_are_not_carried_over():
     }
     cleaned, _ = validate(raw)
     assert "ichiro@example.jp" not in repr(cleaned)
-    assert set(cleaned[0]) == {f.name for f in Completer._meta.fields} - {"id", "report"}
+    stored = {f.name for f in Completer._meta.fields} - {"id", "report", "management_number"}
+    assert set(cleaned[0]) == stored
 
 
 # --- R3: names and kana ---------------------------------------------------------------
@@ -552,7 +553,8 @@ def test_r3_serial_unique_in_file_and_report():
     _, errors = load("a.csv", csv_bytes(rows), existing_serials={5})
     assert [str(e) for e in errors] == [
         "4行目「修了認定者管理番号」：番号00001が2行目と重複しています。",
-        "5行目「修了認定者管理番号」：番号00005は既に報告済みです。",
+        "5行目「修了認定者管理番号」：番号00005は同じ年月の修了試験で既に使われています"
+        "（報告が違っても同じ番号は使えません）。空欄にすると空いている番号を付けます。",
     ]
 
 

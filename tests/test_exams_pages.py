@@ -243,3 +243,138 @@ def test_e2_newcomer_a_provider_without_a_certified_course_is_told_to_get_one(
     session, _ = open_exam
     texts = [b.text for b in services.application_blockers(provider_b, session)]
     assert any("免除対象講座がまだありません" in t for t in texts)
+
+
+def test_r4_one_by_one_form_proposes_the_next_free_serial_of_the_month(
+    client, staff_a, provider_a, open_exam
+):
+    from exams.models import Completer
+
+    session, delivery = open_exam
+    site = services.save_site(provider_a, staff_a, session.pk, ROLES)
+    services.save_application(site.pk, staff_a, delivery.pk, 4)
+    application = services.submit_applications(site.pk, staff_a)[0]
+    report = services.open_report(application.pk, staff_a)
+    services.update_report(report.pk, staff_a, {"examinees": 4, "certified_on": session.exam_date})
+    services.add_completer(report.pk, staff_a, {
+        "serial": 7, "family_name": "情報", "given_name": "一郎", "family_kana": "ジョウホウ",
+        "given_kana": "イチロウ", "birth_date": datetime.date(1998, 10, 6), "score": 60,
+    })  # fmt: skip
+    client.force_login(staff_a)
+    page = client.get(reverse("report_detail", args=[report.pk])).content.decode()
+    assert 'name="serial" value="8"' in page
+    response = client.post(reverse("completer_add", args=[report.pk]), {
+        "serial": "7", "family_name": "情報", "given_name": "二郎", "family_kana": "ジョウホウ",
+        "given_kana": "ジロウ", "birth_date": "1997-05-22", "score": "54",
+    }, follow=True)  # fmt: skip
+    page = response.content.decode()
+    assert f"{provider_a.number}-FE{session.exam_date:%y%m}-00007" in page
+    assert "既に使われています" in page and "空いている番号は 00008" in page
+    assert Completer.objects.count() == 1
+
+
+def _busy_session(provider, staff, reviewer, deliveries=3):
+    """The December 2024 exam with several applications and several reports."""
+    from courses.models import DeliveryCourse
+    from exams.models import ExamApplication, ExamSite, ResultReport
+
+    course = certified_course(provider, staff, reviewer)
+    first = course.delivery_courses.get()
+    for n in range(2, deliveries + 1):
+        DeliveryCourse.objects.create(
+            course=course, serial=n, name=f"実施講座{n}", prefecture="東京都", address="文京区",
+            expected_learners=10, start_date=first.start_date, end_date=first.end_date,
+            instructors="講師名：情報 太郎",
+        )  # fmt: skip
+    session = ExamSession.objects.get(exam_date=datetime.date(2024, 12, 8))
+    site = ExamSite.objects.create(provider=provider, session=session, **ROLES)
+    states = ["submitted", "accepted", "draft"]
+    for n, delivery in enumerate(course.delivery_courses.order_by("serial")):
+        application = ExamApplication.objects.create(
+            delivery_course=delivery, session=session, site=site, applicants=10 * (n + 1),
+            state="submitted",
+        )  # fmt: skip
+        ResultReport.objects.create(
+            delivery_course=delivery, serial=1, kind="ipa", application=application,
+            session=session, exam_date=session.exam_date, applicants=application.applicants,
+            state=states[n % 3],
+        )  # fmt: skip
+    ExamApplication.objects.create(  # a draft does not count
+        delivery_course=first, session=ExamSession.objects.get(exam_date=datetime.date(2025, 1, 26)),
+        site=site, applicants=5,
+    )  # fmt: skip
+    ResultReport.objects.create(  # an IPA審査 exam of the same month, reported late
+        delivery_course=first, serial=2, kind="reviewed", session=session,
+        exam_date=datetime.date(2024, 12, 1), applicants=4, state="submitted", late_flag=True,
+    )  # fmt: skip
+    return session
+
+
+def _overview(client, session):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("review_exams"))
+    row = next(s for s in response.context["sessions"] if s.pk == session.pk)
+    return len(queries), (row.n_applications, row.n_applicants, row.n_reports, row.n_late)
+
+
+def test_e2_ipa_exam_list_counts_applicants_and_reports_each_once(
+    client, provider_a, staff_a, reviewer
+):
+    session = _busy_session(provider_a, staff_a, reviewer)
+    client.force_login(reviewer)
+    queries, counts = _overview(client, session)
+    # 3 applications of 10 + 20 + 30 applicants; reports: submitted, accepted,
+    # draft and the reviewed one (submitted, late) — 3 counted, 1 late.
+    assert counts == (3, 60, 3, 1)
+    from exams.models import ExamApplication, ResultReport
+
+    delivery = ExamApplication.objects.filter(session=session).first().delivery_course
+    ResultReport.objects.create(
+        delivery_course=delivery, serial=3, kind="reviewed", session=session,
+        exam_date=datetime.date(2024, 12, 2), applicants=4, state="accepted",
+    )  # fmt: skip
+    more_queries, counts = _overview(client, session)
+    assert counts == (3, 60, 4, 1)
+    assert more_queries == queries
+
+
+def test_f3_e2_a_late_problem_fee_is_flagged_on_the_ipa_pages_and_decided_there(
+    client, provider_a, staff_a, reviewer
+):
+    from fees import services as fee_services
+
+    course = certified_course(provider_a, staff_a, reviewer)
+    delivery = course.delivery_courses.get()
+    session = ExamSession.objects.get(exam_date=datetime.date(2024, 12, 8))
+    in_window = datetime.datetime(2024, 11, 10, 10, 0, tzinfo=datetime.UTC)
+    site = services.save_site(provider_a, staff_a, session.pk, ROLES, now=in_window)
+    services.save_application(site.pk, staff_a, delivery.pk, 3, now=in_window)
+    application = services.submit_applications(site.pk, staff_a, now=in_window)[0]
+    report = services.open_report(application.pk, staff_a)
+    request = fee_services.create_payment_request(
+        provider_a, staff_a, [application.fee_line_id],
+        {"payment_date": datetime.date(2024, 11, 15), "bank": "銀行", "payer_name_kana": f"{provider_a.number}エー"},
+    )  # fmt: skip
+    fee_services.confirm_payment(request.pk, reviewer, datetime.date(2024, 11, 18))
+    client.force_login(reviewer)
+    row = next(
+        s for s in client.get(reverse("review_exams")).context["sessions"] if s.pk == session.pk
+    )
+    assert row.n_late_payment == 1
+    page = client.get(reverse("review_exam_session", args=[session.pk])).content.decode()
+    assert "締切後の入金（入金日 2024/11/15）" in page
+    assert "判断するまで、その実施講座には問題を提供せず" in page
+    assert reverse("review_late_payment_decide", args=[application.pk]) in page
+    page = client.get(reverse("review_report", args=[report.pk])).content.decode()
+    assert "申込み締切より後の入金（入金日 2024/11/15）" in page
+    response = client.post(
+        reverse("review_late_payment_decide", args=[application.pk]),
+        {"decision": "accept", "note": "金融機関の障害のため"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "締切後の入金を認めました" in page and "遅れた入金を認める：金融機関の障害のため" in page
+    row = next(
+        s for s in client.get(reverse("review_exams")).context["sessions"] if s.pk == session.pk
+    )
+    assert row.n_late_payment == 0

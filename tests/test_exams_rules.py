@@ -111,3 +111,49 @@ def test_e1_admin_fills_empty_windows_with_the_typical_schedule(client):
     assert june.application_closes_at == at(2025, 5, 14, 15, 0)
     assert june.report_closes_at == at(2025, 6, 13, 17, 0)
     assert june.exemption_valid_from == datetime.date(2025, 6, 27)
+
+
+@pytest.mark.parametrize(
+    ("exam", "field", "expected"),
+    [  # the close of 2026-12-30 falls in the year-end break: Monday 12-28
+     (datetime.date(2027, 1, 24), "application_closes_at", at(2026, 12, 28, 15, 0)),
+     # 2029-01-03 is in the break, 2028-12-29..31 too: Thursday 12-28
+     (datetime.date(2029, 1, 28), "application_closes_at", at(2028, 12, 28, 15, 0)),
+     # a Friday report close on 春分の日 2026-03-20 moves to Thursday
+     (datetime.date(2026, 3, 15), "report_closes_at", at(2026, 3, 19, 17, 0)),
+     # 2028-12-29 in the break: Thursday 12-28
+     (datetime.date(2028, 12, 24), "report_closes_at", at(2028, 12, 28, 17, 0))],
+)  # fmt: skip
+def test_e1_typical_schedule_never_closes_on_a_holiday_or_in_the_year_end_break(
+    exam, field, expected
+):
+    from exams.rules import typical_schedule
+    from portal.bizdays import is_business_day
+
+    schedule = typical_schedule(exam)
+    assert schedule[field] == expected
+    for name in ("application_closes_at", "report_closes_at"):
+        assert is_business_day(schedule[name].date()), name
+    assert schedule["application_opens_at"] < schedule["application_closes_at"]
+
+
+@pytest.mark.django_db
+def test_e1_admin_says_to_check_the_filled_dates_against_ipas_published_ones(client):
+    from tests.factories import AdminFactory
+
+    client.force_login(AdminFactory())
+    page = client.get("/admin/exams/examsession/").content.decode()
+    assert "必ずIPAが公表した日程と照合し" in page
+    session = ExamSession.objects.create(
+        exam_date=datetime.date(2027, 1, 24), fiscal_year=2026, season="winter"
+    )
+    response = client.post(
+        "/admin/exams/examsession/",
+        {"action": "fill_typical_schedule", "_selected_action": [session.pk]},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "2027年1月24日（日）の修了試験" in page
+    assert "必ずIPAが公表した日程と照合し" in page
+    session.refresh_from_db()
+    assert session.application_closes_at == at(2026, 12, 28, 15, 0)

@@ -387,7 +387,7 @@ def test_r3_a_completer_of_a_draft_report_is_corrected_in_place_with_the_add_che
     entry = AuditEntry.objects.filter(action="completer.update").get()
     assert entry.changes == {"given_kana": ["イチロウ", "イチロー"]}
     # The same checks as adding: another completer's number or person, the score.
-    with pytest.raises(ValidationError, match="00001 は既に使われています"):
+    with pytest.raises(ValidationError, match="00001 はこの報告で既に使われています"):
         services.update_completer(report.pk, second.pk, staff_a, {"serial": 1})
     with pytest.raises(ValidationError, match="同じ修了認定者"):
         services.update_completer(report.pk, second.pk, staff_a,
@@ -475,3 +475,209 @@ def test_newcomer_receipt_numbers_per_kind_and_fiscal_year_never_reused(setup):
         assert (
             receipts.issue(site, "exam_application", None, at(2027, 4, 3)).number == "S2027-000003"
         )
+
+
+VENDOR_DEC = D(2024, 12, 1)
+
+
+def _reviewed_report(setup, staff, exam_date=VENDOR_DEC):
+    """A second report of the same provider and exam month: the delivery
+    course's IPA審査 exam of December."""
+    from courses.models import DeliveryExam
+
+    DeliveryExam.objects.create(
+        delivery_course=setup["delivery"], row="lower", slot=1, kind="reviewed",
+        vendor_date=exam_date,
+    )  # fmt: skip
+    report = services.create_reviewed_report(setup["delivery"].pk, staff, {
+        "exam_date": exam_date, "applicants": 5, "reviewed_exam_number": "M0002FE1503A",
+        "problem_applicant_number": "M0002", "vendor_pass_score": 30,
+    })  # fmt: skip
+    services.update_report(report.pk, staff, {"examinees": 5, "certified_on": D(2024, 12, 5)})
+    return report
+
+
+JIRO = {**PERSON, "given_name": "二郎", "given_kana": "ジロウ"}
+
+
+SABURO = {**PERSON, "given_name": "三郎", "given_kana": "サブロウ"}
+
+
+def test_r4_serials_are_unique_per_provider_and_exam_month_across_reports(
+    setup, staff_a, provider_a
+):
+    ipa = _report(setup, staff_a)
+    reviewed = _reviewed_report(setup, staff_a)
+    first = services.add_completer(ipa.pk, staff_a, PERSON)
+    assert first.management_number == f"{provider_a.number}FE241200001"
+    # The other report of December proposes and takes the next free serial …
+    assert services.next_completer_serial(reviewed) == 2
+    second = services.add_completer(reviewed.pk, staff_a, JIRO)
+    assert second.management_number == f"{provider_a.number}FE241200002"
+    # … and refuses the number the first report already gave, saying where it is used.
+    with pytest.raises(ValidationError) as error:
+        services.add_completer(reviewed.pk, staff_a, {**SABURO, "serial": 1})
+    message = error.value.message_dict["serial"][0]
+    assert f"{provider_a.number}-FE2412-00001" in message
+    assert ipa.number in message and "空いている番号は 00003" in message
+    # Gaps stay allowed.
+    assert services.add_completer(reviewed.pk, staff_a, {**SABURO, "serial": 9}).serial == 9
+    assert services.next_completer_serial(ipa) == 10
+    assert Completer.objects.count() == 3
+
+
+def test_r4_upload_preview_numbers_after_the_other_reports_of_the_month(setup, staff_a):
+    ipa = _report(setup, staff_a)
+    reviewed = _reviewed_report(setup, staff_a)
+    services.add_completer(ipa.pk, staff_a, {**PERSON, "serial": 4})
+    header = "修了認定者管理番号,姓(漢字),名(漢字),姓(カナ),名(カナ),生年月日,点数"
+    clash = f"{header}\r\n4,情報,二郎,ジョウホウ,ジロウ,1997/5/22,54\r\n"
+    upload = services.stage_upload(reviewed.pk, staff_a, "c.csv", clash.encode())
+    assert [(e["row"], e["column"]) for e in upload.errors] == [(2, "修了認定者管理番号")]
+    assert "同じ年月の修了試験で既に使われています" in upload.errors[0]["message"]
+    blank = f"{header}\r\n,情報,二郎,ジョウホウ,ジロウ,1997/5/22,54\r\n"
+    upload = services.stage_upload(reviewed.pk, staff_a, "c.csv", blank.encode())
+    assert upload.errors == [] and [r["serial"] for r in upload.rows] == [5]
+    # Taken by hand in the other report meanwhile: the confirmation is refused.
+    services.add_completer(ipa.pk, staff_a, {**SABURO, "serial": 5})
+    with pytest.raises(ValidationError, match="重なる行"):
+        services.confirm_upload(upload.pk, staff_a)
+    assert reviewed.completers.count() == 0
+
+
+def test_r4_the_database_refuses_a_second_completer_with_the_same_number(setup, staff_a):
+    from django.db import IntegrityError, transaction
+
+    ipa = _report(setup, staff_a)
+    reviewed = _reviewed_report(setup, staff_a)
+    services.add_completer(ipa.pk, staff_a, PERSON)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Completer.objects.create(report=reviewed, serial=1, **JIRO)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Completer.objects.bulk_create([Completer(report=reviewed, serial=1, **JIRO)])
+    Completer.objects.bulk_create([Completer(report=reviewed, serial=2, **JIRO)])
+    assert sorted(Completer.objects.values_list("management_number", flat=True)) == [
+        f"{setup['course'].provider.number}FE2412{n:05d}" for n in (1, 2)
+    ]
+
+
+def test_r4_the_migration_renumbers_numbers_given_twice_before_the_rule():
+    import importlib
+
+    migration = importlib.import_module("exams.migrations.0006_fill_completer_management_numbers")
+    rows = [  # (pk, provider+FE+YYMM, serial, report state, report pk)
+        (1, "20001FE2412", 1, "draft", 10),
+        (2, "20001FE2412", 2, "draft", 10),
+        (3, "20001FE2412", 1, "accepted", 11),  # IPA has this one: it keeps 00001
+        (4, "20001FE2412", 3, "accepted", 11),
+        (5, "20001FE2501", 1, "draft", 12),  # another month: no clash
+    ]
+    assert migration.assign_numbers(rows) == {
+        3: (1, "20001FE241200001"),
+        4: (3, "20001FE241200003"),
+        1: (4, "20001FE241200004"),
+        2: (2, "20001FE241200002"),
+        5: (1, "20001FE250100001"),
+    }
+
+
+def test_r2_a_future_certification_date_is_refused_when_saved(setup, staff_a):
+    report = _report(setup, staff_a)  # certified on 2024-12-10
+    with pytest.raises(ValidationError) as error:
+        services.update_report(report.pk, staff_a, {"certified_on": D(2030, 1, 1)}, now=IN_REPORT)
+    message = error.value.message_dict["certified_on"][0]
+    assert "「修了認定年月日」（2030年1月1日（火））に未来の日付は入力できません" in message
+    assert "2024年12月10日（火）以前" in message
+    with pytest.raises(ValidationError, match="修了試験実施日（2024年12月8日（日））以降"):
+        services.update_report(report.pk, staff_a, {"certified_on": D(2024, 12, 7)}, now=IN_REPORT)
+    assert ResultReport.objects.get(pk=report.pk).certified_on == D(2024, 12, 10)
+    services.update_report(report.pk, staff_a, {"certified_on": D(2024, 12, 8)}, now=IN_REPORT)
+
+
+def test_r2_r1_submission_refuses_a_certification_date_after_the_submission_day(setup, staff_a):
+    report = _report(setup, staff_a)
+    services.add_completer(report.pk, staff_a, PERSON)
+    services.update_report(
+        report.pk, staff_a, {"certified_on": D(2024, 12, 12), "consent_confirmed": True},
+        now=at(2024, 12, 12, 9, 0),
+    )  # fmt: skip
+    # Submitted on the 11th, the certification of the 12th lies in the future.
+    with pytest.raises(ValidationError, match="未来の日付は入力できません"):
+        services.submit_report(report.pk, staff_a, now=at(2024, 12, 11, 10, 0))
+    assert ResultReport.objects.get(pk=report.pk).state == "draft"
+    submitted = services.submit_report(report.pk, staff_a, now=at(2024, 12, 12, 10, 0))
+    assert submitted.state == "submitted" and not submitted.late_flag
+
+
+def test_e1_r1_reviewed_exam_is_reported_from_its_own_date_to_the_ipa_report_close(setup, staff_a):
+    # Vendor exam on 2024-12-01; the IPA exam of December reports 12-09 .. 12-13 17:00.
+    report = _reviewed_report(setup, staff_a)
+    services.update_report(report.pk, staff_a, {"remarks": ResultReport.NO_COMPLETERS_REMARK})
+    with pytest.raises(services.ExamStateError, match="2024年12月1日 00:00からです"):
+        services.submit_report(report.pk, staff_a, now=at(2024, 11, 30, 23, 59, 59))
+    with pytest.raises(services.ExamStateError, match="2024年12月13日 17:00に締め切りました"):
+        services.submit_report(report.pk, staff_a, now=at(2024, 12, 13, 17, 0, 0))
+    # Open from the exam date, before the IPA window opens.
+    assert (
+        services.submit_report(report.pk, staff_a, now=at(2024, 12, 3, 10, 0)).state == "submitted"
+    )
+
+
+def _pay_on(report, staff, reviewer, paid_on):
+    from fees import services as fee_services
+
+    line = report.application.fee_line
+    request = fee_services.create_payment_request(
+        line.provider, staff, [line.pk],
+        {"payment_date": paid_on, "bank": "銀行", "payer_name_kana": f"{line.provider.number}エー"},
+    )  # fmt: skip
+    fee_services.confirm_payment(request.pk, reviewer, paid_on + datetime.timedelta(days=1))
+
+
+def _submitted_report(setup, staff):
+    report = _report(setup, staff)
+    services.add_completer(report.pk, staff, PERSON)
+    services.update_report(report.pk, staff, {"consent_confirmed": True})
+    return services.submit_report(report.pk, staff, now=IN_REPORT)
+
+
+def test_e2_f3_a_fee_received_after_the_close_waits_for_ipas_decision(setup, staff_a, reviewer):
+    from exams.models import ExamApplication
+
+    report = _submitted_report(setup, staff_a)
+    _pay_on(report, staff_a, reviewer, D(2024, 11, 14))  # the close was 11-13 15:00
+    application = ExamApplication.objects.get(pk=report.application_id)
+    assert services.late_payment_date(application) == D(2024, 11, 14)
+    with pytest.raises(services.ExamStateError) as error:
+        services.decide_report(report.pk, reviewer, accept=True)
+    assert str(error.value) == (
+        "問題提供料の入金日（2024年11月14日（木））が申込み締切（2024年11月13日（水） 15:00）より後です。"
+        "IPAが遅れた入金を認めるかどうかを判断するまで、問題の提供と結果の受理はできません。"
+    )
+    with pytest.raises(ValidationError, match="判断の理由"):
+        services.decide_late_payment(application.pk, reviewer, accept=False)
+    services.decide_late_payment(application.pk, reviewer, accept=False, note="締切後の着金のため")
+    with pytest.raises(services.ExamStateError, match="認めないと判断したため"):
+        services.decide_report(report.pk, reviewer, accept=True)
+    with pytest.raises(services.ExamStateError, match="既に判断済み"):
+        services.decide_late_payment(application.pk, reviewer, accept=True)
+    assert ResultReport.objects.get(pk=report.pk).state == "submitted"
+
+
+def test_f3_an_accepted_late_payment_lets_the_result_be_accepted(setup, staff_a, reviewer, staff_b):
+    from django.core.exceptions import PermissionDenied
+
+    report = _submitted_report(setup, staff_a)
+    _pay_on(report, staff_a, reviewer, D(2024, 11, 20))
+    with pytest.raises(PermissionDenied):
+        services.decide_late_payment(report.application_id, staff_a, accept=True)
+    services.decide_late_payment(report.application_id, reviewer, accept=True)
+    assert services.decide_report(report.pk, reviewer, accept=True).state == "accepted"
+
+
+def test_e2_a_fee_received_on_the_closing_day_needs_no_decision(setup, staff_a, reviewer):
+    report = _submitted_report(setup, staff_a)
+    _pay_on(report, staff_a, reviewer, D(2024, 11, 13))
+    with pytest.raises(services.ExamStateError, match="判断は不要"):
+        services.decide_late_payment(report.application_id, reviewer, accept=True)
+    assert services.decide_report(report.pk, reviewer, accept=True).state == "accepted"

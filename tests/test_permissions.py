@@ -128,6 +128,7 @@ TABLE.update({
     "review_exam_session": ("get", "session", IPA_PAGE),
     "review_report": ("get", "report", IPA_PAGE),
     "review_report_decide": ("post", "report", IPA_ACTION),
+    "review_late_payment_decide": ("post", "application", IPA_ACTION),
     "examday_site": ("get", "site_pk", dict(anonymous=LOGIN, staff_a=200, staff_b=404, reviewer=200, ipa_admin=200)),
     "special_measure_create": ("get", "site_pk", OWN_OBJECT),
     "special_measure_edit": ("get", "measure", OWN_OBJECT),
