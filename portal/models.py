@@ -108,7 +108,9 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id", "at"])]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_repr}"
+        from .audit import sentence
+
+        return f"{self.at:%Y/%m/%d %H:%M:%S} {sentence(self)}"
 
 
 class GeneratedDocument(models.Model):
