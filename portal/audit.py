@@ -225,8 +225,8 @@ def sentence(entry) -> str:
     body = _action_template(entry.action).replace("{obj}", f" {object_label(entry)} ")
     text = f"{_actor_name(entry)} が {body.strip()}"
     state = (entry.changes or {}).get("state")
-    if state and len(state) == 2:
-        model = entry.content_type.model_class() if entry.content_type_id else None
+    model = entry.content_type.model_class() if entry.content_type_id else None
+    if state and len(state) == 2 and model is not None:
         before, after = (_choice_label(model, "state", v) for v in state)
         text += f"（{before or '新規'} → {after}）"
     return text

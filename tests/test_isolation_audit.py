@@ -116,4 +116,8 @@ def test_audit_labels_use_field_names_and_survive_relations():
     rows = audit.labelled_changes(
         ExemptionCourse, {"name": ["a", "b"], "materials": [[], ["x"]], "unknown": [1, 2]}
     )
-    assert rows == [("免除対象講座の名称", "a", "b"), ("使用する教材", "（なし）", "x"), ("unknown", 1, 2)]
+    assert rows == [
+        ("免除対象講座の名称", "a", "b"),
+        ("使用する教材", "（なし）", "x"),
+        ("unknown", 1, 2),
+    ]

@@ -127,7 +127,11 @@ def test_newcomer_confirm_registration_signup_and_review(client, reviewer):
 
 
 def test_newcomer_confirm_exam_session_report_and_delete_all(
-    client, provider_a, staff_a, reviewer, open_exam  # noqa: F811
+    client,
+    provider_a,
+    staff_a,
+    reviewer,
+    open_exam,  # noqa: F811
 ):
     session, delivery = open_exam
     site = exam_services.save_site(provider_a, staff_a, session.pk, ROLES)
@@ -137,9 +141,13 @@ def test_newcomer_confirm_exam_session_report_and_delete_all(
                   f"{session.exam_date.month}月{session.exam_date.day}日", expect=["申込みを確定する"])  # fmt: skip
     exam_services.submit_applications(site.pk, staff_a)
     report = exam_services.open_report(application.pk, staff_a)
-    exam_services.update_report(report.pk, staff_a, {"examinees": 4, "certified_on": session.exam_date})
+    exam_services.update_report(
+        report.pk, staff_a, {"examinees": 4, "certified_on": session.exam_date}
+    )
     exam_services.add_completer(report.pk, staff_a, PERSON)
-    exam_services.add_completer(report.pk, staff_a, {**PERSON, "given_name": "二郎", "given_kana": "ジロウ"})
+    exam_services.add_completer(
+        report.pk, staff_a, {**PERSON, "given_name": "二郎", "given_kana": "ジロウ"}
+    )
     found = _irreversible(
         client, reverse("report_detail", args=[report.pk]), report.number,
         expect=["選んだ修了認定者を削除", "全員を削除", "修了試験結果を報告する"],
