@@ -95,7 +95,9 @@ def assert_readable(html: str, where: str, enums: set[str]):
     assert not codes, f"action codes {codes} on {where}"
 
 
-_ACTION_PREFIXES = {code.split(".")[0] for code in audit.ACTIONS} | {"admin"}
+_ACTION_PREFIXES = {"auth", "registration", "provider", "course", "delivery", "syllabus", "exam_site",
+                    "exam_application", "report", "completer", "special_measure", "payment_request",
+                    "payment", "document", "admin"}  # fmt: skip
 
 
 def _around(text, pattern):
