@@ -73,10 +73,15 @@ class DeliveryCourseInline(admin.TabularInline):
 class ExemptionCourseAdmin(SimpleHistoryAdmin):
     """Read-only: the workflow lives on the review pages (audit, rules)."""
 
-    list_display = ["number", "name", "course_type", "state", "certified_on", "valid_until"]
+    list_display = ["course_number", "name", "course_type", "state", "certified_on", "valid_until"]
     list_filter = ["state", "course_type"]
     search_fields = ["provider__number", "name"]
     inlines = [DeliveryCourseInline]
+    list_select_related = ["provider"]
+
+    @admin.display(description="免除対象講座番号", ordering="provider__number")
+    def course_number(self, obj):
+        return obj.number
 
     def has_add_permission(self, request):
         return False

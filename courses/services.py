@@ -186,7 +186,8 @@ def save_delivery_course(course_pk: int, user, values: dict, exams: list[dict], 
         if course.course_type != rules.CourseType.NONE_IPA and not delivery.vendor_name:
             raise ValidationError(
                 {
-                    "vendor_name": "民間資格を活用する講座の実施講座では「活用する民間資格事業者名」を入力してください（D1）。"
+                    # D1
+                    "vendor_name": "民間資格を活用する講座の実施講座では「活用する民間資格事業者名」を入力してください。"
                 }
             )
         if not delivery.committee_declaration:
@@ -282,11 +283,13 @@ def submission_problems(course: ExemptionCourse, today: datetime.date) -> list[t
     deliveries = list(course.delivery_courses.prefetch_related("exams__session"))
     if not deliveries and course.state in EDITABLE and course.certified_on is None:
         problems.append(
-            ("実施講座", "新規の免除対象講座には実施講座が少なくとも1つ必要です（C10）。")
+            # C10
+            ("実施講座", "新規の免除対象講座には実施講座が少なくとも1つ必要です。")
         )
     if course.learning_mode != "classroom" and not course.attachments.exists():
         problems.append(
-            ("添付書類", "e-ラーニング等の場合は、学習方法を示す別紙を添付してください（C15）。")
+            # C15
+            ("添付書類", "e-ラーニング等の場合は、学習方法を示す別紙を添付してください。")
         )
     # C8: a late fix slips the certification date, and every delivery course
     # check (D2 start/end, D4 exams inside the period) follows it.
@@ -371,8 +374,19 @@ def submit_course(course_pk: int, user) -> ExemptionCourse:
             actor=user,
             changes={"state": ["returned" if resubmission else "draft", "submitted"]},
         )
-        receipts.issue(course, receipts.Kind.COURSE, user, url=reverse("course_detail", args=[course.pk]))  # fmt: skip
+        receipts.issue(
+            course, receipts.Kind.COURSE, user, url=reverse("course_detail", args=[course.pk]),
+            next_text=PAID_NEXT_STEPS if review_fee_status(course) == "paid" else "",
+        )  # fmt: skip
     return course
+
+
+# C9: the review fee is paid once; a resubmission after payment goes straight
+# back to the reviewer.
+PAID_NEXT_STEPS = (
+    "講座認定審査手数料は入金確認済みのため、改めてのお振り込みは不要です。"
+    "IPAが修正内容を審査し、承認または差し戻しをお知らせします。"
+)
 
 
 def review_fee_status(course: ExemptionCourse) -> str:
@@ -433,7 +447,8 @@ def start_review(course_pk: int, reviewer, on: datetime.date | None = None) -> E
         course = _locked_for_review(course_pk, reviewer, "approve", (S.SUBMITTED,))
         if course.payment_confirmed_on is None:
             raise CourseStateError(
-                "講座認定審査手数料の入金が確認できていないため、審査を開始できません（F3）。"
+                # F3
+                "講座認定審査手数料の入金が確認できていないため、審査を開始できません。"
             )
         if course.review_started_on is None:
             course.review_started_on = on
@@ -500,7 +515,8 @@ def certify_course(course_pk: int, actor, on: datetime.date) -> ExemptionCourse:
         require_not_barred(course.provider, on)
         if on < planned_certification_date(course):
             raise CourseStateError(
-                f"この講座の認定日は最短で{planned_certification_date(course):%Y年%-m月%-d日}です（C8）。"
+                # C8
+                f"この講座の認定日は最短で{planned_certification_date(course):%Y年%-m月%-d日}です。"
             )
         _refuse_unfit_deliveries(
             course, on, "この日付では認定できません。認定日の見込みの日付で認定してください。"
@@ -806,12 +822,14 @@ def delivery_problems(delivery: DeliveryCourse, today: datetime.date) -> list[st
     if delivery.state == S.RETURNED:
         if today > rules.delivery_fix_deadline(delivery.start_date):
             problems.append(
-                "不備の解消が開始日の1営業日前を過ぎました。開始日を不備解消日の翌日以降に変更してください（D7）。"
+                # D7
+                "不備の解消が開始日の1営業日前を過ぎました。開始日を不備解消日の翌日以降に変更してください。"
             )
     elif today > rules.delivery_submission_deadline(delivery.start_date):
         deadline = rules.delivery_submission_deadline(delivery.start_date)
         problems.append(
-            f"実施講座は開始日の5営業日前（{deadline:%Y年%-m月%-d日}）までに申請してください（D7）。"
+            # D7
+            f"実施講座は開始日の5営業日前（{deadline:%Y年%-m月%-d日}）までに申請してください。"
             "開始日を遅らせて申請してください。"
         )
     upper, lower = _exam_rows(delivery)

@@ -620,7 +620,8 @@ class _RowCleaner:
             return None
         if self.pass_score is not None and value < self.pass_score:
             err(label, f"合格基準（{self.pass_score}点以上）に達していません（「{value}」）。"
-                       "修了認定者として報告できるのは修了試験の合格者だけです（E8）。")  # fmt: skip
+                       # E8
+                       "修了認定者として報告できるのは修了試験の合格者だけです。")  # fmt: skip
             return None
         return value
 
@@ -631,14 +632,16 @@ class _RowCleaner:
         raw_number = values.get("private_pass_number")
         pass_date = None
         if _is_blank(raw_date):
-            err(date_label, "民間資格活用ありの講座では入力が必要です（R8）。")
+            # R8
+            err(date_label, "民間資格活用ありの講座では入力が必要です。")
         else:
             pass_date, message = _parse_date(raw_date)
             if message:
                 err(date_label, message)
         number = unicodedata.normalize("NFKC", _text(raw_number))
         if not number:
-            err(number_label, "民間資格活用ありの講座では入力が必要です（R8）。")
+            # R8
+            err(number_label, "民間資格活用ありの講座では入力が必要です。")
         else:
             for message in _validator_messages(_PASS_NUMBER_VALIDATOR, number, number_label):
                 err(number_label, message)
@@ -736,11 +739,13 @@ def validate_completer_rows(
         who = f"{key[0]}\u3000{key[1]}（{key[2]}\u3000{key[3]}）、{key[4]:%Y/%m/%d}生"
         if key in existing_people:
             message = (
-                f"{who}は既に報告済みです。同じ実施講座の修了認定者は1回だけ報告します（R7）。"
+                # R7
+                f"{who}は既に報告済みです。同じ実施講座の修了認定者は1回だけ報告します。"
             )
         elif key in people_rows:
             message = (f"{who}は{people_rows[key]}行目と同じ人です。"
-                       "同じ実施講座の修了認定者は1回だけ報告します（R7）。")  # fmt: skip
+                       # R7
+                       "同じ実施講座の修了認定者は1回だけ報告します。")  # fmt: skip
         else:
             people_rows[key] = number
             continue

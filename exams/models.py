@@ -126,7 +126,8 @@ class ExamSite(StructureRoles):
         super().clean()
         if not self.recipient_is_contact:
             missing = {
-                name: f"「{self._meta.get_field(name).verbose_name}」を入力してください（E3）。"
+                # E3
+                name: f"「{self._meta.get_field(name).verbose_name}」を入力してください。"
                 for name in self.RECIPIENT_FIELDS
                 if not getattr(self, name)
             }

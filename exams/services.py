@@ -298,13 +298,15 @@ def save_application(
             raise ExamStateError(application_window_problem(session, now) or "申込みできません。")
         if applicants < 1:
             raise ValidationError(
-                {"applicants": "「応募者数」が0名の場合は申込みは不要です（E2）。"}
+                # E2
+                {"applicants": "「応募者数」が0名の場合は申込みは不要です。"}
             )
         delivery = eligible_delivery_courses(site.provider, session).filter(pk=delivery_pk).first()
         if delivery is None:
             raise ValidationError(
                 {
-                    "delivery_course": "この実施講座はこの修了試験を対象にしていないか、承認・認定されていません（D4）。"
+                    # D4
+                    "delivery_course": "この実施講座はこの修了試験を対象にしていないか、承認・認定されていません。"
                 }
             )
         application = ExamApplication.objects.filter(
@@ -528,8 +530,8 @@ def create_reviewed_report(delivery_pk: int, user, values: dict) -> ResultReport
             delivery_course=delivery, kind="reviewed", exam_date=exam_date
         ).exists():
             raise ValidationError(
-                {
-                    "exam_date": "この修了試験の報告は既に作成されています（再試験はできません。E9）。"
+                {  # E9
+                    "exam_date": "この修了試験の報告は既に作成されています（再試験はできません）。"
                 }
             )
         slot = delivery.exams.filter(kind="reviewed", vendor_date=exam_date).first()
@@ -561,7 +563,8 @@ def create_reviewed_report(delivery_pk: int, user, values: dict) -> ResultReport
         if not report.reviewed_exam_number or not report.problem_applicant_number:
             raise ValidationError(
                 {
-                    "reviewed_exam_number": "IPA審査問題の場合は「修了試験問題審査管理番号」と「問題申請者番号」を入力してください（R9）。"
+                    # R9
+                    "reviewed_exam_number": "IPA審査問題の場合は「修了試験問題審査管理番号」と「問題申請者番号」を入力してください。"
                 }
             )
         report.save()
@@ -616,7 +619,8 @@ def update_report(report_pk: int, user, values: dict, now=None) -> ResultReport:
         ):
             raise ValidationError(
                 {
-                    "examinees": "修了認定者を登録した後は「受験者数」を変更できません。変更するには修了認定者をすべて削除してください（R5）。"
+                    # R5
+                    "examinees": "修了認定者を登録した後は「受験者数」を変更できません。変更するには修了認定者をすべて削除してください。"
                 }
             )
         before = audit.snapshot(report, list(values))
@@ -732,7 +736,7 @@ def _completer_problems(report: ResultReport, completer: Completer) -> dict:
                          given_kana=person[3], birth_date=person[4]).exists()  # fmt: skip
     if same or person in existing_people(report):
         errors["family_name"] = (
-            "同じ修了認定者が既に報告されています（同じ実施講座では1回だけ報告します。R7）。"
+            "同じ修了認定者が既に報告されています（同じ実施講座では1回だけ報告します）。"  # R7
         )
     top = max_score(report)
     if top is not None and completer.score > top:
@@ -742,14 +746,14 @@ def _completer_problems(report: ResultReport, completer: Completer) -> dict:
         errors["birth_date"] = f"「生年月日」は{birth_problem}"
     threshold = pass_score(report)
     if threshold is not None and completer.score < threshold:
-        errors["score"] = f"「点数」が合格基準（{threshold}点）に達していません（E8）。"
+        errors["score"] = f"「点数」が合格基準（{threshold}点）に達していません。"  # E8
     if is_private(report) and not (completer.private_pass_date and completer.private_pass_number):
         errors["private_pass_date"] = (
-            "民間資格を活用する講座では「民間資格の合格日」と「合格番号」を入力してください（R8）。"
+            "民間資格を活用する講座では「民間資格の合格日」と「合格番号」を入力してください。"  # R8
         )
     if others.count() + 1 > report.examinees:
         errors["serial"] = (
-            f"修了認定者数は「受験者数」（{report.examinees}名）以下にしてください（R6）。"
+            f"修了認定者数は「受験者数」（{report.examinees}名）以下にしてください。"  # R6
         )
     return errors
 
@@ -774,7 +778,8 @@ def add_completer(report_pk: int, user, values: dict) -> Completer:
     with transaction.atomic():
         report = _editable_report(report_pk, user)
         if report.examinees is None:
-            raise ValidationError({"serial": "先に「受験者数」を入力してください（R5）。"})
+            # R5
+            raise ValidationError({"serial": "先に「受験者数」を入力してください。"})
         completer = Completer(report=report, **values)
         if completer.serial is None:
             completer.serial = next_completer_serial(report)
@@ -890,11 +895,13 @@ def confirm_upload(upload_pk: int, user) -> int:
                 "エラーのある行があるため登録できません。ファイルを修正して読み込み直してください。"
             )
         if report.examinees is None:
-            raise ValidationError("先に「受験者数」を入力してください（R5）。")
+            # R5
+            raise ValidationError("先に「受験者数」を入力してください。")
         total = report.completers.count() + len(upload.rows)
         if total > report.examinees:
             raise ValidationError(
-                f"修了認定者数（{total}名）が「受験者数」（{report.examinees}名）を超えています（R6）。"
+                # R6
+                f"修了認定者数（{total}名）が「受験者数」（{report.examinees}名）を超えています。"
             )
         completers = []
         for row in upload.rows:
@@ -943,7 +950,8 @@ def report_problems(report: ResultReport, today: datetime.date | None = None) ->
     completers = report.completers.count()
     problems = rules.count_problems(report.applicants, report.examinees, completers)
     if completers and is_private(report) and not report.certificate_copies.exists():
-        problems.append("民間資格の合格証のコピーを登録してください（R8）。")
+        # R8
+        problems.append("民間資格の合格証のコピーを登録してください。")
     if completers:
         if report.certified_on is None:
             problems.append(
@@ -955,11 +963,13 @@ def report_problems(report: ResultReport, today: datetime.date | None = None) ->
                 problems.append(problem)
         if not report.consent_confirmed:
             problems.append(
-                "修了認定者から個人情報の提供について同意を得たことを確認してください（R13）。"
+                # R13
+                "修了認定者から個人情報の提供について同意を得たことを確認してください。"
             )
     elif report.examinees is not None and report.remarks != ResultReport.NO_COMPLETERS_REMARK:
         problems.append(
-            f"修了認定者がいない場合は、備考に「{ResultReport.NO_COMPLETERS_REMARK}」と入力してください（R2）。"
+            # R2
+            f"修了認定者がいない場合は、備考に「{ResultReport.NO_COMPLETERS_REMARK}」と入力してください。"
         )
     return problems
 
@@ -1011,7 +1021,8 @@ def decide_report(report_pk: int, reviewer, accept: bool, reason: str = "") -> R
             )
             if not paid:
                 raise ExamStateError(
-                    "この修了試験の問題提供料の入金が確認できていないため受理できません（F3）。"
+                    # F3
+                    "この修了試験の問題提供料の入金が確認できていないため受理できません。"
                 )
             late = application and late_payment_problem(application)
             if late:

@@ -61,12 +61,39 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
 
 
+class ActionFilter(admin.SimpleListFilter):
+    """The actions by their Japanese names, not their codes."""
+
+    title = "操作"
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        codes = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
+        return [(code, audit.action_label(code)) for code in codes]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["at", "action", "actor_label", "ip", "object_repr"]
-    list_filter = ["action"]
-    search_fields = ["actor_label", "object_repr", "action"]
+    list_display = ["at", "what", "actor_label", "ip"]
+    list_filter = [ActionFilter]
+    list_select_related = ["actor", "content_type"]
+    search_fields = ["actor_label", "object_repr"]
     date_hierarchy = "at"
+    fields = ["at", "what", "actor_label", "ip", "object_repr", "changed", "note"]
+    readonly_fields = fields
+
+    @admin.display(description="操作")
+    def what(self, obj):
+        return audit.sentence(obj)
+
+    @admin.display(description="変更内容")
+    def changed(self, obj):
+        model = obj.content_type.model_class() if obj.content_type_id else None
+        rows = audit.labelled_changes(model, obj.changes or {})
+        return "／".join(f"{label}：{before} → {after}" for label, before, after in rows) or "—"
 
     def has_add_permission(self, request):
         return False

@@ -83,15 +83,175 @@ def record(action: str, obj=None, *, actor=None, changes=None, note: str = "") -
     return entry
 
 
+# Keys of ``changes`` that are not model fields.
+EXTRA_LABELS = {
+    "provider_number": "講座開設者番号",
+    "materials": "使用する教材",
+    "plan_total_hours": "受講計画の合計時間",
+    "rows": "受講計画の行数",
+    "completers": "修了認定者数",
+    "groups": "権限グループ",
+}
+
+# What each action code says, as the end of a Japanese sentence about ``{obj}``.
+ACTIONS = {
+    "auth.login": "ログインしました",
+    "auth.logout": "ログアウトしました",
+    "auth.login_failed": "ログインに失敗しました",
+    "auth.password_reset": "パスワードを再設定しました",
+    "registration.submit": "{obj}を提出しました",
+    "registration.resubmit": "{obj}を修正して再提出しました",
+    "registration.return": "{obj}を差し戻しました",
+    "registration.accept": "{obj}を受理しました",
+    "registration.withdraw": "{obj}を取下げとして処理しました",
+    "provider.create": "{obj}を登録しました",
+    "course.create": "{obj}を作成しました",
+    "course.update": "{obj}の基本情報を更新しました",
+    "course.materials": "{obj}の使用する教材を更新しました",
+    "course.plan": "{obj}の受講計画を更新しました",
+    "course.structure": "{obj}の講座の運営実施体制を更新しました",
+    "course.attachment": "{obj}に添付書類を追加しました",
+    "course.attachment_download": "{obj}の添付書類をダウンロードしました",
+    "course.submit": "{obj}を申請しました",
+    "course.resubmit": "{obj}を修正して再申請しました",
+    "course.review_start": "{obj}の審査を開始しました",
+    "course.return": "{obj}を差し戻しました",
+    "course.approve": "{obj}を承認しました",
+    "course.certify": "{obj}を認定しました",
+    "course.certificate_reissue": "{obj}の認定証を再発行しました",
+    "course.certify_blocked": "{obj}の自動認定を見送りました",
+    "certificate.download": "{obj}の認定証をダウンロードしました",
+    "exam_application.late_payment": "{obj}の締切後の入金について判断しました",
+    "fee_line.cancel": "{obj}の未払いの手数料を取り消しました",
+    "course.expire": "{obj}の認定期間が終了しました",
+    "course.withdraw": "{obj}の申請を取り下げました",
+    "course.delete": "{obj}を削除しました",
+    "course.materials_post": "{obj}の教材の郵送を記録しました",
+    "delivery.save": "{obj}を保存しました",
+    "delivery.submit": "{obj}を申請しました",
+    "delivery.approve": "{obj}を承認しました",
+    "delivery.return": "{obj}を差し戻しました",
+    "delivery.delete": "{obj}を削除しました",
+    "syllabus.import": "シラバス項目を読み込みました",
+    "exam_site.save": "{obj}を保存しました",
+    "exam_application.save": "{obj}を保存しました",
+    "exam_application.submit": "{obj}を確定しました",
+    "exam_application.change": "{obj}の応募者数を変更しました",
+    "report.open": "{obj}を作成しました",
+    "report.update": "{obj}を更新しました",
+    "report.submit": "{obj}を報告しました",
+    "report.accept": "{obj}を受理しました",
+    "report.return": "{obj}を差し戻しました",
+    "report.certificate_copy": "{obj}に民間資格の合格証のコピーを登録しました",
+    "report.certificate_copy_download": "{obj}の民間資格の合格証のコピーをダウンロードしました",
+    "completer.add": "{obj}に修了認定者を登録しました",
+    "completer.update": "{obj}の修了認定者を更新しました",
+    "completer.delete": "{obj}から修了認定者を削除しました",
+    "completer.upload_staged": "{obj}の修了認定者ファイルを読み込みました（未登録）",
+    "completer.upload": "{obj}に修了認定者をファイルから登録しました",
+    "special_measure.create": "{obj}を登録しました",
+    "special_measure.update": "{obj}を更新しました",
+    "payment_request.create": "{obj}を作成しました",
+    "payment.confirm": "{obj}の入金を確認しました",
+    "document.download": "{obj}の書類をダウンロードしました",
+    "admin.examsession.fill": "管理画面で{obj}の空欄に標準的な期間を入れました",
+}
+ADMIN_ACTIONS = {
+    "add": "管理画面で{obj}を追加しました",
+    "change": "管理画面で{obj}を変更しました",
+    "save": "管理画面で{obj}を保存しました",
+    "delete": "管理画面で{obj}を削除しました",
+    "groups": "管理画面で{obj}の権限グループを変更しました",
+}
+# Models whose str() does not already say what they are.
+_NAMED_BY_TYPE = {"exemptioncourse", "deliverycourse", "provider", "completer", "user"}
+
+
+def action_label(code: str) -> str:
+    """The action alone, for lists and filters: 「を承認しました」 -> 「承認」."""
+    text = _action_template(code).replace("{obj}", "")
+    return text.removeprefix("を").removeprefix("の").removesuffix("しました") or text
+
+
+def _action_template(code: str) -> str:
+    if code in ACTIONS:
+        return ACTIONS[code]
+    if code.startswith("admin."):
+        return ADMIN_ACTIONS.get(code.rsplit(".", 1)[-1], "管理画面で{obj}を操作しました")
+    return "{obj}を操作しました"
+
+
+def _choice_label(model, name: str, value):
+    if model is None or value is None:
+        return value
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return value
+    choices = dict(getattr(field, "flatchoices", None) or [])
+    if isinstance(value, list):  # multiple choices
+        return [choices.get(v, v) for v in value]
+    return choices.get(value, value) if isinstance(value, str | int) else value
+
+
+def _readable(value):
+    if isinstance(value, bool):
+        return "はい" if value else "いいえ"
+    if isinstance(value, list | tuple):
+        return "、".join(str(_readable(v)) for v in value) or "（なし）"
+    if isinstance(value, str) and len(value) >= 10 and value[4] == "-" and value[7] == "-":
+        with contextlib.suppress(ValueError):
+            datetime.date.fromisoformat(value[:10])
+            return value[:10].replace("-", "/") + value[10:].replace("T", " ")[:9]
+    return value
+
+
+def _actor_name(entry) -> str:
+    if entry.actor_id and entry.actor is not None:
+        return entry.actor.display_name
+    if entry.action.startswith("auth."):
+        return "未ログインの利用者"
+    if entry.actor_label and entry.actor_label != "（未ログイン）":
+        return entry.actor_label
+    return "システム（自動処理）"
+
+
+def object_label(entry) -> str:
+    model = entry.content_type.model_class() if entry.content_type_id else None
+    text = entry.object_repr or ""
+    if model is not None and model._meta.model_name in _NAMED_BY_TYPE and text:
+        text = f"{model._meta.verbose_name} {text}"
+    return text or "対象"
+
+
+def sentence(entry) -> str:
+    """「審査　一郎 が 免除対象講座 99991-021 ○○講座 を承認しました（審査待ち → 承認済み）」."""
+    body = _action_template(entry.action).replace("{obj}", f" {object_label(entry)} ")
+    text = f"{_actor_name(entry)} が {body.strip()}"
+    state = (entry.changes or {}).get("state")
+    model = entry.content_type.model_class() if entry.content_type_id else None
+    if state and len(state) == 2 and model is not None:
+        before, after = (_choice_label(model, "state", v) for v in state)
+        text += f"（{before or '新規'} → {after}）"
+    return text
+
+
 def labelled_changes(model, changes: dict) -> list[tuple[str, object, object]]:
-    """[(field label, before, after)] using the model's verbose names."""
+    """[(field label, before, after)] using the model's verbose names and the
+    labels of choices (状態：審査待ち, not ``submitted``)."""
     rows = []
     for name, (before, after) in changes.items():
-        label = name
+        label = EXTRA_LABELS.get(name, name)
         if model is not None:
             with contextlib.suppress(FieldDoesNotExist):  # e.g. provider_number
-                label = getattr(model._meta.get_field(name), "verbose_name", name)
-        rows.append((label, before, after))
+                label = getattr(model._meta.get_field(name), "verbose_name", label)
+        rows.append(
+            (
+                label,
+                _readable(_choice_label(model, name, before)),
+                _readable(_choice_label(model, name, after)),
+            )
+        )
     return rows
 
 

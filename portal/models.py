@@ -108,7 +108,9 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id", "at"])]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_repr}"
+        from .audit import sentence
+
+        return f"{self.at:%Y/%m/%d %H:%M:%S} {sentence(self)}"
 
 
 class GeneratedDocument(models.Model):
@@ -187,6 +189,9 @@ class Receipt(models.Model):
         related_name="+",
     )
     actor_label = models.CharField("提出者（記録時）", max_length=255, blank=True)
+    # What IPA does next, as told at submission (it can depend on the filing:
+    # a resubmission whose fee is already paid needs no second payment).
+    next_steps_text = models.TextField("今後の流れ", blank=True)
 
     class Meta:
         verbose_name = "到達番号"

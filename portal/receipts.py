@@ -64,7 +64,9 @@ def _next_serial(kind: str, year: int) -> int:
     return counter.last_serial
 
 
-def issue(obj, kind: str, actor, now=None, *, title: str = "", url: str = "", mail=True):
+def issue(
+    obj, kind: str, actor, now=None, *, title: str = "", url: str = "", mail=True, next_text=""
+):
     """Number one submission of ``obj`` (call inside the submit transaction).
 
     ``title`` names what was filed (default ``str(obj)``). With ``mail`` the
@@ -89,6 +91,7 @@ def issue(obj, kind: str, actor, now=None, *, title: str = "", url: str = "", ma
         submitted_at=now,
         actor=actor,
         actor_label=actor.email if actor else "",
+        next_steps_text=next_text,
     )
     if mail and actor is not None:
         notify.send_on_commit(
@@ -100,7 +103,7 @@ def issue(obj, kind: str, actor, now=None, *, title: str = "", url: str = "", ma
 
 
 def next_steps(receipt: Receipt) -> str:
-    return NEXT_STEPS.get(receipt.kind, "")
+    return receipt.next_steps_text or NEXT_STEPS.get(receipt.kind, "")
 
 
 def for_object(obj):

@@ -97,5 +97,5 @@ def record_download(generated: GeneratedDocument, source, user) -> None:
             "document.download",
             source,
             actor=user,
-            note=f"{generated.filename}（作成書類 #{generated.pk}, sha256 {generated.checksum[:12]}）",
+            note=f"{generated.filename}（作成書類 #{generated.pk}、チェックサム {generated.checksum[:12]}）",
         )

@@ -35,9 +35,13 @@ class RegistrationAdmin(SimpleHistoryAdmin):
     """Read-only here: reviewers decide on the review pages, which keep the
     workflow rules and the audit log."""
 
-    list_display = ["pk", "name", "state", "submitted_at", "submission_count"]
+    list_display = ["receipt", "name", "state", "submitted_at", "submission_count"]
     list_filter = ["state", "category"]
     search_fields = ["name", "name_kana", "contact_email"]
+
+    @admin.display(description="登録申請", ordering="pk")
+    def receipt(self, obj):
+        return f"#{obj.pk}"
 
     def has_add_permission(self, request):
         return False
@@ -50,7 +54,12 @@ class RegistrationAdmin(SimpleHistoryAdmin):
 class ProviderNumberCounterAdmin(admin.ModelAdmin):
     """Read-only: lowering the counter would let a number be issued twice (P5)."""
 
-    list_display = ["pk", "last_issued"]
+    list_display = ["issued"]
+    fields = readonly_fields = ["issued"]
+
+    @admin.display(description="最後に付与した講座開設者番号")
+    def issued(self, obj):
+        return f"{obj.last_issued:05d}"
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -88,8 +88,27 @@ def browser():
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser.new_page = _accepting_confirmations(browser.new_page)
         yield browser
         browser.close()
+
+
+def _accepting_confirmations(new_page):
+    """Irreversible actions ask with window.confirm (static/js/confirm.js);
+    the browser tests answer OK, as the user would, and keep the questions."""
+
+    def wrapped(*args, **kwargs):
+        page = new_page(*args, **kwargs)
+        page.confirmations = []
+
+        def accept(dialog):
+            page.confirmations.append(dialog.message)
+            dialog.accept()
+
+        page.on("dialog", accept)
+        return page
+
+    return wrapped
 
 
 def screenshot(page, name):

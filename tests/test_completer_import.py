@@ -592,7 +592,7 @@ def test_r7_duplicate_person_inside_the_file():
     error = only_error(errors)
     assert (error.row, error.column) == (4, "氏名・生年月日")
     assert "2行目と同じ人です" in error.message
-    assert "R7" in error.message
+    assert "1回だけ報告します" in error.message
     assert [c["serial"] for c in cleaned] == [1, 2]
 
 
@@ -639,8 +639,8 @@ def test_r8_private_values_required_and_stored():
     raw = read_completer_file("a.xlsx", xlsx_bytes(rows), private=True)
     cleaned, errors = validate(raw, private=True)
     assert [str(e) for e in errors] == [
-        "3行目「民間資格の合格日」：民間資格活用ありの講座では入力が必要です（R8）。",
-        "3行目「民間資格の合格番号」：民間資格活用ありの講座では入力が必要です（R8）。",
+        "3行目「民間資格の合格日」：民間資格活用ありの講座では入力が必要です。",
+        "3行目「民間資格の合格番号」：民間資格活用ありの講座では入力が必要です。",
         "4行目「民間資格の合格日」：日付として読み取れません（「2015/2/30」）。",
     ]
     assert (cleaned[0]["private_pass_date"], cleaned[0]["private_pass_number"]) == (

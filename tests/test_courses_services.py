@@ -246,7 +246,7 @@ def test_d1_delivery_course_needs_the_committee_declaration(provider_a, staff_a)
 def test_f3_review_waits_for_the_confirmed_payment(provider_a, staff_a, reviewer):
     course = complete_course(provider_a, staff_a)
     services.submit_course(course.pk, staff_a)
-    with pytest.raises(services.CourseStateError, match="F3"):
+    with pytest.raises(services.CourseStateError, match="入金が確認できていない"):
         services.start_review(course.pk, reviewer)
     with pytest.raises(services.CourseStateError, match="審査を開始してから"):
         services.approve_course(course.pk, reviewer)

@@ -1,6 +1,6 @@
 from django import template
 
-from portal.audit import labelled_changes
+from portal.audit import labelled_changes, sentence
 
 register = template.Library()
 
@@ -53,3 +53,9 @@ def latest_receipt(obj):
     from portal import receipts
 
     return receipts.latest(obj)
+
+
+@register.filter
+def audit_sentence(entry):
+    """The entry as a Japanese sentence: who did what to which object."""
+    return sentence(entry)
