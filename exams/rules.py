@@ -126,18 +126,24 @@ def typical_schedule(exam_date: datetime.date) -> dict:
     about a month before and close a week later at 15:00; problems on the
     Wednesday before; reports Monday to Friday 17:00 after the exam. A close
     never falls on a day IPA is closed (weekend, holiday, 12/29–1/3): it
-    moves to the IPA business day before (W6)."""
+    moves to the IPA business day before (W6), and an application window
+    whose close moved still lasts a week."""
 
     def at(day, hour=0):
         return datetime.datetime.combine(day, datetime.time(hour), tzinfo=JST)
 
+    week = datetime.timedelta(days=7)
     opens = exam_date - datetime.timedelta(days=32)
+    closes = business_day_on_or_before(opens + week)
+    if closes < opens + week:
+        # The close moved before a closed day (e.g. the year-end break): the
+        # window keeps its week and opens earlier, as IPA did for January
+        # 2025 (2024-12-17 – 12-24 15:00, table 4.5-4), on a business day.
+        opens = business_day_on_or_before(closes - week)
     valid_from, valid_to = exemption_validity(exam_date)
     return {
         "application_opens_at": at(opens),
-        "application_closes_at": at(
-            business_day_on_or_before(opens + datetime.timedelta(days=7)), 15
-        ),
+        "application_closes_at": at(closes, 15),
         "problems_delivered_on": exam_date - datetime.timedelta(days=4),
         "report_opens_at": at(exam_date + datetime.timedelta(days=1)),
         "report_closes_at": at(

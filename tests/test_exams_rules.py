@@ -137,6 +137,26 @@ def test_e1_typical_schedule_never_closes_on_a_holiday_or_in_the_year_end_break(
     assert schedule["application_opens_at"] < schedule["application_closes_at"]
 
 
+@pytest.mark.parametrize(
+    ("exam", "opens", "closes"),
+    [(datetime.date(2029, 1, 28), datetime.date(2028, 12, 21), datetime.date(2028, 12, 28)),
+     (datetime.date(2027, 1, 24), datetime.date(2026, 12, 21), datetime.date(2026, 12, 28)),
+     (datetime.date(2024, 6, 9), datetime.date(2024, 5, 8), datetime.date(2024, 5, 15))],
+)  # fmt: skip
+def test_e1_typical_application_window_keeps_its_week_before_the_year_end_break(
+    exam, opens, closes
+):
+    """Moving the close before 12/29–1/3 must not shrink the window to a day or
+    two: providers still get a week to apply (table 4.5-4, January 2025)."""
+    from exams.rules import typical_schedule
+    from portal.bizdays import is_business_day
+
+    schedule = typical_schedule(exam)
+    assert schedule["application_opens_at"] == at(opens.year, opens.month, opens.day, 0, 0)
+    assert schedule["application_closes_at"] == at(closes.year, closes.month, closes.day, 15, 0)
+    assert is_business_day(opens)
+
+
 @pytest.mark.django_db
 def test_e1_admin_says_to_check_the_filled_dates_against_ipas_published_ones(client):
     from tests.factories import AdminFactory
