@@ -311,8 +311,8 @@ def delivery_delete(request, pk: int, delivery_pk: int):
     delivery = get_object_or_404(course.delivery_courses, pk=delivery_pk)
     try:
         services.delete_delivery_course(delivery.pk, request.user)
-    except services.CourseStateError as exc:
-        messages.error(request, str(exc))
+    except (services.CourseStateError, ValidationError) as exc:
+        flash_errors(request, exc)
     else:
         messages.success(request, "実施講座を削除しました。")
     return redirect("course_detail", pk=course.pk)
@@ -395,8 +395,8 @@ def course_delete(request, pk: int):
     course = _own_course(request, pk)
     try:
         services.delete_course(course.pk, request.user)
-    except services.CourseStateError as exc:
-        messages.error(request, str(exc))
+    except (services.CourseStateError, ValidationError) as exc:
+        flash_errors(request, exc)
         return redirect("course_detail", pk=course.pk)
     messages.success(request, "免除対象講座を削除しました。")
     return redirect("course_list")
@@ -408,8 +408,8 @@ def course_withdraw(request, pk: int):
     course = _own_course(request, pk)
     try:
         services.withdraw_course(course.pk, request.user)
-    except services.CourseStateError as exc:
-        messages.error(request, str(exc))
+    except (services.CourseStateError, ValidationError) as exc:
+        flash_errors(request, exc)
     else:
         messages.success(request, "申請を取り下げました。")
     return redirect("course_detail", pk=course.pk)

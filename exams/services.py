@@ -818,7 +818,12 @@ def update_completer(report_pk: int, completer_pk: int, user, values: dict) -> C
             "completer.update",
             report,
             actor=user,
-            changes=audit.diff(before, audit.snapshot(completer, COMPLETER_FIELDS)),
+            changes={  # labelled with the completer's own fields
+                f"completers.{name}": values
+                for name, values in audit.diff(
+                    before, audit.snapshot(completer, COMPLETER_FIELDS)
+                ).items()
+            },
             note=completer.management_number_display,
         )
     return completer

@@ -242,7 +242,7 @@ def report_open(request, pk: int):
     )
     try:
         report = services.open_report(application.pk, request.user)
-    except (services.ExamStateError, PermissionDenied) as exc:
+    except (services.ExamStateError, PermissionDenied, ValidationError) as exc:
         flash_errors(request, exc)
         return redirect("exam_session", pk=application.session_id)
     return redirect("report_detail", pk=report.pk)
@@ -394,8 +394,8 @@ def completer_delete(request, pk: int):
         return redirect("report_detail", pk=report.pk)
     try:
         count = services.delete_completers(report.pk, request.user, ids or None)
-    except services.ExamStateError as exc:
-        messages.error(request, str(exc))
+    except (services.ExamStateError, ValidationError) as exc:
+        flash_errors(request, exc)
     else:
         messages.success(request, f"修了認定者を{count}名削除しました。")
     return redirect("report_detail", pk=report.pk)

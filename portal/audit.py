@@ -240,19 +240,33 @@ def labelled_changes(model, changes: dict) -> list[tuple[str, object, object]]:
     """[(field label, before, after)] using the model's verbose names and the
     labels of choices (状態：審査待ち, not ``submitted``)."""
     rows = []
-    for name, (before, after) in changes.items():
+    for key, (before, after) in changes.items():
+        owner, name = _field_owner(model, key)
         label = EXTRA_LABELS.get(name, name)
-        if model is not None:
+        if owner is not None:
             with contextlib.suppress(FieldDoesNotExist):  # e.g. provider_number
-                label = getattr(model._meta.get_field(name), "verbose_name", label)
+                label = getattr(owner._meta.get_field(name), "verbose_name", label)
         rows.append(
             (
                 label,
-                _readable(_choice_label(model, name, before)),
-                _readable(_choice_label(model, name, after)),
+                _readable(_choice_label(owner, name, before)),
+                _readable(_choice_label(owner, name, after)),
             )
         )
     return rows
+
+
+def _field_owner(model, key: str):
+    """The model a change key belongs to: ``field`` of the entry's own object,
+    or ``relation.field`` of a related one (e.g. ``completers.score`` recorded
+    on a result report)."""
+    if "." not in key or model is None:
+        return model, key
+    relation, name = key.split(".", 1)
+    try:
+        return model._meta.get_field(relation).related_model, name
+    except FieldDoesNotExist:
+        return None, name
 
 
 def entries_for(obj):

@@ -62,3 +62,33 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             reset_client_ip(token)
+
+
+class ServiceRefusalMiddleware:
+    """A service's refusal (ValidationError) that a view did not catch is shown
+    as a message on the page the user came from, never as a server error:
+    e.g. a withdrawn provider pressing a button the page still offered (P6).
+    Views should catch refusals themselves (and keep the form); this is the
+    net under them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.core.exceptions import ValidationError
+        from django.shortcuts import redirect
+        from django.utils.http import url_has_allowed_host_and_scheme
+
+        if not isinstance(exception, ValidationError):
+            return None
+        for message in exception.messages:
+            messages.error(request, message)
+        back = request.META.get("HTTP_REFERER", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = "/"
+        return redirect(back)

@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "portal.middleware.SessionLifetimeMiddleware",
     "portal.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.middleware.ServiceRefusalMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",

@@ -385,7 +385,11 @@ def test_r3_a_completer_of_a_draft_report_is_corrected_in_place_with_the_add_che
     assert (fixed.pk, fixed.serial, fixed.given_kana) == (first.pk, 1, "イチロー")
     assert Completer.objects.get(pk=first.pk).given_kana == "イチロー"
     entry = AuditEntry.objects.filter(action="completer.update").get()
-    assert entry.changes == {"given_kana": ["イチロウ", "イチロー"]}
+    assert entry.changes == {"completers.given_kana": ["イチロウ", "イチロー"]}
+    # The trail names the completer's field in Japanese, not given_kana.
+    from portal.audit import labelled_changes
+
+    assert labelled_changes(ResultReport, entry.changes) == [("名（カナ）", "イチロウ", "イチロー")]
     # The same checks as adding: another completer's number or person, the score.
     with pytest.raises(ValidationError, match="00001 はこの報告で既に使われています"):
         services.update_completer(report.pk, second.pk, staff_a, {"serial": 1})

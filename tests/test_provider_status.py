@@ -226,3 +226,31 @@ def test_p6_rule_revocation_bar_ends_two_years_after_the_latest_revocation():
     assert "取消し（2024年1月5日）" in status_write_problem(
         "revoked", None, datetime.date(2024, 1, 5)
     )
+
+
+@pytest.mark.parametrize("status", ["withdrawn", "revoked"])
+def test_p6_withdrawn_provider_pressing_a_button_gets_the_reason_not_a_server_error(
+    active_setup, provider_a, staff_a, client, status
+):
+    """Every provider write page answers a withdrawn/revoked provider with the
+    refusal on the page it came from; nothing changes and nothing is a 500."""
+    from exams.models import Completer
+
+    s = active_setup
+    report = exam_services.open_report(s["application"].pk, staff_a)
+    exam_services.update_report(report.pk, staff_a, {"examinees": 3}, now=IN_REPORT)
+    _set_status(provider_a, status)
+    client.force_login(staff_a)
+    before = (_counts(), Completer.objects.count())
+    posts = [
+        reverse("course_delete", args=[s["draft"].pk]),
+        reverse("course_withdraw", args=[s["draft"].pk]),
+        reverse("delivery_delete", args=[s["course"].pk, s["delivery"].pk]),
+        reverse("report_open", args=[s["application"].pk]),
+        reverse("completer_delete", args=[report.pk]) + "?all=1",
+    ]
+    for url in posts:
+        response = client.post(url, {"all": "1"}, follow=True, HTTP_REFERER="/")
+        assert response.status_code == 200, url
+        assert REFUSED in response.content.decode(), url
+    assert (_counts(), Completer.objects.count()) == before
