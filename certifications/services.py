@@ -49,5 +49,5 @@ def record_download(issued: IssuedCertificate, user) -> None:
         issued.course,
         actor=user,
         note=f"{issued.filename}（{issued.document_number}・第{issued.version}版、"
-        f"sha256 {issued.checksum[:12]}）",
+        f"照合値 {issued.checksum[:12]}）",
     )

@@ -7,7 +7,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-from portal.bizdays import business_days_before
+from portal.bizdays import business_days_before, fiscal_year  # noqa: F401 (fiscal_year: re-exported)
 
 TWO_THIRDS = Fraction(2, 3)
 CERTIFICATION_YEARS = 2
@@ -261,11 +261,6 @@ def busy_delivery_start_warning(start: datetime.date | None) -> str | None:
 def certification_end_date(certified_on: datetime.date) -> datetime.date:
     """C11: certification date + 2 years − 1 day (2014-10-01 → 2016-09-30)."""
     return add_months(certified_on, 12 * CERTIFICATION_YEARS) - datetime.timedelta(days=1)
-
-
-def fiscal_year(d: datetime.date) -> int:
-    """Japanese fiscal year (April to March)."""
-    return d.year if d.month >= 4 else d.year - 1
 
 
 def certificate_number(fy: int, serial: int) -> str:

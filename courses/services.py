@@ -512,6 +512,7 @@ def certify_course(course_pk: int, actor, on: datetime.date) -> ExemptionCourse:
             )
         if actor is not None:
             require_reviewer(actor)
+        require_active(course.provider)  # P8: a withdrawn provider is not certified
         require_not_barred(course.provider, on)
         if on < planned_certification_date(course):
             raise CourseStateError(

@@ -752,9 +752,11 @@ def _completer_problems(report: ResultReport, completer: Completer) -> dict:
             "民間資格を活用する講座では「民間資格の合格日」と「合格番号」を入力してください。"  # R8
         )
     if others.count() + 1 > report.examinees:
-        errors["serial"] = (
-            f"修了認定者数は「受験者数」（{report.examinees}名）以下にしてください。"  # R6
-        )
+        # R6, beside (not instead of) a taken number (R4)
+        errors["serial"] = [
+            *([errors["serial"]] if "serial" in errors else []),
+            f"修了認定者数は「受験者数」（{report.examinees}名）以下にしてください。",
+        ]
     return errors
 
 

@@ -162,3 +162,8 @@ def next_business_day_on_or_after(d: date) -> date:
     while not is_business_day(d):
         d += _ONE_DAY
     return d
+
+
+def fiscal_year(day: datetime.date) -> int:
+    """The Japanese fiscal year (April to March) of a date: 2027-03-31 is 2026."""
+    return day.year if day.month >= 4 else day.year - 1

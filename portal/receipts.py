@@ -10,8 +10,6 @@ This module knows no domain app: it stores a generic reference to whatever
 was submitted.
 """
 
-import datetime
-
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import CharField, OuterRef, Subquery
@@ -19,6 +17,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from . import notify
+from .bizdays import fiscal_year
 from .models import Receipt, ReceiptCounter
 
 Kind = Receipt.Kind
@@ -44,11 +43,6 @@ NEXT_STEPS = {
     Kind.RESULT_REPORT: "IPAが報告内容を確認し、受理または差し戻しをお知らせします。"
     "受理後、各修了認定者に修了認定者管理番号を伝えてください（IPAからは通知しません）。",
 }
-
-
-def fiscal_year(day: datetime.date) -> int:
-    """The Japanese fiscal year (April start) of a date: 2027-03-31 is 2026."""
-    return day.year if day.month >= 4 else day.year - 1
 
 
 def format_number(kind: str, year: int, serial: int) -> str:
