@@ -47,11 +47,11 @@ def _submitted_course(provider, staff):
 
 def test_f3_reviewer_returns_an_unmatched_payment_request_and_the_provider_pays_again(
     client,
-    payment,
+    payment,  # noqa: F811
     reviewer,
     staff_a,
     provider_a,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     lines = list(payment.lines.order_by("pk"))
     client.force_login(reviewer)
@@ -220,3 +220,31 @@ def test_e2_payment_queue_flags_a_problem_fee_paid_after_the_close(
     client.force_login(reviewer)
     queue = client.get(reverse("review_payments")).content.decode()
     assert "入金日が申込み締切（2024/11/13 15:00）より後です" in queue
+
+
+def test_e2_a_cancelled_problem_fee_shows_why_on_both_exam_pages(
+    client, application, staff_a, reviewer
+):
+    fee_services.cancel_lapsed_problem_fees(D(2024, 12, 9))
+    reason = FeeLine.objects.get(pk=application.fee_line_id).cancel_reason
+    client.force_login(staff_a)
+    page = client.get(reverse("exam_session", args=[application.session_id])).content.decode()
+    assert "取消" in page and reason in page
+    client.force_login(reviewer)
+    page = client.get(reverse("review_exam_session", args=[application.session_id]))
+    html = page.content.decode()
+    assert page.context["unpaid"] == 0 and "入金未確認 0件" in html
+    assert reason in html
+
+
+def test_f3_payment_queue_shows_transfers_and_the_providers_note(
+    client, application, provider_a, staff_a, reviewer
+):
+    fee_services.create_payment_request(
+        provider_a, staff_a, [application.fee_line_id],
+        {"payment_date": NOV_12, "bank": "銀行", "payer_name_kana": f"{provider_a.number}エー",
+         "transfers": 2, "note": "2回に分けて振り込みました。"},
+    )  # fmt: skip
+    client.force_login(reviewer)
+    queue = client.get(reverse("review_payments")).content.decode()
+    assert "入金口数 2回" in queue and "連絡事項：2回に分けて振り込みました。" in queue
