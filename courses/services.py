@@ -646,6 +646,13 @@ def expire_courses(today: datetime.date) -> list[int]:
                 course.expire()
                 _save(course)
                 audit.record("course.expire", course, changes={"state": ["certified", "expired"]})
+                # C9: nothing is owed for a course whose certification has ended
+                # (a certified course is paid; this closes a line left by hand).
+                fee_services.cancel_unpaid(
+                    course.fee_lines.all(),
+                    f"免除対象講座 {course.number} の認定期間が終了したため",
+                    on=today,
+                )
                 expired.append(pk)
     return expired
 

@@ -87,7 +87,7 @@ def exam_session(request, pk: int):
     )
     applications = list(
         ExamApplication.objects.filter(site__provider=provider, session=session).select_related(
-            "delivery_course__course__provider", "site", "fee_line"
+            "delivery_course__course__provider", "site", "fee_line__payment_request"
         )
     )
     unit = services.problem_fee_unit(timezone.localdate(now))
@@ -574,7 +574,8 @@ def review_exam_session(request, pk: int):
     return render(request, "exams/review_session.html", {
         "session": session, "rows": rows, "reviewed": reviewed,
         "total_applicants": sum(r["application"].applicants for r in rows),
-        "unpaid": sum(1 for r in rows if not r["paid_on"]),
+        "unpaid": sum(1 for r in rows if not r["paid_on"]
+                      and not (r["application"].fee_line_id and r["application"].fee_line.cancelled_on)),
         "late_to_decide": sum(1 for r in rows if r["late_payment_on"] and not r["application"].late_payment_decision),
         "can_decide": is_reviewer(request.user),
     })  # fmt: skip

@@ -53,7 +53,9 @@ def _contact(request) -> dict | None:
 
 def nyukin_irai_data(request) -> dict:
     """The values written on the form, as plain str/int; their hash is the data version."""
-    lines = list(request.lines.select_related("course__provider").order_by("created_at", "id"))
+    # A returned form (差し戻し) still prints the fees it named.
+    named = request.returned_lines if request.returned_on else request.lines
+    lines = list(named.select_related("course__provider").order_by("created_at", "id"))
     review = [
         {
             "course_number": line.course.number if line.course else "",

@@ -54,6 +54,17 @@ class PaymentRequest(models.Model):
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # F3: IPA could not match the form with money received (入金を確認できません).
+    # The form stays in the history with its reason and the lines it named;
+    # those lines are owed again (未払い) and go on a new form.
+    returned_on = models.DateField("差し戻し日", null=True, blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    return_reason = models.CharField("差し戻し理由", max_length=200, blank=True)
+    returned_lines = models.ManyToManyField(
+        "FeeLine", blank=True, related_name="returned_requests", verbose_name="差し戻した手数料"
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -63,6 +74,12 @@ class PaymentRequest(models.Model):
 
     def __str__(self):
         return f"入金確認依頼票 #{self.pk}（{self.provider.number}）"
+
+    @property
+    def status_label(self) -> str:
+        if self.confirmed_on:
+            return "入金確認済み"
+        return "差し戻し" if self.returned_on else "入金確認待ち"
 
 
 class FeeLineQuerySet(models.QuerySet):

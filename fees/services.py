@@ -3,7 +3,7 @@
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from portal import audit
@@ -50,6 +50,12 @@ def confirm_payment(request_pk: int, reviewer, on: datetime.date) -> PaymentRequ
         request = PaymentRequest.objects.select_for_update().get(pk=request_pk)
         if request.confirmed_on is not None:
             raise ValidationError({"confirmed_on": "この依頼票の入金は既に確認済みです。"})
+        if request.returned_on is not None:
+            raise ValidationError(
+                {
+                    "confirmed_on": "この依頼票は差し戻し済みです。新しい入金確認依頼票で確認してください。"
+                }
+            )
         request.confirmed_on = on
         request.confirmed_by = reviewer
         request.save(update_fields=["confirmed_on", "confirmed_by"])
@@ -86,3 +92,121 @@ def cancel_unpaid(lines, reason: str, actor=None, on: datetime.date | None = Non
                 note=f"{line.get_kind_display()}（{line.description}、{line.amount:,}円）を取り消しました。{reason}",
             )
     return cancelled
+
+
+def _weekday_date(day: datetime.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日（{'月火水木金土日'[day.weekday()]}）"
+
+
+def return_payment_request(
+    request_pk: int, reviewer, reason: str, on: datetime.date | None = None
+) -> PaymentRequest:
+    """F3 (M§5.2 (13), M§5.7 (11), 別紙13): IPA cannot match the 入金確認依頼票
+    with money received (入金を確認できません). The form stays in the history,
+    marked 差し戻し with the reason and the lines it named; those lines are
+    owed again (未払い), so the provider can pay and file a new form, or
+    delete/withdraw what they were for (which cancels them, C9). A line whose
+    purpose is already gone (course deleted or withdrawn, exam date passed)
+    is cancelled at once: nothing could ever close it otherwise. The provider
+    is told by e-mail."""
+    from portal import notify
+
+    require_reviewer(reviewer)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"return_reason": "「差し戻し理由」を入力してください。"})
+    if len(reason) > 200:
+        raise ValidationError(
+            {"return_reason": "「差し戻し理由」は200文字以内で入力してください。"}
+        )
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        request = (
+            PaymentRequest.objects.select_for_update()
+            .select_related("provider", "created_by")
+            .get(pk=request_pk)
+        )
+        if request.confirmed_on is not None:
+            raise ValidationError(
+                {
+                    "return_reason": "入金を確認済みの依頼票は差し戻せません（手数料は返金されません）。"
+                }
+            )
+        if request.returned_on is not None:
+            raise ValidationError({"return_reason": "この依頼票は既に差し戻し済みです。"})
+        lines = list(request.lines.select_for_update().order_by("created_at", "id"))
+        request.returned_on = on
+        request.returned_by = reviewer
+        request.return_reason = reason
+        request.save(update_fields=["returned_on", "returned_by", "return_reason"])
+        request.returned_lines.set(lines)
+        FeeLine.objects.filter(pk__in=[line.pk for line in lines]).update(payment_request=None)
+        audit.record(
+            "payment_request.return",
+            request,
+            actor=reviewer,
+            changes={"returned_on": [None, on]},
+            note=reason,
+        )
+        cancelled = cancel_orphaned(
+            FeeLine.objects.filter(pk__in=[line.pk for line in lines]), on, reviewer
+        )
+        gone = {line.pk for line in cancelled}
+        provider = request.provider
+        recipients = [provider.contact_email]
+        if request.created_by and request.created_by.email != provider.contact_email:
+            recipients.append(request.created_by.email)
+        notify.send_on_commit(
+            "payment_request_returned",
+            {
+                "payment": request,
+                "provider": provider,
+                "reason": reason,
+                "owed": [line for line in lines if line.pk not in gone],
+                "cancelled": cancelled,
+            },  # fmt: skip
+            recipients,
+        )
+    return request
+
+
+def cancel_orphaned(lines, today: datetime.date, actor=None) -> list[FeeLine]:
+    """C9/E2: cancel the unpaid lines of ``lines`` that nothing could ever close:
+    a review fee of a course deleted or withdrawn (M§5.3), a problem fee of an
+    exam whose date has passed (M§5.7: the fee is due by the close; IPA may
+    still accept a late payment until the exam, never after)."""
+    from courses.models import SubmissionStates
+
+    cancelled = []
+    unpaid = lines.unpaid()
+    gone = unpaid.filter(kind=FeeKind.REVIEW).filter(
+        models.Q(course__isnull=True) | models.Q(course__state=SubmissionStates.WITHDRAWN)
+    )
+    if gone.exists():
+        cancelled += cancel_unpaid(
+            gone,
+            "入金が確認できず、免除対象講座は削除または取り下げ済みのため",
+            actor=actor,
+            on=today,
+        )
+    lapsed = unpaid.filter(kind=FeeKind.PROBLEM, exam_application__session__exam_date__lt=today)
+    for line in lapsed.select_related("exam_application__session"):
+        exam_date = line.exam_application.session.exam_date
+        cancelled += cancel_unpaid(
+            FeeLine.objects.filter(pk=line.pk),
+            f"修了試験日（{_weekday_date(exam_date)}）までに問題提供料の入金を確認できなかったため",
+            actor=actor,
+            on=today,
+        )
+    return cancelled
+
+
+def cancel_lapsed_problem_fees(today: datetime.date) -> list[int]:
+    """E2 (M§5.7): the daily task. The problem fee is due (着金) by the
+    application close; after it the line stays open, because IPA may still
+    accept a late payment (the application then waits for IPA's decision
+    before problems are provided). Once the exam date has passed without any
+    入金確認依頼票, nothing can be provided any more: the line is cancelled.
+    A line on a form waits for IPA to confirm or return the form."""
+    lines = FeeLine.objects.filter(kind=FeeKind.PROBLEM)
+    return [line.pk for line in cancel_orphaned(lines, today)]

@@ -11,4 +11,9 @@ urlpatterns = [
         views.review_payment_confirm,
         name="review_payment_confirm",
     ),
+    path(
+        "review/payments/<int:pk>/return/",
+        views.review_payment_return,
+        name="review_payment_return",
+    ),
 ]

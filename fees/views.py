@@ -5,11 +5,13 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Prefetch, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from exams.rules import payment_is_late
 from portal import documents
 from portal.decorators import role_required
 from portal.forms import JapaneseErrorsMixin, apply_service_errors
@@ -43,7 +45,18 @@ class PaymentRequestForm(JapaneseErrorsMixin, forms.ModelForm):
 def fee_list(request):
     """Unpaid fees, the 入金確認依頼票 form (F2) and IPA's bank account (F5)."""
     provider = provider_of(request.user)
-    unpaid = FeeLine.objects.unpaid().filter(provider=provider).select_related("course")
+    returned = Prefetch(
+        "returned_requests", queryset=PaymentRequest.objects.order_by("-returned_on", "-pk")
+    )
+    unpaid = list(
+        FeeLine.objects.unpaid()
+        .filter(provider=provider)
+        .select_related("course", "exam_application__session")
+        .prefetch_related(returned)
+    )
+    now = timezone.now()
+    for line in unpaid:
+        line.notes = _unpaid_notes(line, now)
     initial = {
         "payer_name_kana": f"{provider.number}{provider.name_kana.replace(chr(0x3000), '')}",
         "transfers": 1,
@@ -62,15 +75,21 @@ def fee_list(request):
                 request, "入金確認依頼票を作成しました。ダウンロードして内容を確認してください。"
             )
             return redirect("payment_request_detail", pk=payment.pk)
-    requests = (
+    requests = list(
         PaymentRequest.objects.filter(provider=provider)
         .annotate(n_lines=Count("lines"), total=Sum(F("lines__unit_amount") * F("lines__quantity")))
+        .prefetch_related("returned_lines")
         .order_by("-request_date", "-pk")
     )
+    for r in requests:
+        if r.returned_on:  # a returned form keeps the lines it named
+            r.n_lines = len(r.returned_lines.all())
+            r.total = sum(line.amount for line in r.returned_lines.all())
     # The fee history: every line, paid, waiting, unpaid or cancelled (取消).
     history = Paginator(
         FeeLine.objects.filter(provider=provider)
         .select_related("payment_request")
+        .prefetch_related(returned)
         .order_by("-created_at", "-pk"),
         50,
     ).get_page(request.GET.get("page"))
@@ -82,6 +101,27 @@ def fee_list(request):
     )  # fmt: skip
 
 
+def _unpaid_notes(line, now) -> list[str]:
+    """Why an unpaid line is in that state and what happens next: a returned
+    入金確認依頼票 (F3) and, for a problem fee, the application close (E2,
+    M§5.7: the fee is due by the close; IPA may accept a late payment until
+    the exam date, after which the unpaid fee is cancelled)."""
+    notes = [
+        f"入金確認依頼票 #{r.pk} は{r.returned_on:%Y/%m/%d}に差し戻されました（入金を確認できません）：{r.return_reason}"
+        for r in line.returned_requests.all()
+    ]
+    application = getattr(line, "exam_application", None)
+    closes = application.session.application_closes_at if application else None
+    if closes is not None and now >= closes:
+        exam = application.session.exam_date
+        notes.append(
+            f"申込み締切（{timezone.localtime(closes):%Y/%m/%d %H:%M}）を過ぎています。"
+            "締切後の入金は、IPAが認めた場合に限り問題が提供されます。"
+            f"修了試験日（{exam:%Y/%m/%d}）までに入金確認依頼票の作成がない場合は取り消されます。"
+        )
+    return notes
+
+
 @role_required(is_provider_staff)
 def payment_request_detail(request, pk: int):
     payment = get_for_user_or_404(
@@ -90,19 +130,22 @@ def payment_request_detail(request, pk: int):
     return render(
         request,
         "fees/payment_request_detail.html",
-        {"payment": payment, "lines": payment.lines.select_related("course"), "bank": rules.IPA_BANK_ACCOUNT,
+        {"payment": payment, "bank": rules.IPA_BANK_ACCOUNT,
+         "lines": (payment.returned_lines if payment.returned_on else payment.lines).select_related("course"),
          "documents": documents.panel(request.user, payment, ["nyukin_irai"])},
     )  # fmt: skip
 
 
-PAYMENT_STATUSES = ("open", "confirmed", "all")
+PAYMENT_STATUSES = ("open", "confirmed", "returned", "all")
 
 
 def _purposes(payment) -> list[dict]:
     """What a payment is for, from its prefetched lines (別紙13): each review fee
     with its course, the problem fees with their exam and applicants."""
     rows = []
-    for line in payment.lines.all():
+    lines = payment.returned_lines.all() if payment.returned_on else payment.lines.all()
+    for line in lines:
+        late = ""
         if line.kind == FeeKind.REVIEW and line.course is not None:
             rows.append({"kind": line.get_kind_display(), "course": line.course,
                          "text": f"{line.course.number} {line.course.name}", "amount": line.amount})  # fmt: skip
@@ -114,19 +157,25 @@ def _purposes(payment) -> list[dict]:
                 f"{application.delivery_course.number} {application.delivery_course.name}　"
                 f"応募者{line.quantity:,}名"
             )
+            # E2/W7: the fee is due by the close; a later payment date needs
+            # IPA's decision before problems are provided (M§5.7).
+            closes = application.session.application_closes_at
+            if payment_is_late(payment.payment_date, closes):
+                late = (
+                    f"入金日が申込み締切（{timezone.localtime(closes):%Y/%m/%d %H:%M}）より後です"
+                )
         else:
             text = line.description
         rows.append({"kind": line.get_kind_display(), "course": None, "text": text,
-                     "amount": line.amount})  # fmt: skip
+                     "amount": line.amount, "late": late})  # fmt: skip
     return rows
 
 
-def _review_payments_page(request, status: str, page_number, refused=None):
+def _review_payments_page(request, status: str, page_number, refused=None, field="confirmed_on"):
     """The reviewer's queue; ``refused`` = (payment pk, typed value, message)
-    re-shows a refused confirmation beside its field, with what was typed."""
+    re-shows a refused confirmation (``field`` "confirmed_on") or return
+    ("return_reason") beside its field, with what was typed."""
     from django.contrib.contenttypes.models import ContentType
-    from django.db.models import Prefetch
-    from django.utils import timezone
 
     from portal.models import GeneratedDocument
 
@@ -142,12 +191,16 @@ def _review_payments_page(request, status: str, page_number, refused=None):
             total=Sum(F("lines__unit_amount") * F("lines__quantity")),
             applicants=Sum("lines__quantity", filter=Q(lines__kind=FeeKind.PROBLEM)),
         )
-        .prefetch_related(Prefetch("lines", queryset=lines))
+        .prefetch_related(
+            Prefetch("lines", queryset=lines), Prefetch("returned_lines", queryset=lines)
+        )
     )
     if status == "open":
-        payments = payments.filter(confirmed_on__isnull=True)
+        payments = payments.filter(confirmed_on__isnull=True, returned_on__isnull=True)
     elif status == "confirmed":
         payments = payments.filter(confirmed_on__isnull=False)
+    elif status == "returned":
+        payments = payments.filter(returned_on__isnull=False)
     page = Paginator(payments.order_by("payment_date", "pk"), 50).get_page(page_number)
     rows = list(page.object_list)
     # The latest 入金確認依頼票 file of each row, in one query.
@@ -161,16 +214,24 @@ def _review_payments_page(request, status: str, page_number, refused=None):
         latest[generated.object_id] = generated
     for p in rows:
         p.purposes = _purposes(p)
+        if p.returned_on:
+            p.n_lines = len(p.purposes)
+            p.total = sum(row["amount"] for row in p.purposes)
+            p.applicants = sum(line.quantity for line in p.returned_lines.all()
+                               if line.kind == FeeKind.PROBLEM)  # fmt: skip
         p.document = latest.get(str(p.pk))
-        p.typed, p.refusal = "", ""
+        p.typed, p.refusal, p.typed_reason, p.return_refusal = "", "", "", ""
         if refused and refused[0] == p.pk:
-            p.typed, p.refusal = refused[1], refused[2]
+            if field == "return_reason":
+                p.typed_reason, p.return_refusal = refused[1], refused[2]
+            else:
+                p.typed, p.refusal = refused[1], refused[2]
     page.object_list = rows
     return render(
         request,
         "fees/review_payments.html",
         {"page": page, "status": status, "can_decide": is_reviewer(request.user),
-         "today": timezone.localdate(), "refused": refused},
+         "today": timezone.localdate(), "refused": refused, "refused_field": field},
     )  # fmt: skip
 
 
@@ -208,6 +269,33 @@ def review_payment_confirm(request, pk: int):
         return _review_payments_page(request, status, page_number, (payment.pk, typed, message))
     messages.success(
         request, f"入金確認依頼票 #{payment.pk} の入金を {on:%Y年%-m月%-d日} 付で確認しました。"
+    )
+    query = {"status": status, **({"page": page_number} if page_number else {})}
+    return redirect(reverse("review_payments") + "?" + urlencode(query))
+
+
+@require_POST
+@role_required(is_reviewer)
+def review_payment_return(request, pk: int):
+    """F3: 入金を確認できません — the reviewer returns a form IPA cannot match
+    with money received, with a reason; its fees are owed again (未払い)."""
+    payment = get_object_or_404(PaymentRequest, pk=pk)
+    status = request.POST.get("status", "open")
+    if status not in PAYMENT_STATUSES:
+        status = "open"
+    page_number = request.POST.get("page") or None
+    typed = (request.POST.get("return_reason") or "").strip()
+    try:
+        services.return_payment_request(payment.pk, request.user, typed)
+    except (ValidationError, PermissionDenied) as exc:
+        message = " ".join(getattr(exc, "messages", [str(exc)]))
+        return _review_payments_page(
+            request, status, page_number, (payment.pk, typed, message), field="return_reason"
+        )
+    messages.success(
+        request,
+        f"入金確認依頼票 #{payment.pk} を差し戻しました。手数料は未払いに戻り、"
+        "講座開設者にメールで知らせました。",
     )
     query = {"status": status, **({"page": page_number} if page_number else {})}
     return redirect(reverse("review_payments") + "?" + urlencode(query))

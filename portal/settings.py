@@ -263,4 +263,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "courses.expire_courses",
         "schedule": crontab(minute=15, hour=0),
     },
+    "cancel-lapsed-problem-fees": {
+        "task": "fees.cancel_lapsed_problem_fees",
+        "schedule": crontab(minute=25, hour=0),
+    },
 }

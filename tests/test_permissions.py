@@ -100,6 +100,8 @@ TABLE.update({
     "review_delivery": ("post", "delivery", IPA_ACTION),
     # The payment is already confirmed: the refusal is shown on the queue (200), not redirected.
     "review_payment_confirm": ("post", "payment", dict(IPA_ACTION, reviewer=200)),
+    # The same confirmed payment cannot be returned: the refusal is shown on the queue (200).
+    "review_payment_return": ("post", "payment", dict(IPA_ACTION, reviewer=200)),
 })  # fmt: skip
 
 # Exams (issue 4): "site"/"application"/"report"/"upload" belong to provider A.
