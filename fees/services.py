@@ -56,6 +56,13 @@ def confirm_payment(request_pk: int, reviewer, on: datetime.date) -> PaymentRequ
                     "confirmed_on": "この依頼票は差し戻し済みです。新しい入金確認依頼票で確認してください。"
                 }
             )
+        if request.payment_date and on < request.payment_date:
+            raise ValidationError(
+                {
+                    "confirmed_on": "「入金確認日」は依頼票の入金日"
+                    f"（{request.payment_date:%Y年%-m月%-d日}）以降の日付にしてください。"
+                }
+            )
         request.confirmed_on = on
         request.confirmed_by = reviewer
         request.save(update_fields=["confirmed_on", "confirmed_by"])

@@ -64,6 +64,10 @@ def test_f3_payment_queue_shows_what_each_payment_is_for_and_links_its_form(
         ("", "「入金確認日」を入力してください。"),
         ("2024/13/40", "「入金確認日」は日付（例：2026-04-01）で入力してください。"),
         ("tomorrow", "「入金確認日」に未来の日付は入力できません。"),
+        (
+            "2024-11-11",
+            "「入金確認日」は依頼票の入金日（2024年11月12日）以降の日付にしてください。",
+        ),
     ],
 )
 def test_f3_missing_or_future_confirmation_date_is_refused_beside_the_field(
