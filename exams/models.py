@@ -44,6 +44,10 @@ class ExamSession(models.Model):
     )
     exemption_valid_to = models.DateField("科目A試験免除の有効期間（終了）", null=True, blank=True)
     published = models.BooleanField("公表済み", default=True)
+    note = models.CharField(
+        "備考", max_length=100, blank=True,
+        help_text="講座開設者の日程表とIPAの画面に表示します（例：デモ用の日程であること）。",
+    )  # fmt: skip
     history = HistoricalRecords()
 
     class Meta:
@@ -54,19 +58,13 @@ class ExamSession(models.Model):
     def __str__(self):
         return f"{self.exam_date:%Y年%-m月%-d日}の修了試験"
 
-    # Sessions made by `manage.py load_demo` are not IPA's published dates. The
-    # model has no remarks field, so the label is the change reason of the
-    # session's first history record (set by exams.demo, shown on the calendar).
+    # Sessions made by `manage.py load_demo` are not IPA's published dates: the
+    # demo writes its label (「デモ用（…）」) in the note.
     DEMO_LABEL = "デモ用"
 
-    @classmethod
-    def demo_labels(cls) -> dict[int, str]:
-        """{session id: its demo label} for the sessions the demo made."""
-        return dict(
-            cls.history.filter(
-                history_type="+", history_change_reason__startswith=cls.DEMO_LABEL
-            ).values_list("id", "history_change_reason")
-        )
+    @property
+    def is_demo(self) -> bool:
+        return self.note.startswith(self.DEMO_LABEL)
 
 
 class ExamSite(StructureRoles):
