@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
-from portal.history import HistoricalRecords
 
 from portal.choices import PREFECTURE_CHOICES
+from portal.history import HistoricalRecords
 from portal.validators import FullNameWithSpaceValidator, JisTextValidator
 
 from . import rules
@@ -231,7 +231,10 @@ class StudyMaterial(models.Model):
     are not materials)."""
 
     course = models.ForeignKey(
-        ExemptionCourse, verbose_name="免除対象講座", on_delete=models.CASCADE, related_name="materials"
+        ExemptionCourse,
+        verbose_name="免除対象講座",
+        on_delete=models.CASCADE,
+        related_name="materials",
     )
     order = models.PositiveSmallIntegerField("番号")
     name = models.CharField("教材の名称", max_length=200)
@@ -255,7 +258,10 @@ class StudyPlanRow(models.Model):
     """C6: one row of 受講計画シート per syllabus item."""
 
     course = models.ForeignKey(
-        ExemptionCourse, verbose_name="免除対象講座", on_delete=models.CASCADE, related_name="plan_rows"
+        ExemptionCourse,
+        verbose_name="免除対象講座",
+        on_delete=models.CASCADE,
+        related_name="plan_rows",
     )
     syllabus_item = models.ForeignKey(
         SyllabusItem, verbose_name="シラバス項目", on_delete=models.PROTECT, related_name="+"
@@ -473,7 +479,10 @@ class CourseAttachment(models.Model):
     """C15: extra documents for e-learning, recorded lectures and live streams."""
 
     course = models.ForeignKey(
-        ExemptionCourse, verbose_name="免除対象講座", on_delete=models.CASCADE, related_name="attachments"
+        ExemptionCourse,
+        verbose_name="免除対象講座",
+        on_delete=models.CASCADE,
+        related_name="attachments",
     )
     title = models.CharField("書類の内容", max_length=100)
     file = models.FileField("ファイル", upload_to="course-attachments/%Y/%m/")

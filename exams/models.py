@@ -7,9 +7,9 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
-from portal.history import HistoricalRecords
 
 from courses.models import StructureRoles
+from portal.history import HistoricalRecords
 from portal.validators import (
     FullNameWithSpaceValidator,
     KatakanaValidator,
@@ -161,7 +161,10 @@ class ExamApplication(ConcurrentTransitionMixin, models.Model):
         related_name="exam_applications",
     )
     session = models.ForeignKey(
-        ExamSession, verbose_name="修了試験日程", on_delete=models.PROTECT, related_name="applications"
+        ExamSession,
+        verbose_name="修了試験日程",
+        on_delete=models.PROTECT,
+        related_name="applications",
     )
     site = models.ForeignKey(
         ExamSite, verbose_name="運営実施体制", on_delete=models.PROTECT, related_name="applications"
@@ -344,7 +347,10 @@ class Completer(models.Model):
     across all its reports (R4)."""
 
     report = models.ForeignKey(
-        ResultReport, verbose_name="修了試験結果の報告", on_delete=models.CASCADE, related_name="completers"
+        ResultReport,
+        verbose_name="修了試験結果の報告",
+        on_delete=models.CASCADE,
+        related_name="completers",
     )
     serial = models.PositiveIntegerField("修了認定者管理番号（下5桁）")
     management_number = models.CharField(
@@ -436,7 +442,10 @@ class SpecialMeasureRequest(models.Model):
     provider, with the evidence table 7-1 asks for."""
 
     site = models.ForeignKey(
-        ExamSite, verbose_name="運営実施体制", on_delete=models.CASCADE, related_name="special_measures"
+        ExamSite,
+        verbose_name="運営実施体制",
+        on_delete=models.CASCADE,
+        related_name="special_measures",
     )
     examinee_name = models.CharField("受験者氏名", max_length=40)
     delivery_course = models.ForeignKey(
@@ -481,7 +490,10 @@ class CompleterUpload(models.Model):
     preview page; saved all at once or not at all."""
 
     report = models.ForeignKey(
-        ResultReport, verbose_name="修了試験結果の報告", on_delete=models.CASCADE, related_name="uploads"
+        ResultReport,
+        verbose_name="修了試験結果の報告",
+        on_delete=models.CASCADE,
+        related_name="uploads",
     )
     uploaded_by = models.ForeignKey(
         "portal.User", verbose_name="登録者", null=True, on_delete=models.SET_NULL, related_name="+"

@@ -6,9 +6,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
-from portal.history import HistoricalRecords
 
 from portal.choices import PREFECTURE_CHOICES
+from portal.history import HistoricalRecords
 from portal.validators import (
     FullNameWithSpaceValidator,
     JisTextValidator,
