@@ -34,8 +34,10 @@ BUILTIN_PERMISSION_LABELS = {
 def _japanese_permission_names(sender, app_config=None, using="default", **kwargs):
     """Django names its built-in permissions in English (``Can add 監査ログ``),
     and the group page of the admin lists them: name them in Japanese."""
+    from django.conf import settings
     from django.contrib.auth.models import Permission
     from django.contrib.contenttypes.models import ContentType
+    from django.utils import translation
 
     if app_config is None or not app_config.models_module:
         return
@@ -44,9 +46,11 @@ def _japanese_permission_names(sender, app_config=None, using="default", **kwarg
         content_type = ContentType.objects.db_manager(using).get_for_model(
             model, for_concrete_model=False
         )
+        with translation.override(settings.LANGUAGE_CODE):  # migrate runs untranslated
+            name = str(opts.verbose_name)
         for action in opts.default_permissions:
             label = BUILTIN_PERMISSION_LABELS.get(action)
             if label:
                 Permission.objects.using(using).filter(
                     content_type=content_type, codename=f"{action}_{opts.model_name}"
-                ).update(name=label.format(opts.verbose_name)[:255])
+                ).update(name=label.format(name)[:255])
