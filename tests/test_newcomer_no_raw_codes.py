@@ -324,7 +324,9 @@ def test_newcomer_every_admin_label_is_japanese():
     assert names and not english, english[:5]
 
 
-ENGLISH_LABEL = re.compile(r"<label[^>]*>\s*([A-Za-z][A-Za-z /_-]*)\s*:?\s*</label>|<label[^>]*>[A-Za-z ]+:")
+ENGLISH_LABEL = re.compile(
+    r"<label[^>]*>\s*([A-Za-z][A-Za-z /_-]*)\s*:?\s*</label>|<label[^>]*>[A-Za-z ]+:"
+)
 
 
 def _english_headers(html: str) -> list[str]:
@@ -342,20 +344,19 @@ def test_newcomer_no_english_labels_on_admin_pages(client, ipa_admin, year):
     assert Group.objects.exists()
     client.force_login(ipa_admin)
     seen = 0
-    for model, model_admin in admin.site._registry.items():
-        info = (model._meta.app_label, model._meta.model_name)
-        urls = [reverse("admin:%s_%s_changelist" % info)]
+    for model in admin.site._registry:
+        name = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        urls = [reverse(f"{name}_changelist")]
         obj = model._default_manager.order_by("pk").first()
         if obj is not None:
-            urls.append(reverse("admin:%s_%s_change" % info, args=[obj.pk]))
+            urls.append(reverse(f"{name}_change", args=[obj.pk]))
             if hasattr(model, "history"):
-                urls.append(reverse("admin:%s_%s_history" % info, args=[obj.pk]))
+                urls.append(reverse(f"{name}_history", args=[obj.pk]))
                 record = obj.history.order_by("history_id").first()
                 if record is not None:
-                    urls.append(reverse("admin:%s_%s_simple_history" % info,
-                                        args=[obj.pk, record.history_id]))  # fmt: skip
+                    urls.append(reverse(f"{name}_simple_history", args=[obj.pk, record.history_id]))
             seen += 1
-        add = reverse("admin:%s_%s_add" % info)
+        add = reverse(f"{name}_add")
         for url in urls + [add]:
             response = client.get(url)
             if url == add and response.status_code == 403:
