@@ -22,6 +22,7 @@ class ExamSessionAdmin(AuditedAdminMixin, HistoryAdmin):
         "report_closes_at",
         "exemption_valid_from",
         "exemption_valid_to",
+        "note",
     ]
     list_filter = ["fiscal_year", "season"]
     actions = ["fill_typical_schedule"]
