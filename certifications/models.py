@@ -14,7 +14,10 @@ class IssuedCertificate(models.Model):
         REISSUE = "reissue", "再発行"
 
     course = models.ForeignKey(
-        "courses.ExemptionCourse", on_delete=models.PROTECT, related_name="issued_certificates"
+        "courses.ExemptionCourse",
+        verbose_name="免除対象講座",
+        on_delete=models.PROTECT,
+        related_name="issued_certificates",
     )
     version = models.PositiveSmallIntegerField("版")
     kind = models.CharField("種類", max_length=16, choices=Kind.choices, default=Kind.ISSUE)
@@ -22,12 +25,17 @@ class IssuedCertificate(models.Model):
     issued_on = models.DateField("発行日")
     reason = models.CharField("再発行の理由", max_length=200, blank=True)
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="発行した審査担当者",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField("記録日時", default=timezone.now)
     filename = models.CharField("ファイル名", max_length=255)
-    content = models.BinaryField(editable=False)
-    checksum = models.CharField("SHA-256", max_length=64)
+    content = models.BinaryField("PDFの内容", editable=False)
+    checksum = models.CharField("チェックサム（SHA-256）", max_length=64)
     data = models.JSONField("印字した内容", default=dict)
 
     class Meta:

@@ -3,9 +3,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path
-from simple_history.admin import SimpleHistoryAdmin
 
-from portal.admin import AuditedAdminMixin
+from portal.admin import AuditedAdminMixin, HistoryAdmin
 
 from . import services
 from .models import DeliveryCourse, ExemptionCourse, SyllabusItem
@@ -70,7 +69,7 @@ class DeliveryCourseInline(admin.TabularInline):
 
 
 @admin.register(ExemptionCourse)
-class ExemptionCourseAdmin(SimpleHistoryAdmin):
+class ExemptionCourseAdmin(HistoryAdmin):
     """Read-only: the workflow lives on the review pages (audit, rules)."""
 
     list_display = ["course_number", "name", "course_type", "state", "certified_on", "valid_until"]

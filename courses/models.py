@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
-from simple_history.models import HistoricalRecords
 
 from portal.choices import PREFECTURE_CHOICES
+from portal.history import HistoricalRecords
 from portal.validators import FullNameWithSpaceValidator, JisTextValidator
 
 from . import rules
@@ -61,7 +61,10 @@ class ExemptionCourse(ConcurrentTransitionMixin, models.Model):
     S = SubmissionStates
 
     provider = models.ForeignKey(
-        "providers.Provider", on_delete=models.PROTECT, related_name="courses"
+        "providers.Provider",
+        verbose_name="講座開設者",
+        on_delete=models.PROTECT,
+        related_name="courses",
     )
     serial = models.PositiveSmallIntegerField("免除対象講座番号（下3桁）")
     course_type = models.CharField(
@@ -115,7 +118,7 @@ class ExemptionCourse(ConcurrentTransitionMixin, models.Model):
     # C16 materials by post
     materials_requested_on = models.DateField("教材送付の依頼日", null=True, blank=True)
     materials_received_on = models.DateField("教材の受領日", null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField("作成日時", default=timezone.now)
     history = HistoricalRecords()
 
     class Meta:
@@ -213,7 +216,7 @@ class CertificateNumberCounter(models.Model):
     """C12: certificate numbers run per fiscal year (e.g. 2025情テ人国第12号)."""
 
     fiscal_year = models.PositiveSmallIntegerField("年度", unique=True)
-    last_issued = models.PositiveIntegerField(default=0)
+    last_issued = models.PositiveIntegerField("最後に付与した番号", default=0)
 
     class Meta:
         verbose_name = "認定証番号の採番"
@@ -227,7 +230,12 @@ class StudyMaterial(models.Model):
     """C6: a material of the study plan (dictionaries, magazines and web pages
     are not materials)."""
 
-    course = models.ForeignKey(ExemptionCourse, on_delete=models.CASCADE, related_name="materials")
+    course = models.ForeignKey(
+        ExemptionCourse,
+        verbose_name="免除対象講座",
+        on_delete=models.CASCADE,
+        related_name="materials",
+    )
     order = models.PositiveSmallIntegerField("番号")
     name = models.CharField("教材の名称", max_length=200)
     publisher = models.CharField("出版社名", max_length=100, blank=True, help_text="自作教材は空欄")
@@ -249,8 +257,15 @@ class StudyMaterial(models.Model):
 class StudyPlanRow(models.Model):
     """C6: one row of 受講計画シート per syllabus item."""
 
-    course = models.ForeignKey(ExemptionCourse, on_delete=models.CASCADE, related_name="plan_rows")
-    syllabus_item = models.ForeignKey(SyllabusItem, on_delete=models.PROTECT, related_name="+")
+    course = models.ForeignKey(
+        ExemptionCourse,
+        verbose_name="免除対象講座",
+        on_delete=models.CASCADE,
+        related_name="plan_rows",
+    )
+    syllabus_item = models.ForeignKey(
+        SyllabusItem, verbose_name="シラバス項目", on_delete=models.PROTECT, related_name="+"
+    )
     material = models.CharField("教材の名称", max_length=200)
     class_name = models.CharField("授業名", max_length=100)
     planned_session = models.CharField("実施予定（回数又は週数）", max_length=40)
@@ -274,7 +289,10 @@ class DeliveryCourse(ConcurrentTransitionMixin, models.Model):
     S = SubmissionStates
 
     course = models.ForeignKey(
-        ExemptionCourse, on_delete=models.PROTECT, related_name="delivery_courses"
+        ExemptionCourse,
+        verbose_name="免除対象講座",
+        on_delete=models.PROTECT,
+        related_name="delivery_courses",
     )
     serial = models.PositiveSmallIntegerField("実施講座番号（下3桁）")
     name = models.CharField(
@@ -301,7 +319,7 @@ class DeliveryCourse(ConcurrentTransitionMixin, models.Model):
     approved_on = models.DateField("承認日", null=True, blank=True)
     return_reason = models.TextField("差し戻し理由", blank=True)
     deletion_requested = models.BooleanField("削除申請", default=False)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField("作成日時", default=timezone.now)
     history = HistoricalRecords()
 
     class Meta:
@@ -353,13 +371,18 @@ class DeliveryExam(models.Model):
         REVIEWED = rules.REVIEWED, "IPA審査問題"
 
     delivery_course = models.ForeignKey(
-        DeliveryCourse, on_delete=models.CASCADE, related_name="exams"
+        DeliveryCourse, verbose_name="実施講座", on_delete=models.CASCADE, related_name="exams"
     )
     row = models.CharField("段", max_length=8, choices=Row.choices)
     slot = models.PositiveSmallIntegerField("回", choices=[(1, "①"), (2, "②")])
     kind = models.CharField("問題の種類", max_length=10, choices=Kind.choices, default=Kind.IPA)
     session = models.ForeignKey(
-        "exams.ExamSession", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "exams.ExamSession",
+        verbose_name="修了試験日（IPA提供問題）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     vendor_date = models.DateField("IPA審査問題の実施日", null=True, blank=True)
 
@@ -438,7 +461,10 @@ class OperationStructure(StructureRoles):
     """講座の運営実施体制 (別紙12) at course level (E4 without the exam rows)."""
 
     course = models.OneToOneField(
-        ExemptionCourse, on_delete=models.CASCADE, related_name="operation_structure"
+        ExemptionCourse,
+        verbose_name="免除対象講座",
+        on_delete=models.CASCADE,
+        related_name="operation_structure",
     )
 
     class Meta:
@@ -453,14 +479,21 @@ class CourseAttachment(models.Model):
     """C15: extra documents for e-learning, recorded lectures and live streams."""
 
     course = models.ForeignKey(
-        ExemptionCourse, on_delete=models.CASCADE, related_name="attachments"
+        ExemptionCourse,
+        verbose_name="免除対象講座",
+        on_delete=models.CASCADE,
+        related_name="attachments",
     )
     title = models.CharField("書類の内容", max_length=100)
     file = models.FileField("ファイル", upload_to="course-attachments/%Y/%m/")
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="登録者",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_at = models.DateTimeField("登録日時", default=timezone.now)
 
     class Meta:
         verbose_name = "添付書類"

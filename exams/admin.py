@@ -1,8 +1,7 @@
 from django.contrib import admin, messages
-from simple_history.admin import SimpleHistoryAdmin
 
 from portal import audit
-from portal.admin import AuditedAdminMixin
+from portal.admin import AuditedAdminMixin, HistoryAdmin
 
 from . import rules
 from .examday import exam_day_label
@@ -10,7 +9,7 @@ from .models import ExamSession
 
 
 @admin.register(ExamSession)
-class ExamSessionAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
+class ExamSessionAdmin(AuditedAdminMixin, HistoryAdmin):
     """E1: IPA staff maintain the exam calendar here."""
 
     list_display = [
@@ -23,6 +22,7 @@ class ExamSessionAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
         "report_closes_at",
         "exemption_valid_from",
         "exemption_valid_to",
+        "note",
     ]
     list_filter = ["fiscal_year", "season"]
     actions = ["fill_typical_schedule"]

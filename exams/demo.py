@@ -10,7 +10,7 @@
 * on the first run, an earlier exam with a reported and accepted result (the
   completers of 別紙8).
 
-Every session made here is labelled 「デモ用」 (ExamSession.demo_labels). Built
+Every session made here is labelled 「デモ用（…）」 in its note (備考). Built
 through the services, with the clock put inside each window; running it again
 the same day changes nothing, running it on a later day adds what that day
 needs."""
@@ -58,10 +58,9 @@ def _business_day_on_or_before(day: datetime.date) -> datetime.date:
 
 def _new_session(day: datetime.date, label: str, **overrides) -> ExamSession:
     session = ExamSession(
-        exam_date=day, fiscal_year=fiscal_year(day), season=rules.exam_season(day),
+        exam_date=day, fiscal_year=fiscal_year(day), season=rules.exam_season(day), note=label,
         **{**rules.typical_schedule(day), **overrides},
     )  # fmt: skip
-    session._change_reason = label  # the demo label (ExamSession.demo_labels)
     session.save()
     return session
 
@@ -86,8 +85,7 @@ def _free_sunday(day: datetime.date, step: int) -> datetime.date:
 
 def labelled_sessions(label: str):
     """The sessions the demo made with ``label``, latest first."""
-    ids = [pk for pk, text in ExamSession.demo_labels().items() if text == label]
-    return ExamSession.objects.filter(pk__in=ids).order_by("-exam_date")
+    return ExamSession.objects.filter(note=label).order_by("-exam_date")
 
 
 @transaction.atomic

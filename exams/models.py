@@ -7,9 +7,9 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
-from simple_history.models import HistoricalRecords
 
 from courses.models import StructureRoles
+from portal.history import HistoricalRecords
 from portal.validators import (
     FullNameWithSpaceValidator,
     KatakanaValidator,
@@ -44,6 +44,10 @@ class ExamSession(models.Model):
     )
     exemption_valid_to = models.DateField("科目A試験免除の有効期間（終了）", null=True, blank=True)
     published = models.BooleanField("公表済み", default=True)
+    note = models.CharField(
+        "備考", max_length=100, blank=True,
+        help_text="講座開設者の日程表とIPAの画面に表示します（例：デモ用の日程であること）。",
+    )  # fmt: skip
     history = HistoricalRecords()
 
     class Meta:
@@ -54,19 +58,13 @@ class ExamSession(models.Model):
     def __str__(self):
         return f"{self.exam_date:%Y年%-m月%-d日}の修了試験"
 
-    # Sessions made by `manage.py load_demo` are not IPA's published dates. The
-    # model has no remarks field, so the label is the change reason of the
-    # session's first history record (set by exams.demo, shown on the calendar).
+    # Sessions made by `manage.py load_demo` are not IPA's published dates: the
+    # demo writes its label (「デモ用（…）」) in the note.
     DEMO_LABEL = "デモ用"
 
-    @classmethod
-    def demo_labels(cls) -> dict[int, str]:
-        """{session id: its demo label} for the sessions the demo made."""
-        return dict(
-            cls.history.filter(
-                history_type="+", history_change_reason__startswith=cls.DEMO_LABEL
-            ).values_list("id", "history_change_reason")
-        )
+    @property
+    def is_demo(self) -> bool:
+        return self.note.startswith(self.DEMO_LABEL)
 
 
 class ExamSite(StructureRoles):
@@ -75,9 +73,14 @@ class ExamSite(StructureRoles):
     applications linked to it, so its applicant counts always equal theirs."""
 
     provider = models.ForeignKey(
-        "providers.Provider", on_delete=models.PROTECT, related_name="exam_sites"
+        "providers.Provider",
+        verbose_name="講座開設者",
+        on_delete=models.PROTECT,
+        related_name="exam_sites",
     )
-    session = models.ForeignKey(ExamSession, on_delete=models.PROTECT, related_name="sites")
+    session = models.ForeignKey(
+        ExamSession, verbose_name="修了試験日程", on_delete=models.PROTECT, related_name="sites"
+    )
     recipient_is_contact = models.BooleanField(
         "修了試験問題の受取人は講座の担当者", default=True,
         help_text="原則は講座の担当者です。複数の遠隔地で実施する場合など、やむを得ない場合に限り別の方を指定します。",
@@ -152,15 +155,26 @@ class ExamApplication(ConcurrentTransitionMixin, models.Model):
     S = ApplicationState
 
     delivery_course = models.ForeignKey(
-        "courses.DeliveryCourse", on_delete=models.PROTECT, related_name="exam_applications"
+        "courses.DeliveryCourse",
+        verbose_name="実施講座",
+        on_delete=models.PROTECT,
+        related_name="exam_applications",
     )
-    session = models.ForeignKey(ExamSession, on_delete=models.PROTECT, related_name="applications")
-    site = models.ForeignKey(ExamSite, on_delete=models.PROTECT, related_name="applications")
+    session = models.ForeignKey(
+        ExamSession,
+        verbose_name="修了試験日程",
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    site = models.ForeignKey(
+        ExamSite, verbose_name="運営実施体制", on_delete=models.PROTECT, related_name="applications"
+    )
     applicants = models.PositiveIntegerField("応募者数")
     state = FSMField("状態", default=S.DRAFT, choices=S.choices, protected=True)
     submitted_at = models.DateTimeField("申込み日時", null=True, blank=True)
     fee_line = models.OneToOneField(
         "fees.FeeLine",
+        verbose_name="修了試験問題提供手数料",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -230,15 +244,23 @@ class ResultReport(ConcurrentTransitionMixin, models.Model):
     NO_COMPLETERS_REMARK = "修了認定者はいません。"
 
     delivery_course = models.ForeignKey(
-        "courses.DeliveryCourse", on_delete=models.PROTECT, related_name="result_reports"
+        "courses.DeliveryCourse",
+        verbose_name="実施講座",
+        on_delete=models.PROTECT,
+        related_name="result_reports",
     )
     serial = models.PositiveSmallIntegerField("修了試験回数")
     kind = models.CharField("問題提供区分", max_length=10, choices=Kind.choices)
     application = models.OneToOneField(
-        ExamApplication, null=True, blank=True, on_delete=models.PROTECT, related_name="report"
+        ExamApplication,
+        verbose_name="修了試験の申込み",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="report",
     )
     session = models.ForeignKey(
-        ExamSession, on_delete=models.PROTECT, related_name="reports",
+        ExamSession, verbose_name="修了試験日程", on_delete=models.PROTECT, related_name="reports",
         help_text="IPA提供問題の試験日。IPA審査問題では同じ月のIPA提供問題（報告期間の基準）。",
     )  # fmt: skip
     exam_date = models.DateField("修了試験実施日")
@@ -324,7 +346,12 @@ class Completer(models.Model):
     unique in the database: serials are unique per provider and exam month
     across all its reports (R4)."""
 
-    report = models.ForeignKey(ResultReport, on_delete=models.CASCADE, related_name="completers")
+    report = models.ForeignKey(
+        ResultReport,
+        verbose_name="修了試験結果の報告",
+        on_delete=models.CASCADE,
+        related_name="completers",
+    )
     serial = models.PositiveIntegerField("修了認定者管理番号（下5桁）")
     management_number = models.CharField(
         "修了認定者管理番号", max_length=16, unique=True, blank=True, editable=False,
@@ -393,11 +420,14 @@ class PrivateCertificateCopy(models.Model):
     """R8: a copy of a completer's private-qualification certificate."""
 
     report = models.ForeignKey(
-        ResultReport, on_delete=models.CASCADE, related_name="certificate_copies"
+        ResultReport,
+        verbose_name="修了試験結果の報告",
+        on_delete=models.CASCADE,
+        related_name="certificate_copies",
     )
     title = models.CharField("内容", max_length=100)
     file = models.FileField("ファイル", upload_to="private-certificates/%Y/%m/")
-    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_at = models.DateTimeField("登録日時", default=timezone.now)
 
     class Meta:
         verbose_name = "民間資格の合格証のコピー"
@@ -411,10 +441,20 @@ class SpecialMeasureRequest(models.Model):
     """E10 (M§7): one examinee's request for special measures, decided by the
     provider, with the evidence table 7-1 asks for."""
 
-    site = models.ForeignKey(ExamSite, on_delete=models.CASCADE, related_name="special_measures")
+    site = models.ForeignKey(
+        ExamSite,
+        verbose_name="運営実施体制",
+        on_delete=models.CASCADE,
+        related_name="special_measures",
+    )
     examinee_name = models.CharField("受験者氏名", max_length=40)
     delivery_course = models.ForeignKey(
-        "courses.DeliveryCourse", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "courses.DeliveryCourse",
+        verbose_name="実施講座",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     measures = models.JSONField("希望する特別措置", default=list)
     evidence = models.JSONField("提出された書類", default=list)
@@ -429,7 +469,7 @@ class SpecialMeasureRequest(models.Model):
     )
     decided_on = models.DateField("判断日", null=True, blank=True)
     note = models.TextField("備考", blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField("申請日時", default=timezone.now)
     history = HistoricalRecords()
 
     class Meta:
@@ -449,15 +489,20 @@ class CompleterUpload(models.Model):
     """A validated bulk upload waiting for the provider's confirmation on the
     preview page; saved all at once or not at all."""
 
-    report = models.ForeignKey(ResultReport, on_delete=models.CASCADE, related_name="uploads")
+    report = models.ForeignKey(
+        ResultReport,
+        verbose_name="修了試験結果の報告",
+        on_delete=models.CASCADE,
+        related_name="uploads",
+    )
     uploaded_by = models.ForeignKey(
-        "portal.User", null=True, on_delete=models.SET_NULL, related_name="+"
+        "portal.User", verbose_name="登録者", null=True, on_delete=models.SET_NULL, related_name="+"
     )
     filename = models.CharField("ファイル名", max_length=200)
     rows = models.JSONField("読み込んだ行", default=list)
     errors = models.JSONField("エラー", default=list)
-    created_at = models.DateTimeField(default=timezone.now)
-    applied_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField("読込み日時", default=timezone.now)
+    applied_at = models.DateTimeField("登録日時", null=True, blank=True)
 
     class Meta:
         verbose_name = "修了認定者の一括登録"

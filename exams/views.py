@@ -38,7 +38,6 @@ def exam_calendar(request):
     provider = provider_of(request.user)
     now = timezone.now()
     sessions = list(ExamSession.objects.filter(published=True).order_by("-exam_date")[:12])
-    demo = ExamSession.demo_labels()
     applied = dict(
         ExamApplication.objects.filter(site__provider=provider, state="submitted")
         .values_list("session_id")
@@ -56,7 +55,6 @@ def exam_calendar(request):
             "report_countdown": rules.countdown_text(s.report_closes_at, now),
             "applicants": applied.get(s.pk, 0),
             "reports": reports.get(s.pk, 0),
-            "demo_label": demo.get(s.pk, ""),
         }
         for s in sessions
     ]
@@ -68,7 +66,7 @@ def exam_calendar(request):
             "rows": rows,
             # E1: sessions are newest first, so the first one tells whether any is to come.
             "no_future_exam": not sessions or sessions[0].exam_date < today,
-            "has_demo": any(r["demo_label"] for r in rows),
+            "has_demo": any(s.is_demo for s in sessions),
             "provider": provider,
             "documents": documents.panel(request.user, provider, ["csv_export"]),
         },
@@ -116,7 +114,6 @@ def exam_session(request, pk: int):
         "exams/session.html",
         {
             "session": session,
-            "demo_label": ExamSession.demo_labels().get(session.pk, ""),
             "site_rows": [
                 (
                     s,

@@ -1,7 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from portal.admin import AuditedAdminMixin
+from portal.admin import AuditedAdminMixin, HistoryAdmin
 
 from .models import FeeLine, FeeSchedule, PaymentRequest
 
@@ -13,7 +12,7 @@ class FeeScheduleAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PaymentRequest)
-class PaymentRequestAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
+class PaymentRequestAdmin(AuditedAdminMixin, HistoryAdmin):
     list_display = ["request", "provider_name", "request_date", "payment_date", "confirmed_on"]
     list_filter = ["confirmed_on"]
     list_select_related = ["provider"]

@@ -3,7 +3,8 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
+
+from portal.history import HistoricalRecords
 
 
 class FeeKind(models.TextChoices):
@@ -34,7 +35,10 @@ class PaymentRequest(models.Model):
     """F2: 入金確認依頼票 — one form may cover several fees paid together."""
 
     provider = models.ForeignKey(
-        "providers.Provider", on_delete=models.PROTECT, related_name="payment_requests"
+        "providers.Provider",
+        verbose_name="講座開設者",
+        on_delete=models.PROTECT,
+        related_name="payment_requests",
     )
     request_date = models.DateField("確認依頼日", default=timezone.localdate)
     payment_date = models.DateField("入金日（予定日）")
@@ -48,11 +52,20 @@ class PaymentRequest(models.Model):
     contact_tel = models.CharField("電話番号", max_length=13, blank=True)
     note = models.TextField("連絡事項", blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="作成者",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     confirmed_on = models.DateField("入金確認日", null=True, blank=True)
     confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="入金を確認した審査担当者",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     # F3: IPA could not match the form with money received (入金を確認できません).
     # The form stays in the history with its reason and the lines it named;
@@ -94,7 +107,10 @@ class FeeLine(models.Model):
     for is deleted or withdrawn (C9, M§5.3); it then stays in the history."""
 
     provider = models.ForeignKey(
-        "providers.Provider", on_delete=models.PROTECT, related_name="fee_lines"
+        "providers.Provider",
+        verbose_name="講座開設者",
+        on_delete=models.PROTECT,
+        related_name="fee_lines",
     )
     kind = models.CharField("種類", max_length=16, choices=FeeKind.choices)
     description = models.CharField("内容", max_length=200)
@@ -104,15 +120,21 @@ class FeeLine(models.Model):
     # described by ``description`` (number and name).
     course = models.ForeignKey(
         "courses.ExemptionCourse",
+        verbose_name="免除対象講座",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="fee_lines",
     )
     payment_request = models.ForeignKey(
-        PaymentRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="lines"
+        PaymentRequest,
+        verbose_name="入金確認依頼票",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="lines",
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField("発生日時", default=timezone.now)
     cancelled_on = models.DateField("取消日", null=True, blank=True)
     cancel_reason = models.CharField("取消の理由", max_length=200, blank=True)
 

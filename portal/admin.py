@@ -1,8 +1,37 @@
+import datetime
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import audit
 from .models import AuditEntry, GeneratedDocument, Receipt, User
+
+
+class JapaneseChangesHelper(HistoricalRecordContextHelper):
+    """The 変更内容 column of a change history: choice labels, はい/いいえ and
+    dates as the audit trail shows them, not ``submitted``, ``True`` or ``None``."""
+
+    def prepare_delta_change_value(self, change, value):
+        value = super().prepare_delta_change_value(change, value)
+        if value is None or value == "" or value == {} or value == []:
+            return "（なし）"
+        if isinstance(value, datetime.datetime):
+            return f"{timezone.localtime(value):%Y/%m/%d %H:%M:%S}"
+        if isinstance(value, datetime.date):
+            return f"{value:%Y/%m/%d}"
+        return audit._readable(audit._choice_label(self.model, change.field, value))
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """SimpleHistoryAdmin whose change histories read in Japanese."""
+
+    object_history_list_template = "admin/portal/history_list.html"
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return JapaneseChangesHelper(self.model, historical_record)
 
 
 class AuditedAdminMixin:

@@ -11,6 +11,14 @@ from django.db import models
 from django.utils import timezone
 
 
+class LabelledGenericForeignKey(GenericForeignKey):
+    """A generic relation with a Japanese label (GenericForeignKey takes none)."""
+
+    def __init__(self, verbose_name, ct_field="content_type", fk_field="object_id", **kwargs):
+        super().__init__(ct_field, fk_field, **kwargs)
+        self.verbose_name = verbose_name
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -93,10 +101,15 @@ class AuditEntry(models.Model):
     ip = models.GenericIPAddressField("IPアドレス", null=True, blank=True)
     action = models.CharField("操作コード", max_length=64, db_index=True)
     content_type = models.ForeignKey(
-        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ContentType,
+        verbose_name="対象の種類",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    object_id = models.CharField(max_length=64, blank=True)
-    target = GenericForeignKey("content_type", "object_id")
+    object_id = models.CharField("対象のID", max_length=64, blank=True)
+    target = LabelledGenericForeignKey("対象データ", "content_type", "object_id")
     object_repr = models.CharField("対象", max_length=255, blank=True)
     changes = models.JSONField("変更内容", default=dict, blank=True)
     note = models.TextField("備考", blank=True)
@@ -128,19 +141,26 @@ class GeneratedDocument(models.Model):
         FAILED = "failed", "失敗"
 
     doc_type = models.CharField("書類", max_length=64)
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
-    object_id = models.CharField(max_length=64)
-    source = GenericForeignKey("content_type", "object_id")
+    content_type = models.ForeignKey(
+        ContentType, verbose_name="元データの種類", on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.CharField("元データのID", max_length=64)
+    source = LabelledGenericForeignKey("元データ", "content_type", "object_id")
     status = models.CharField("状態", max_length=16, choices=Status.choices, default=Status.PENDING)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="依頼者",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     requested_at = models.DateTimeField("依頼日時", default=timezone.now)
     finished_at = models.DateTimeField("作成日時", null=True, blank=True)
     filename = models.CharField("ファイル名", max_length=255, blank=True)
-    mime_type = models.CharField(max_length=127, blank=True)
-    content = models.BinaryField(null=True, blank=True, editable=False)
-    checksum = models.CharField("SHA-256", max_length=64, blank=True)
+    mime_type = models.CharField("ファイル形式（MIMEタイプ）", max_length=127, blank=True)
+    content = models.BinaryField("ファイルの内容", null=True, blank=True, editable=False)
+    checksum = models.CharField("チェックサム（SHA-256）", max_length=64, blank=True)
     data_version = models.CharField("元データの版", max_length=64, blank=True)
     error = models.TextField("エラー", blank=True)
 
@@ -175,9 +195,11 @@ class Receipt(models.Model):
     fiscal_year = models.PositiveSmallIntegerField("年度")
     serial = models.PositiveIntegerField("連番")
     number = models.CharField("到達番号", max_length=16, unique=True)
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    object_id = models.CharField(max_length=64)
-    target = GenericForeignKey("content_type", "object_id")
+    content_type = models.ForeignKey(
+        ContentType, verbose_name="対象の種類", on_delete=models.PROTECT, related_name="+"
+    )
+    object_id = models.CharField("対象のID", max_length=64)
+    target = LabelledGenericForeignKey("対象の申請", "content_type", "object_id")
     title = models.CharField("件名", max_length=255, blank=True)
     submitted_at = models.DateTimeField("到達日時", default=timezone.now)
     actor = models.ForeignKey(

@@ -1,7 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from portal.admin import AuditedAdminMixin
+from portal.admin import AuditedAdminMixin, HistoryAdmin
 
 from .models import Membership, Provider, ProviderNumberCounter, Registration
 
@@ -13,7 +12,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Provider)
-class ProviderAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
+class ProviderAdmin(AuditedAdminMixin, HistoryAdmin):
     """Providers come from accepted registrations (with a number from the
     counter); they are never added or deleted here, so no number is reused (P5)."""
 
@@ -31,7 +30,7 @@ class ProviderAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(SimpleHistoryAdmin):
+class RegistrationAdmin(HistoryAdmin):
     """Read-only here: reviewers decide on the review pages, which keep the
     workflow rules and the audit log."""
 

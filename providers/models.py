@@ -6,9 +6,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
-from simple_history.models import HistoricalRecords
 
 from portal.choices import PREFECTURE_CHOICES
+from portal.history import HistoricalRecords
 from portal.validators import (
     FullNameWithSpaceValidator,
     JisTextValidator,
@@ -197,7 +197,7 @@ class ProviderNumberCounter(models.Model):
     """The last provider number issued. Numbers are never reused (P5), also
     after withdrawal, so the counter only moves forward."""
 
-    last_issued = models.PositiveIntegerField(default=10000)
+    last_issued = models.PositiveIntegerField("最後に付与した講座開設者番号", default=10000)
 
     class Meta:
         verbose_name = "講座開設者番号の採番"
@@ -211,12 +211,17 @@ class Membership(models.Model):
     """A staff user of a provider (P4: one of them is the registered contact)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+        settings.AUTH_USER_MODEL,
+        verbose_name="アカウント",
+        on_delete=models.CASCADE,
+        related_name="membership",
     )
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="memberships")
+    provider = models.ForeignKey(
+        Provider, verbose_name="講座開設者", on_delete=models.PROTECT, related_name="memberships"
+    )
     is_contact = models.BooleanField("登録担当者", default=False)
     active = models.BooleanField("有効", default=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField("登録日時", default=timezone.now)
     history = HistoricalRecords()
 
     class Meta:
@@ -250,7 +255,9 @@ class Registration(ConcurrentTransitionMixin, ProviderInfo):
         on_delete=models.PROTECT,
         related_name="registrations",
     )
-    access_token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    access_token_hash = models.CharField(
+        "照会用トークン（ハッシュ）", max_length=64, unique=True, editable=False
+    )
     submitted_at = models.DateTimeField("申請日時", default=timezone.now)
     submission_count = models.PositiveSmallIntegerField("提出回数", default=1)
     returned_at = models.DateTimeField("差し戻し日時", null=True, blank=True)
@@ -259,13 +266,19 @@ class Registration(ConcurrentTransitionMixin, ProviderInfo):
     decided_at = models.DateTimeField("受理日時", null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name="受理した審査担当者",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
     provider = models.OneToOneField(
-        Provider, null=True, blank=True, on_delete=models.PROTECT, related_name="registration"
+        Provider,
+        verbose_name="登録された講座開設者",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registration",
     )
     history = HistoricalRecords()
 

@@ -193,10 +193,24 @@ def test_e1_demo_sessions_are_labelled_on_the_calendar(client):
     assert "今後の修了試験日はまだ公開されていません" not in page
     # IPA's own dates carry no label.
     ipa = ExamSession.objects.get(exam_date=datetime.date(2025, 1, 26))
-    assert ipa.pk not in ExamSession.demo_labels()
-    demo = next(iter(ExamSession.demo_labels()))
-    page = client.get(reverse("exam_session", args=[demo])).content.decode()
-    assert "デモデータの読み込み時に作成した日程" in page
+    assert ipa.note == "" and not ipa.is_demo
+    assert "備考：デモ用（標準的な日程から計算）" in page
+    # The label is the session's 備考 (note), not a history change reason.
+    demo = ExamSession.objects.filter(note__startswith="デモ用").first()
+    assert demo.is_demo and not demo.history.filter(history_change_reason__isnull=False).exists()
+    page = client.get(reverse("exam_session", args=[demo.pk])).content.decode()
+    assert "デモデータの読み込み時に作成した日程" in page and f"備考：{demo.note}" in page
+
+
+def test_e1_demo_session_note_is_shown_to_ipa(client):
+    _load(DAYS[0])
+    _, _, reviewer = _people()
+    demo = ExamSession.objects.filter(note__startswith="デモ用").first()
+    client.force_login(reviewer)
+    page = client.get(reverse("review_exams")).content.decode()
+    assert f"備考：{demo.note}" in page and ">デモ用</span>" in page
+    page = client.get(reverse("review_exam_session", args=[demo.pk])).content.decode()
+    assert "IPAが公開した日程ではありません" in page and f"備考：{demo.note}" in page
 
 
 def test_e1_calendar_says_when_no_future_exam_is_published(client, staff_a):

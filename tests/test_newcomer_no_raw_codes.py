@@ -283,3 +283,96 @@ def test_newcomer_no_raw_codes_csrf_failure_page_in_japanese():
     assert response.status_code == 403
     html = response.content.decode()
     assert "送信を受け付けられませんでした" in html and "CSRF" not in visible_text(html)
+
+
+JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff01-\uff9f]")
+ENGLISH_WORD = re.compile(r"[a-z]{2,}")  # acronyms such as PDF, MIME or SHA-256 are fine
+
+
+def _admin_models():
+    """The models of the admin: the registered ones, their inlines and their
+    change histories (simple-history)."""
+    models = []
+    for model, model_admin in admin.site._registry.items():
+        models += [model] + [inline.model for inline in model_admin.inlines]
+    models += [m.history.model for m in list(models) if hasattr(m, "history")]
+    return list(dict.fromkeys(models))
+
+
+def _is_japanese(label) -> bool:
+    return bool(JAPANESE.search(str(label))) and not ENGLISH_WORD.search(str(label))
+
+
+def test_newcomer_every_admin_label_is_japanese():
+    offenders = []
+    for model in _admin_models():
+        opts = model._meta
+        for label in (opts.verbose_name, opts.verbose_name_plural):
+            if not _is_japanese(label):
+                offenders.append(f"{opts.label}: {label}")
+        for field in opts.get_fields(include_hidden=True):
+            if not hasattr(field, "verbose_name") or (field.name == "id" and field.auto_created):
+                continue
+            if not _is_japanese(field.verbose_name):
+                offenders.append(f"{opts.label}.{field.name}: {field.verbose_name}")
+    assert not offenders, offenders
+    # The built-in permissions the group page lists are named in Japanese too.
+    from django.contrib.auth.models import Permission
+
+    names = Permission.objects.values_list("name", flat=True)
+    english = [name for name in names if not _is_japanese(name)]
+    assert names and not english, english[:5]
+
+
+ENGLISH_LABEL = re.compile(
+    r"<label[^>]*>\s*([A-Za-z][A-Za-z /_-]*)\s*:?\s*</label>|<label[^>]*>[A-Za-z ]+:"
+)
+
+
+def _english_headers(html: str) -> list[str]:
+    heads = "".join(re.findall(r"<thead.*?</thead>", html, re.S))
+    headers = [visible_text(chunk.split("</th>")[0].split(">", 1)[-1])
+               for chunk in heads.split("<th")[1:]]  # fmt: skip
+    return [h for h in headers if ENGLISH_WORD.search(h) and not JAPANESE.search(h)]
+
+
+def test_newcomer_no_english_labels_on_admin_pages(client, ipa_admin, year):
+    """Every changelist, one change page per model with data, and the change
+    histories read in Japanese: no English field label or column header."""
+    from django.contrib.auth.models import Group
+
+    assert Group.objects.exists()
+    client.force_login(ipa_admin)
+    seen = 0
+    for model in admin.site._registry:
+        name = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        urls = [reverse(f"{name}_changelist")]
+        obj = model._default_manager.order_by("pk").first()
+        if obj is not None:
+            urls.append(reverse(f"{name}_change", args=[obj.pk]))
+            if hasattr(model, "history"):
+                urls.append(reverse(f"{name}_history", args=[obj.pk]))
+                record = obj.history.order_by("history_id").first()
+                if record is not None:
+                    urls.append(reverse(f"{name}_simple_history", args=[obj.pk, record.history_id]))
+            seen += 1
+        add = reverse(f"{name}_add")
+        for url in urls + [add]:
+            response = client.get(url)
+            if url == add and response.status_code == 403:
+                continue  # nothing is added here (e.g. providers come from registrations)
+            assert response.status_code == 200, url
+            html = response.content.decode()
+            labels = ENGLISH_LABEL.findall(html) or re.findall(r"<label[^>]*>[A-Za-z ]+:", html)
+            assert not labels, f"English field labels {labels} on {url}"
+            assert not _english_headers(html), f"English headers {_english_headers(html)} on {url}"
+            for english in ("History", "Change reason", "Changed by", "Date/time", "historical"):
+                assert english not in visible_text(html), f"{english!r} on {url}"
+    assert seen >= 10  # the year's data fills most of the admin
+    # The change history names fields and values in Japanese, dates as dates.
+    registration = year["registration"]
+    url = reverse("admin:providers_registration_history", args=[registration.pk])
+    text = visible_text(client.get(url).content.decode())
+    assert re.search(r"状態:\s*審査待ち\s*→\s*差し戻し中", text), text[-800:]
+    assert re.search(r"差し戻し日時:\s*（なし）\s*→\s*\d{4}/\d\d/\d\d \d\d:\d\d:\d\d", text)
+    assert "None" not in text and "submitted" not in text and "+00:00" not in text
