@@ -72,7 +72,12 @@ class PaymentRequest(models.Model):
     # those lines are owed again (未払い) and go on a new form.
     returned_on = models.DateField("差し戻し日", null=True, blank=True)
     returned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="差し戻した審査担当",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     return_reason = models.CharField("差し戻し理由", max_length=200, blank=True)
     returned_lines = models.ManyToManyField(
