@@ -289,7 +289,7 @@ class Registration(ConcurrentTransitionMixin, ProviderInfo):
         permissions = [("review_registration", "講座開設者の登録申請を審査できる")]
 
     def __str__(self):
-        return f"登録申請 #{self.pk} {self.name}"
+        return f"登録申請（{self.name}）"  # no bare database id (item 20)
 
     @property
     def is_editable_by_applicant(self):

@@ -39,10 +39,10 @@ def test_registration_journey_in_chromium(live_server, browser, tmp_path):
     fields = {
         "#id_name": "ブラウザ大学",
         "#id_name_kana": "ブラウザダイガク",
-        "#id_representative_name": "情報 太郎",  # half-width space: refused (P2)
+        "#id_representative_name": "情報 太郎",  # half-width space: becomes U+3000 (P2)
         "#id_postal_code": "113-8663",
         "#id_address": "文京区本駒込2-28-8",
-        "#id_contact_family_name": "情報",
+        "#id_contact_family_name": "髙橋",  # not JIS level 1/2: refused, 高 suggested
         "#id_contact_given_name": "花子",
         "#id_contact_department": "教務部",
         "#id_contact_tel": "03-1234-5678",
@@ -62,10 +62,13 @@ def test_registration_journey_in_chromium(live_server, browser, tmp_path):
     applicant.check("#id_agree_terms")
     applicant.click("button[type=submit]")
     summary = applicant.locator(".error-summary")
-    expect(summary).to_contain_text("「代表者名」")
-    expect(summary).to_contain_text("全角スペース")
+    expect(summary).to_contain_text("担当者")
+    expect(summary).to_contain_text("「髙」は「高」で入力してください")
+    # Nothing typed is lost; the half-width space was made full-width.
+    expect(applicant.locator("#id_representative_name")).to_have_value("情報\u3000太郎")
+    expect(applicant.locator("#id_contact_given_name")).to_have_value("花子")
     _shot(applicant, "01-signup-error")
-    applicant.fill("#id_representative_name", "情報\u3000太郎")
+    applicant.fill("#id_contact_family_name", "高橋")
     applicant.fill("#id_password1", PASSWORD)
     applicant.fill("#id_password2", PASSWORD)
     applicant.click("button[type=submit]")

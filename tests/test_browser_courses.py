@@ -89,7 +89,7 @@ def test_course_journey_in_chromium(live_server, browser, tmp_path):
     expect(page.locator(".messages")).to_contain_text(
         f"{SyllabusItem.objects.count()}項目を読み込みました"
     )
-    expect(page.locator("#plan-total")).to_have_text("100.0")
+    expect(page.locator("#plan-total")).to_have_text("100.00")  # C6: two decimals
     _shot(page, "10-course-plan")
 
     # 3. Materials, operation structure, delivery course.
@@ -125,6 +125,8 @@ def test_course_journey_in_chromium(live_server, browser, tmp_path):
     _shot(page, "11-course-checklist")
     page.click("#submit-course")
     expect(page.locator(".messages")).to_contain_text("申請書データを確定しました")
+    expect(page.locator(".receipt .receipt-number").first).to_contain_text("-")  # 到達番号
+    assert any("確定" in q for q in page.confirmations)  # asked once before submitting
 
     # 4. The reviewer returns it.
     reviewer = browser.new_page(locale="ja-JP", viewport={"width": 1280, "height": 900})
@@ -143,7 +145,8 @@ def test_course_journey_in_chromium(live_server, browser, tmp_path):
     page.fill("#id_name", "2027-2028年度講座A（本科）")
     page.click("button[type=submit]")
     page.click("#submit-course")
-    expect(page.locator(".messages")).to_contain_text("申請書データを確定しました")
+    expect(page.locator(".messages")).to_contain_text("再申請しました")
+    expect(page.locator(".receipt details")).to_contain_text("2回")
 
     # 6. Fee: 入金確認依頼票, then IPA confirms the payment (F2, F3).
     page.goto(f"{base}/fees/")
@@ -154,7 +157,7 @@ def test_course_journey_in_chromium(live_server, browser, tmp_path):
     expect(page.locator(".messages")).to_contain_text("入金確認依頼票を作成しました")
     reviewer.goto(f"{base}/review/payments/")
     reviewer.fill("input[name=confirmed_on]", timezone.localdate().isoformat())
-    reviewer.click("text=入金を確認")
+    reviewer.click("button:has-text('入金を確認')")
     expect(reviewer.locator(".messages")).to_contain_text("入金を")
 
     # 7. Review, approve, certify on the 1st.

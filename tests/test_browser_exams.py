@@ -89,6 +89,7 @@ def test_exam_journey_in_chromium(live_server, browser, tmp_path):
     page.click("button[id^=add-application-]")
     page.click("button[id^=submit-site-]")
     expect(page.locator(".messages")).to_contain_text("問題提供料 12,000円")
+    expect(page.locator(".receipt .receipt-number")).to_be_visible()  # 到達番号
     _shot(page, "20-exam-applied")
 
     # 2. Pay; IPA confirms (F3).
@@ -101,7 +102,7 @@ def test_exam_journey_in_chromium(live_server, browser, tmp_path):
     _login(reviewer_page, base, "reviewer@ipa.example.jp")
     reviewer_page.goto(f"{base}/review/payments/")
     reviewer_page.fill("input[name=confirmed_on]", timezone.localdate().isoformat())
-    reviewer_page.click("text=入金を確認")
+    reviewer_page.click("button:has-text('入金を確認')")
     expect(reviewer_page.locator(".messages")).to_contain_text("入金を")
 
     # The exam is held; IPA's calendar opens the report window (R1).
@@ -139,6 +140,7 @@ def test_exam_journey_in_chromium(live_server, browser, tmp_path):
     page.click("#save-report")
     page.click("#submit-report")
     expect(page.locator(".messages")).to_contain_text("修了試験結果を報告しました")
+    expect(page.locator(".receipt .receipt-number")).to_be_visible()  # 到達番号
     _shot(page, "22-report-submitted")
 
     # 4. 申請書式4, read back with openpyxl.

@@ -445,3 +445,15 @@ def test_newcomer_receipt_registration_number_on_pages_and_in_every_mail(client,
     with commit():
         services.accept_registration(registration.pk, reviewer)
     assert second.number in mail.outbox[-1].body
+
+
+def test_newcomer_receipt_title_names_the_registration_without_its_database_id(client):
+    from portal.models import Receipt
+
+    _signup(client)
+    registration = Registration.objects.get()
+    title = Receipt.objects.get().title
+    assert registration.name in title
+    assert "#" not in title and str(registration.pk) not in title
+    done = client.get(reverse("registration_signup_done")).content.decode()
+    assert f"登録申請 #{registration.pk}" not in done
