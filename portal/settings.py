@@ -154,7 +154,10 @@ else:
 
 # Internationalisation -------------------------------------------------------
 LANGUAGE_CODE = "ja"
-LANGUAGES = [("ja", "日本語"), ("en", "English")]
+# Japanese first, and only: the portal has no English translations yet, so a
+# browser that prefers English would get Japanese pages with English weekdays
+# and Django messages mixed in. Add ("en", "English") with the translations.
+LANGUAGES = [("ja", "日本語")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True

@@ -376,3 +376,22 @@ def test_newcomer_no_english_labels_on_admin_pages(client, ipa_admin, year):
     assert re.search(r"状態:\s*審査待ち\s*→\s*差し戻し中", text), text[-800:]
     assert re.search(r"差し戻し日時:\s*（なし）\s*→\s*\d{4}/\d\d/\d\d \d\d:\d\d:\d\d", text)
     assert "None" not in text and "submitted" not in text and "+00:00" not in text
+
+
+@pytest.mark.django_db
+def test_newcomer_an_english_browser_still_gets_japanese_dates(client):
+    """A browser that prefers English (as a default headless one does) gets the
+    same Japanese page: weekdays read （日）, not （Sun）."""
+    import datetime
+
+    from exams.models import ExamSession
+
+    ExamSession.objects.create(
+        exam_date=datetime.date(2030, 6, 9), fiscal_year=2030, season="summer"
+    )
+    from tests.factories import MembershipFactory
+
+    client.force_login(MembershipFactory().user)
+    html = client.get("/exams/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "2030年6月9日（日）" in html
+    assert "（Sun）" not in html
