@@ -154,16 +154,27 @@ def typical_schedule(exam_date: datetime.date) -> dict:
     }
 
 
-def countdown_text(deadline: datetime.datetime | None, now: datetime.datetime) -> str:
-    """「あと2日3時間」 until a deadline, for the pages that show windows."""
-    if deadline is None:
-        return "未公表"
-    seconds = (deadline - now).total_seconds()
-    if seconds <= 0:
-        return "締切済み"
+def _remaining(seconds: float) -> str:
     days, rest = divmod(int(seconds), 86400)
     hours, rest = divmod(rest, 3600)
     return f"あと{days}日{hours}時間" if days else f"あと{hours}時間{rest // 60}分"
+
+
+def countdown_text(
+    deadline: datetime.datetime | None,
+    now: datetime.datetime,
+    opens: datetime.datetime | None = None,
+) -> str:
+    """「あと2日3時間」 until a deadline, for the pages that show windows; before
+    the window opens (``opens``), the time until it opens instead."""
+    if deadline is None:
+        return "未公表"
+    if opens is not None and now < opens:
+        return f"受付開始まで{_remaining((opens - now).total_seconds())}"
+    seconds = (deadline - now).total_seconds()
+    if seconds <= 0:
+        return "締切済み"
+    return _remaining(seconds)
 
 
 # E1 — the usual exam dates ---------------------------------------------------------------

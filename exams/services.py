@@ -490,8 +490,10 @@ def _next_serial(delivery: DeliveryCourse) -> int:
     return (delivery.result_reports.aggregate(m=Max("serial"))["m"] or 0) + 1
 
 
-def open_report(application_pk: int, user) -> ResultReport:
-    """The report of an applied IPA exam (created once)."""
+def open_report(application_pk: int, user, now=None) -> ResultReport:
+    """The report of an applied IPA exam (created once), from the exam day on:
+    before the exam there is nothing to report."""
+    now = _now(now)
     with transaction.atomic():
         application = (
             ExamApplication.objects.select_for_update(of=("self",))
@@ -502,6 +504,9 @@ def open_report(application_pk: int, user) -> ResultReport:
         if application.state != A.SUBMITTED:
             raise ExamStateError("申込み済みの修了試験だけ結果を報告できます。")
         report = ResultReport.objects.filter(application=application).first()
+        exam_date = application.session.exam_date
+        if report is None and timezone.localtime(now).date() < exam_date:
+            raise ExamStateError(f"修了試験（{_day(exam_date)}）の実施後に結果を報告してください。")
         if report is None:
             report = ResultReport.objects.create(
                 delivery_course=application.delivery_course,

@@ -51,8 +51,10 @@ def exam_calendar(request):
     rows = [
         {
             "session": s,
-            "apply_countdown": rules.countdown_text(s.application_closes_at, now),
-            "report_countdown": rules.countdown_text(s.report_closes_at, now),
+            "apply_countdown": rules.countdown_text(
+                s.application_closes_at, now, s.application_opens_at
+            ),
+            "report_countdown": rules.countdown_text(s.report_closes_at, now, s.report_opens_at),
             "applicants": applied.get(s.pk, 0),
             "reports": reports.get(s.pk, 0),
         }
@@ -132,8 +134,13 @@ def exam_session(request, pk: int):
             "reviewed_candidates": reviewed_candidates,
             "apply_problem": apply_problem,
             "report_problem": services.report_window_problem(session, now),
-            "apply_countdown": rules.countdown_text(session.application_closes_at, now),
-            "report_countdown": rules.countdown_text(session.report_closes_at, now),
+            "exam_held": timezone.localtime(now).date() >= session.exam_date,
+            "apply_countdown": rules.countdown_text(
+                session.application_closes_at, now, session.application_opens_at
+            ),
+            "report_countdown": rules.countdown_text(
+                session.report_closes_at, now, session.report_opens_at
+            ),
         },
     )
 

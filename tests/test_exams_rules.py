@@ -177,3 +177,14 @@ def test_e1_admin_says_to_check_the_filled_dates_against_ipas_published_ones(cli
     assert "必ずIPAが公表した日程と照合し" in page
     session.refresh_from_db()
     assert session.application_closes_at == at(2026, 12, 28, 15, 0)
+
+
+def test_e1_countdown_before_a_window_opens_counts_to_the_opening():
+    """Before the report window opens, the page must not say how long is left
+    until it closes (which reads as if one could report now)."""
+    from exams.rules import countdown_text
+
+    opens, closes = at(2026, 12, 14, 0, 0), at(2026, 12, 18, 17, 0)
+    assert countdown_text(closes, at(2026, 12, 12, 12, 0), opens) == "受付開始まであと1日12時間"
+    assert countdown_text(closes, at(2026, 12, 18, 16, 0), opens) == "あと1時間0分"
+    assert countdown_text(closes, at(2026, 12, 18, 17, 0), opens) == "締切済み"

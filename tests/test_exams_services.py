@@ -685,3 +685,14 @@ def test_e2_a_fee_received_on_the_closing_day_needs_no_decision(setup, staff_a, 
     with pytest.raises(services.ExamStateError, match="判断は不要"):
         services.decide_late_payment(report.application_id, reviewer, accept=True)
     assert services.decide_report(report.pk, reviewer, accept=True).state == "accepted"
+
+
+def test_r1_a_report_is_opened_from_the_exam_day_not_before(setup, staff_a):
+    """Before the exam there is nothing to report: the report cannot be opened
+    (and the page offers no 結果を報告する button) until the exam day."""
+    application = _apply(setup, staff_a, applicants=6)
+    with pytest.raises(services.ExamStateError, match="実施後に結果を報告してください"):
+        services.open_report(application.pk, staff_a, now=at(2024, 12, 7, 23, 59))
+    assert not ResultReport.objects.exists()
+    report = services.open_report(application.pk, staff_a, now=at(2024, 12, 8, 0, 0))
+    assert report.exam_date == DEC
