@@ -200,6 +200,24 @@ def save_delivery_course(course_pk: int, user, values: dict, exams: list[dict], 
             raise ValidationError(
                 {f"{reviewed[0]['row']}_{reviewed[0]['slot']}_vendor_date": reviewed_problem}
             )
+        for slot in reviewed:
+            # E1/R1 (table 4.5-5): an IPA審査 exam is reported by the close of
+            # the same month's IPA report window, so it must lie before it.
+            # Checked once the month's IPA report window is published.
+            day = slot["vendor_date"]
+            published = ExamSession.objects.filter(
+                published=True, exam_date__year=day.year, exam_date__month=day.month,
+                report_closes_at__isnull=False,
+            )  # fmt: skip
+            if published.exists() and ExamSession.reporting_for_reviewed_exam(day) is None:
+                raise ValidationError(
+                    {
+                        f"{slot['row']}_{slot['slot']}_vendor_date": (
+                            f"IPA審査問題の修了試験日（{slot['vendor_date']:%Y年%-m月%-d日}）は、"
+                            "同じ月のIPA提供問題の修了試験の結果報告期限より前の日にしてください。"
+                        )
+                    }
+                )
         _save(delivery)
         delivery.exams.all().delete()
         for slot in exams:

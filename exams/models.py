@@ -1,5 +1,8 @@
 """Completion exams (E1–E10) and their results (R1–R13)."""
 
+import datetime
+import zoneinfo
+
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -65,6 +68,27 @@ class ExamSession(models.Model):
     @property
     def is_demo(self) -> bool:
         return self.note.startswith(self.DEMO_LABEL)
+
+    @classmethod
+    def reporting_for_reviewed_exam(cls, vendor_date: datetime.date):
+        """E1/R1 (table 4.5-5): the published IPA exam of the same month whose
+        report window an IPA審査 exam on ``vendor_date`` is reported in — the
+        first one closing on or after that date; None when there is none (a
+        vendor exam after the month's IPA report close could never be
+        reported)."""
+        start = datetime.datetime.combine(
+            vendor_date, datetime.time(0), tzinfo=zoneinfo.ZoneInfo("Asia/Tokyo")
+        )
+        return (
+            cls.objects.filter(
+                published=True,
+                exam_date__year=vendor_date.year,
+                exam_date__month=vendor_date.month,
+                report_closes_at__gt=start,
+            )
+            .order_by("report_closes_at")
+            .first()
+        )
 
 
 class ExamSite(StructureRoles):

@@ -544,13 +544,12 @@ def create_reviewed_report(delivery_pk: int, user, values: dict) -> ResultReport
             raise ValidationError(
                 {"exam_date": "実施講座に設定したIPA審査問題の修了試験日を選んでください。"}
             )
-        session = ExamSession.objects.filter(
-            exam_date__year=exam_date.year, exam_date__month=exam_date.month
-        ).first()
+        session = ExamSession.reporting_for_reviewed_exam(exam_date)
         if session is None:
             raise ValidationError(
                 {
-                    "exam_date": "同じ月のIPA提供問題の修了試験日程が登録されていません（報告期間の基準）。"
+                    "exam_date": "同じ月のIPA提供問題の修了試験の結果報告期間（IPA審査問題の報告期限）が"
+                    "公表されていないか、この試験日より前に終わっています。"
                 }
             )
         report = ResultReport(

@@ -321,3 +321,28 @@ def test_m5_3_a_deleted_course_number_is_not_given_again(provider_a, staff_a, re
     again = _october_course(provider_a, staff_a)
     assert again.number == "20001-002"  # the cancelled fee line still names 20001-001
     assert FeeLine.objects.get().description.startswith("20001-001 ")
+
+
+def test_e1_r1_a_vendor_exam_after_the_months_ipa_report_close_is_refused(provider_a, staff_a):
+    """Table 4.5-5: an IPA審査 exam is reported by the close of the same
+    month's IPA report window (December 2024: 12-13 17:00); a vendor exam on
+    12-15 could never be reported, so the delivery course refuses it."""
+    course = complete_course(provider_a, staff_a, with_delivery=False)
+    ExemptionCourse.objects.filter(pk=course.pk).update(
+        course_type=CourseType.PRIVATE_REVIEWED, name="2024-2026年度サンプル協会講座A",
+        vendor_name="サンプル協会", private_exam_name="サンプル基礎試験",
+        vendor_min_hours=Decimal("40.0"),
+    )  # fmt: skip
+    values = {**DELIVERY, "start_date": D(2024, 10, 1), "end_date": D(2024, 11, 30),
+              "vendor_name": "サンプル協会"}  # fmt: skip
+    late = [{"row": "upper", "slot": 1, "kind": "reviewed", "vendor_date": D(2024, 12, 15)}]
+    with pytest.raises(ValidationError) as error:
+        services.save_delivery_course(course.pk, staff_a, values, late)
+    assert (
+        "結果報告期限より前の日にしてください" in error.value.message_dict["upper_1_vendor_date"][0]
+    )
+    assert not DeliveryCourse.objects.filter(course=course).exists()
+    in_time = [{"row": "upper", "slot": 1, "kind": "reviewed", "vendor_date": D(2024, 12, 1)}]
+    delivery = services.save_delivery_course(course.pk, staff_a, values, in_time)
+    assert delivery.exams.get().vendor_date == D(2024, 12, 1)
+    assert ExamSession.reporting_for_reviewed_exam(D(2024, 12, 1)).exam_date == D(2024, 12, 8)
