@@ -25,7 +25,9 @@ def create_payment_request(provider, user, line_ids: list[int], values: dict) ->
         raise ValidationError({"payer_name_kana": problem})
     with transaction.atomic():
         lines = list(
-            FeeLine.objects.select_for_update().unpaid().filter(pk__in=line_ids, provider=provider)
+            FeeLine.objects.select_for_update(of=("self",))
+            .unpaid()
+            .filter(pk__in=line_ids, provider=provider)
         )
         if not lines or len(lines) != len(set(line_ids)):
             raise ValidationError({"lines": "未払いの手数料を1つ以上選んでください。"})
@@ -86,7 +88,7 @@ def cancel_unpaid(lines, reason: str, actor=None, on: datetime.date | None = Non
     caller's transaction; returns the cancelled lines."""
     on = on or timezone.localdate()
     with transaction.atomic():
-        cancelled = list(lines.select_for_update().unpaid())
+        cancelled = list(lines.select_for_update(of=("self",)).unpaid())
         for line in cancelled:
             line.cancelled_on = on
             line.cancel_reason = reason
@@ -129,7 +131,7 @@ def return_payment_request(
     on = on or timezone.localdate()
     with transaction.atomic():
         request = (
-            PaymentRequest.objects.select_for_update()
+            PaymentRequest.objects.select_for_update(of=("self",))
             .select_related("provider", "created_by")
             .get(pk=request_pk)
         )
