@@ -50,12 +50,6 @@ ROLES = {
 COMING_MONTHS = 18
 
 
-def _business_day_on_or_before(day: datetime.date) -> datetime.date:
-    while not is_business_day(day):
-        day -= DAY
-    return day
-
-
 def _new_session(day: datetime.date, label: str, **overrides) -> ExamSession:
     session = ExamSession(
         exam_date=day, fiscal_year=fiscal_year(day), season=rules.exam_season(day), note=label,
@@ -135,7 +129,7 @@ def _application_journey(provider, staff, reviewer, today, now) -> None:
         None,
     )  # fmt: skip
     if session is None:
-        closes = _business_day_on_or_before(today + 14 * DAY)
+        closes = rules.business_day_on_or_before(today + 14 * DAY)
         session = _new_session(
             _free_sunday(today + 28 * DAY, +1), APPLY_LABEL,
             application_opens_at=at(today - 3 * DAY, 0), application_closes_at=at(closes, 15),
@@ -154,7 +148,7 @@ def _report_journey(provider, staff, reviewer, today, now) -> None:
     )  # fmt: skip
     if session is None:
         day = _free_sunday(today - 3 * DAY, -1)
-        closes = _business_day_on_or_before(today + 14 * DAY)
+        closes = rules.business_day_on_or_before(today + 14 * DAY)
         session = _new_session(
             day, REPORT_LABEL, report_opens_at=at(day + DAY, 0), report_closes_at=at(closes, 17)
         )
