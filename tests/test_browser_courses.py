@@ -157,7 +157,7 @@ def test_course_journey_in_chromium(live_server, browser, tmp_path):
     expect(page.locator(".messages")).to_contain_text("入金確認依頼票を作成しました")
     reviewer.goto(f"{base}/review/payments/")
     reviewer.fill("input[name=confirmed_on]", timezone.localdate().isoformat())
-    reviewer.click("button:has-text('入金を確認')")
+    reviewer.get_by_role("button", name="入金を確認", exact=True).click()
     expect(reviewer.locator(".messages")).to_contain_text("入金を")
 
     # 7. Review, approve, certify on the 1st.

@@ -102,7 +102,7 @@ def test_exam_journey_in_chromium(live_server, browser, tmp_path):
     _login(reviewer_page, base, "reviewer@ipa.example.jp")
     reviewer_page.goto(f"{base}/review/payments/")
     reviewer_page.fill("input[name=confirmed_on]", timezone.localdate().isoformat())
-    reviewer_page.click("button:has-text('入金を確認')")
+    reviewer_page.get_by_role("button", name="入金を確認", exact=True).click()
     expect(reviewer_page.locator(".messages")).to_contain_text("入金を")
 
     # The exam is held; IPA's calendar opens the report window (R1).

@@ -287,7 +287,7 @@ def test_newcomer_journey_from_an_empty_database_on_todays_date(live_server, bro
     row = reviewer.locator("tr", has_text=course.number)
     row.locator("input[name=confirmed_on]").fill(today.isoformat())
     _shot(reviewer, "n08-payment-queue")
-    row.locator("button:has-text('入金を確認')").click()
+    row.get_by_role("button", name="入金を確認", exact=True).click()
     expect(reviewer.locator(".messages")).to_contain_text("入金を")
 
     # 7. Review, approve, certify on the date the page offers (C8).
