@@ -8,4 +8,8 @@ class ExamsConfig(AppConfig):
     def ready(self):
         # The exam-day documents live beside their rules; register them at
         # start-up so that the web process and the Celery worker both know them.
-        from . import examday  # noqa: F401
+        # The result report's life cycle (portal.workflow).
+        from . import (
+            examday,  # noqa: F401
+            workflow,  # noqa: F401
+        )

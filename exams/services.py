@@ -11,7 +11,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm import has_transition_perm
 
 from courses.models import DeliveryCourse, DeliveryExam, SubmissionStates
 from fees.models import FeeKind, FeeLine, FeeSchedule
@@ -20,9 +19,10 @@ from portal import audit, receipts
 from portal.isolation import owns, require_owner
 from portal.roles import require_reviewer
 from portal.services import save_transition
+from portal.workflow import transition
 from providers.services import require_active
 
-from . import rules
+from . import rules, workflow
 from .completer_import import birth_date_problem
 from .models import (
     Completer,
@@ -38,8 +38,8 @@ A = ExamApplication.S
 R = ResultReport.S
 
 
-class ExamStateError(Exception):
-    """Not allowed in the current state or outside the window."""
+# Not allowed in the current state or outside the window (a TransitionError).
+ExamStateError = workflow.ExamStateError
 
 
 def _now(now):
@@ -1003,49 +1003,33 @@ def submit_report(report_pk: int, user, now=None) -> ResultReport:
         if problems:
             raise ValidationError(problems)
         report.late_flag = rules.is_late_report(report.certified_on, timezone.localdate(now))
-        before = report.state
-        report.submit()
-        _save(report)
-        audit.record("report.submit", report, actor=user,
-                     changes={"state": [before, "submitted"], "completers": [None, report.completers.count()]},
-                     note="修了認定から2週間を超えた報告" if report.late_flag else "")  # fmt: skip
-        receipts.issue(report, receipts.Kind.RESULT_REPORT, user, now, url=reverse("report_detail", args=[report.pk]))  # fmt: skip
+        # The 到達番号 first, so that the notices of the move carry it; the
+        # acting staff's 到達 mail is the workflow's notice (no second mail).
+        receipts.issue(report, receipts.Kind.RESULT_REPORT, user, now,
+                       url=reverse("report_detail", args=[report.pk]), mail=False)  # fmt: skip
+        transition(report, "submit", actor=user,
+                   changes={"completers": [None, report.completers.count()]},
+                   note="修了認定から2週間を超えた報告" if report.late_flag else "")  # fmt: skip
     return report
 
 
 def decide_report(report_pk: int, reviewer, accept: bool, reason: str = "") -> ResultReport:
+    """IPA accepts the report (its fee paid, F3/E2) or returns it with the
+    reasons; the provider's contact is told (portal.workflow)."""
     require_reviewer(reviewer)
     with transaction.atomic():
-        report = ResultReport.objects.select_for_update().get(pk=report_pk)
-        if report.state != R.SUBMITTED:
-            raise ExamStateError("確認待ちの報告ではありません。")
-        method = report.accept if accept else report.return_for_correction
-        if not has_transition_perm(method, reviewer):
-            raise PermissionDenied("この操作を行う権限がありません。")
+        report = (
+            ResultReport.objects.select_for_update(of=("self",))
+            .select_related("delivery_course__course__provider")
+            .get(pk=report_pk)
+        )
         if accept:
-            application = report.application
-            paid = (
-                application is None
-                or application.fee_line_id is not None
-                and application.fee_line.payment_request_id is not None
-                and application.fee_line.payment_request.confirmed_on is not None
-            )
-            if not paid:
-                raise ExamStateError(
-                    # F3
-                    "この修了試験の問題提供料の入金が確認できていないため受理できません。"
-                )
-            late = application and late_payment_problem(application)
-            if late:
-                raise ExamStateError(late)
-            report.accept()
+            transition(report, "accept", actor=reviewer)
         else:
-            if not reason.strip():
+            if report.state == R.SUBMITTED and not reason.strip():
                 raise ValidationError({"reason": "「差し戻し理由」を入力してください。"})
-            report.return_for_correction(reason=reason.strip())
-        _save(report)
-        audit.record("report.accept" if accept else "report.return", report, actor=reviewer,
-                     changes={"state": ["submitted", report.state]}, note=reason)  # fmt: skip
+            transition(report, "return", actor=reviewer, note=reason.strip(),
+                       reason=reason.strip())  # fmt: skip
     return report
 
 

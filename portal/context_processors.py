@@ -14,3 +14,17 @@ def roles(request):
             "provider": membership.provider if membership else None,
         }
     }
+
+
+def notices(request):
+    """The unread count in the header: counted only when a page shows it."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+
+    def unread_notices():
+        from .models import Notice
+
+        return Notice.objects.filter(recipient=user, read_at__isnull=True).count()
+
+    return {"unread_notices": unread_notices}

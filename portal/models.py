@@ -254,3 +254,29 @@ class ReceiptCounter(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.fiscal_year}年度 第{self.last_serial}号まで"
+
+
+class Notice(models.Model):
+    """One notice of a filing's life cycle to one user (portal.workflow): the
+    in-app twin of the e-mail sent for the same transition."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="宛先",
+        on_delete=models.CASCADE,
+        related_name="notices",
+    )
+    subject = models.CharField("件名", max_length=255)
+    body = models.TextField("本文")
+    url = models.CharField("リンク先", max_length=500, blank=True)
+    created_at = models.DateTimeField("通知日時", default=timezone.now)
+    read_at = models.DateTimeField("既読日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "お知らせ"
+        verbose_name_plural = "お知らせ"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self):
+        return self.subject

@@ -33,6 +33,7 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("notices/", views.notice_list, name="notice_list"),
     path("documents/<int:pk>/", views.document_detail, name="document_detail"),
     path("documents/<int:pk>/status/", views.document_status, name="document_status"),
     path("documents/<int:pk>/download/", views.document_download, name="document_download"),

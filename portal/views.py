@@ -103,3 +103,21 @@ def serve_upload(request, uploaded_file, audited_obj, action: str):
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+def notice_list(request):
+    """The user's notices of the filings' life cycles (portal.workflow),
+    newest first, 30 a page; the notices shown are marked read."""
+    from django.core.paginator import Paginator
+    from django.utils import timezone
+
+    from .models import Notice
+
+    page = Paginator(Notice.objects.filter(recipient=request.user), 30).get_page(
+        request.GET.get("page")
+    )
+    unread = [n.pk for n in page if n.read_at is None]
+    if unread:
+        Notice.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    return render(request, "portal/notices.html", {"page": page, "unread": set(unread)})

@@ -1,0 +1,107 @@
+"""The life cycle of the result report (申請書式4, R1–R13), declared once
+(portal.workflow): the provider reports, IPA returns it with reasons or
+accepts it. Registered at start-up by exams.apps."""
+
+from django.urls import reverse
+
+from portal import workflow
+from portal.roles import is_provider_member, is_reviewer
+
+from .models import ReportState as S
+
+
+class ExamStateError(workflow.TransitionError):
+    """Not allowed in the current state or outside the window."""
+
+
+def _provider(report):
+    return report.delivery_course.course.provider
+
+
+def _page(report) -> str:
+    return reverse("report_detail", args=[report.pk])
+
+
+def _review_page(report) -> str:
+    return reverse("review_report", args=[report.pk])
+
+
+def problem_fee_unpaid(report) -> str | None:
+    """F3: an IPA-provided exam is accepted only once its problem fee is paid."""
+    application = report.application
+    if application is None:
+        return None
+    line = application.fee_line
+    paid = (
+        line is not None
+        and line.payment_request_id is not None
+        and line.payment_request.confirmed_on is not None
+    )
+    if not paid:
+        return "この修了試験の問題提供料の入金が確認できていないため受理できません。"
+    return None
+
+
+def late_payment_undecided(report) -> str | None:
+    """E2/F3: a fee received after the close waits for IPA's decision."""
+    from .services import late_payment_problem
+
+    return late_payment_problem(report.application) if report.application else None
+
+
+RESULT_REPORT = workflow.register(
+    workflow.Workflow(
+        model="exams.ResultReport",
+        name="修了試験結果の報告",
+        audit_prefix="report",
+        provider=_provider,
+        error=ExamStateError,
+        states=(
+            workflow.State(S.DRAFT, S.DRAFT.label, "badge", provider_may_edit=True),
+            workflow.State(S.SUBMITTED, S.SUBMITTED.label, "badge state-submitted"),
+            workflow.State(
+                S.RETURNED, S.RETURNED.label, "badge state-returned", provider_may_edit=True
+            ),
+            workflow.State(S.ACCEPTED, S.ACCEPTED.label, "badge state-accepted"),
+        ),
+        transitions=(
+            workflow.Transition(
+                action="submit",
+                sources=(S.DRAFT, S.RETURNED),
+                target=S.SUBMITTED,
+                verb="報告する",
+                confirm="{obj}をIPAに報告します。報告後は変更できません。よろしいですか。",
+                allowed=is_provider_member,
+                refused="報告済み・受理済みの報告は変更できません（変更は申請書式4・5の変更申請で行います）。",
+                notices=(
+                    workflow.Notify("report_submitted_ipa", ("ipa_notice",), _review_page),
+                    workflow.Notify("report_submitted", ("actor",), _page),
+                ),
+            ),
+            workflow.Transition(
+                action="return",
+                method="return_for_correction",
+                sources=(S.SUBMITTED,),
+                target=S.RETURNED,
+                verb="差し戻す",
+                confirm="{obj}を差し戻します。よろしいですか。",
+                allowed=is_reviewer,
+                refused="確認待ちの報告ではありません。",
+                notices=(
+                    workflow.Notify("report_returned", ("provider_contact", "submitter"), _page),
+                ),
+            ),
+            workflow.Transition(
+                action="accept",
+                sources=(S.SUBMITTED,),
+                target=S.ACCEPTED,
+                verb="受理する",
+                confirm="{obj}を受理します。よろしいですか。",
+                allowed=is_reviewer,
+                refused="確認待ちの報告ではありません。",
+                conditions=(problem_fee_unpaid, late_payment_undecided),
+                notices=(workflow.Notify("report_accepted", ("provider_contact",), _page),),
+            ),
+        ),
+    )
+)

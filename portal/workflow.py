@@ -1,0 +1,317 @@
+"""The life cycle of every filing, declared once as data (M§4.1, M§9.1, W1).
+
+A filing kind (result report, exam application, course, ...) declares a
+``Workflow``: its states (Japanese label, badge, whether the provider may
+still edit) and its transitions (action, sources, target, the Japanese verb
+and confirmation, who may do it, conditions, and which notice goes to whom).
+Domain apps register their workflow at start-up (``AppConfig.ready``), the
+way documents are registered in portal.documents; this module imports no
+domain app.
+
+``transition(obj, action, actor=...)`` is the one service that moves a
+filing: it locks the row, checks the source state, the permission and the
+conditions, applies the change (the model's django-fsm method when it has
+one), saves the changed fields, writes the audit entry with the old and new
+state taken from the row itself, and sends the declared notices: an in-app
+``Notice`` per user and an e-mail per address, queued after commit.
+"""
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import rules
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django_fsm import ConcurrentTransition, has_transition_perm
+
+from . import audit, notify, receipts
+from .models import Notice
+
+CONCURRENT = "他の操作と重なりました。画面を更新してやり直してください。"
+FORBIDDEN = "この操作を行う権限がありません。"
+
+
+class TransitionError(Exception):
+    """A move the life cycle does not allow now; the message is Japanese and
+    meant for the person who tried."""
+
+
+class TransitionForbidden(TransitionError, PermissionDenied):
+    """The actor may not make this move (also a PermissionDenied for views)."""
+
+
+@dataclass(frozen=True)
+class State:
+    value: str
+    label: str
+    badge: str = "badge"
+    provider_may_edit: bool = False
+
+
+@dataclass(frozen=True)
+class Notify:
+    """One notice of a transition: ``templates/mail/<template>.txt`` (first
+    line the subject) to the recipients named in ``to`` (keys of
+    ``RECIPIENTS``), linking to ``link(obj)`` (a path; SITE_URL is added)."""
+
+    template: str
+    to: tuple[str, ...]
+    link: Callable[[object], str]
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str  # the audit code is "<workflow.audit_prefix>.<action>"
+    sources: tuple[str, ...]
+    target: str
+    verb: str  # 「報告する」: buttons, and the audit sentence
+    allowed: Callable[[object, object], bool]  # (user, obj): a rules predicate or a callable
+    notices: tuple[Notify, ...]
+    confirm: str = ""  # e.g. "{obj}を報告します。よろしいですか。"
+    conditions: tuple[Callable[[object], str | None], ...] = ()
+    method: str = ""  # the model's django-fsm method, when its name is not the action
+    refused: str = ""  # the message when the object is not in a source state
+
+    def allows(self, user, obj) -> bool:
+        if user is None:
+            return False
+        if isinstance(self.allowed, rules.Predicate):
+            return self.allowed.test(user, obj)
+        return bool(self.allowed(user, obj))
+
+    @property
+    def method_name(self) -> str:
+        return self.method or self.action
+
+    def confirm_text(self, obj) -> str:
+        return self.confirm.format(obj=obj, verb=self.verb)
+
+
+@dataclass(frozen=True)
+class Workflow:
+    model: str  # "app_label.ModelName"
+    name: str  # what the filing is called: 修了試験結果の報告
+    audit_prefix: str
+    states: tuple[State, ...]
+    transitions: tuple[Transition, ...]
+    provider: Callable[[object], object]  # the provider the filing belongs to
+    error: type[TransitionError] = TransitionError
+    field: str = "state"
+    _by_action: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self):
+        values = {s.value for s in self.states}
+        for move in self.transitions:
+            unknown = (set(move.sources) | {move.target}) - values
+            if unknown:
+                raise ValueError(f"{self.model}.{move.action}: undeclared states {unknown}")
+            self._by_action[move.action] = move
+
+    def model_class(self):
+        from django.apps import apps
+
+        return apps.get_model(self.model)
+
+    def state(self, value) -> State:
+        for state in self.states:
+            if state.value == value:
+                return state
+        raise KeyError(value)
+
+    def get(self, action: str) -> Transition:
+        try:
+            return self._by_action[action]
+        except KeyError:
+            raise self.error("この操作はできません。") from None
+
+    def values(self, predicate: Callable[[State], bool]) -> tuple[str, ...]:
+        """State values chosen from the declaration, e.g. the editable ones."""
+        return tuple(s.value for s in self.states if predicate(s))
+
+
+_REGISTRY: dict[str, Workflow] = {}
+
+
+def register(flow: Workflow) -> Workflow:
+    if flow.model in _REGISTRY and _REGISTRY[flow.model] is not flow:
+        raise ValueError(f"workflow of {flow.model} registered twice")
+    _REGISTRY[flow.model] = flow
+    return flow
+
+
+def all_workflows() -> list[Workflow]:
+    return list(_REGISTRY.values())
+
+
+def for_model(model) -> Workflow:
+    label = model if isinstance(model, str) else model._meta.label
+    return _REGISTRY[label]
+
+
+def for_object(obj) -> Workflow:
+    return for_model(obj._meta.concrete_model)
+
+
+def state_label(obj) -> str:
+    flow = for_object(obj)
+    return flow.state(getattr(obj, flow.field)).label
+
+
+def is_editable_by_provider(obj) -> bool:
+    flow = for_object(obj)
+    return flow.state(getattr(obj, flow.field)).provider_may_edit
+
+
+def available_actions(obj, user) -> list[Transition]:
+    """The moves ``user`` may make on ``obj`` in its current state (the
+    conditions are checked when the move is made, with their message)."""
+    flow = for_object(obj)
+    current = getattr(obj, flow.field)
+    return [move for move in flow.transitions if current in move.sources and move.allows(user, obj)]
+
+
+# Recipients ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Addressee:
+    email: str | None  # None: in-app only
+    user: object | None  # None: e-mail only
+
+
+def _actor(flow, obj, actor):
+    return [Addressee(actor.email, actor)] if actor is not None else []
+
+
+def _ipa_notice(flow, obj, actor):
+    """The IPA notice address by e-mail; each reviewer in the app."""
+    from django.contrib.auth import get_user_model
+
+    from .roles import REVIEWER_GROUP
+
+    reviewers = get_user_model().objects.filter(groups__name=REVIEWER_GROUP, is_active=True)
+    return [Addressee(settings.IPA_NOTICE_EMAIL, None)] + [
+        Addressee(None, user) for user in reviewers
+    ]
+
+
+def _provider_contact(flow, obj, actor):
+    """The provider's registered contact (P4): its contact address by
+    e-mail, the contact's account in the app."""
+    provider = flow.provider(obj)
+    if provider is None:
+        return []
+    contact = (
+        provider.memberships.filter(is_contact=True, active=True).select_related("user").first()
+    )
+    user = contact.user if contact else None
+    email = provider.contact_email or (user.email if user else None)
+    return [Addressee(email, user)]
+
+
+def _submitter(flow, obj, actor):
+    """Whoever filed the current submission (the actor of its 到達番号)."""
+    receipt = receipts.latest(obj)
+    user = receipt.actor if receipt else None
+    return [Addressee(user.email, user)] if user is not None else []
+
+
+RECIPIENTS: dict[str, Callable] = {
+    "actor": _actor,
+    "ipa_notice": _ipa_notice,
+    "provider_contact": _provider_contact,
+    "submitter": _submitter,
+}
+
+
+def _send_notices(flow: Workflow, move: Transition, obj, actor, context: dict) -> list[Notice]:
+    created = []
+    for notice in move.notices:
+        link = notice.link(obj)
+        subject, body = notify.render(
+            notice.template,
+            {**context, "url": f"{settings.SITE_URL}{link}", "path": link},
+        )
+        emails, users = {}, {}
+        for kind in notice.to:
+            for addressee in RECIPIENTS[kind](flow, obj, actor):
+                if addressee.email:
+                    emails.setdefault(addressee.email.lower(), addressee.email)
+                if addressee.user is not None:
+                    users.setdefault(addressee.user.pk, addressee.user)
+        rows = Notice.objects.bulk_create(
+            Notice(recipient=user, subject=subject[:255], body=body, url=link)
+            for user in users.values()
+        )
+        created.extend(rows)
+        for email in emails.values():
+            notify.queue_on_commit(subject, body, [email])  # one mail per address
+    return created
+
+
+# The service -----------------------------------------------------------------
+
+
+def transition(obj, action: str, *, actor, note: str = "", changes: dict | None = None, **data):
+    """Make the move ``action`` on ``obj`` for ``actor``; ``data`` goes to the
+    model's transition method (e.g. ``reason=``), ``note`` and ``changes``
+    (fields that are not the object's own, e.g. a count) to the audit entry.
+    Changes the caller made to ``obj`` beforehand are saved and audited with
+    the move. Raises the workflow's TransitionError (TransitionForbidden for
+    a missing permission)."""
+    flow = for_object(obj)
+    move = flow.get(action)
+    model = obj._meta.concrete_model
+    with transaction.atomic():
+        locked = model._default_manager.select_for_update(of=("self",)).get(pk=obj.pk)
+        current = getattr(locked, flow.field)
+        if getattr(obj, flow.field) != current:
+            raise flow.error(CONCURRENT)
+        if current not in move.sources:
+            raise flow.error(
+                move.refused
+                or f"この{flow.name}は「{flow.state(current).label}」のため{move.verb}ことはできません。"
+            )
+        if not move.allows(actor, obj):
+            raise TransitionForbidden(FORBIDDEN)
+        for condition in move.conditions:
+            problem = condition(obj)
+            if problem:
+                raise flow.error(problem)
+        before = audit.snapshot(locked)
+        method = getattr(obj, move.method_name, None)
+        if method is not None and hasattr(method, "_django_fsm"):
+            if not has_transition_perm(method, actor):
+                raise TransitionForbidden(FORBIDDEN)
+            method(**data)
+            if getattr(obj, flow.field) != move.target:
+                raise ValueError(f"{flow.model}.{move.method_name} does not go to {move.target}")
+        else:
+            obj.__dict__[flow.field] = move.target  # also for FSMField(protected=True)
+        changed = audit.diff(before, audit.snapshot(obj))
+        try:
+            obj.save(update_fields=list(changed))
+        except ConcurrentTransition:
+            raise flow.error(CONCURRENT) from None
+        audit.record(
+            f"{flow.audit_prefix}.{action}",
+            obj,
+            actor=actor,
+            changes={**changed, **(changes or {})},
+            note=note,
+        )
+        context = {
+            "obj": obj,
+            "workflow": flow,
+            "transition": move,
+            "actor": actor,
+            "provider": flow.provider(obj),
+            "receipt": receipts.latest(obj),
+            "state_label": flow.state(move.target).label,
+            "note": note,
+            **data,
+        }
+        _send_notices(flow, move, obj, actor, context)
+    return obj

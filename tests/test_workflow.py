@@ -1,0 +1,284 @@
+"""The declared life cycles (portal.workflow): every transition of every
+registered workflow is walked through its domain service and must send its
+notice (e-mail and in-app list), write its audit entry with the old and new
+state, and refuse a bad move with a Japanese message."""
+
+import datetime
+import smtplib
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from exams import services
+from exams.models import ResultReport
+from portal import audit, receipts, workflow
+from portal.models import Notice
+
+from .conftest import client_for
+from .factories import UserFactory
+from .test_exams_services import IN_REPORT, PERSON, _pay_on, _report, setup  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+CLOSING_DAY = datetime.date(2024, 11, 13)  # the problem fee paid in time
+
+
+# How to bring each filing kind into a state and make a move through its own
+# service. A workflow registered without an entry here fails
+# test_every_registered_workflow_is_walked.
+def _report_in(state, ctx):
+    staff, reviewer = ctx["staff_a"], ctx["reviewer"]
+    report = _report(ctx["setup"], staff)
+    services.add_completer(report.pk, staff, PERSON)
+    services.update_report(report.pk, staff, {"consent_confirmed": True})
+    if state in ("submitted", "returned", "accepted"):
+        services.submit_report(report.pk, staff, now=IN_REPORT)
+    if state == "returned":
+        services.decide_report(report.pk, reviewer, accept=False, reason="点数を確認してください。")
+    if state == "accepted":
+        _pay_on(report, staff, reviewer, CLOSING_DAY)
+        services.decide_report(report.pk, reviewer, accept=True)
+    return ResultReport.objects.get(pk=report.pk)
+
+
+def _report_move(action, report, ctx):
+    if action == "submit":
+        services.submit_report(report.pk, ctx["staff_a"], now=IN_REPORT)
+        return ctx["staff_a"]
+    if action == "accept":
+        _pay_on(report, ctx["staff_a"], ctx["reviewer"], CLOSING_DAY)
+    services.decide_report(
+        report.pk, ctx["reviewer"], accept=action == "accept", reason="点数を確認してください。"
+    )
+    return ctx["reviewer"]
+
+
+SCENARIOS = {"exams.ResultReport": (_report_in, _report_move)}
+
+# What each recipient kind means, written out here independently of
+# portal.workflow.RECIPIENTS: (e-mail addresses, users with an in-app notice).
+EXPECTED = {
+    "actor": lambda ctx, actor: ({actor.email}, {actor}),
+    "ipa_notice": lambda ctx, actor: ({settings.IPA_NOTICE_EMAIL}, {ctx["reviewer"]}),
+    "provider_contact": lambda ctx, actor: (
+        {ctx["provider_a"].contact_email},
+        {ctx["staff_a"]},
+    ),
+    "submitter": lambda ctx, actor: ({ctx["staff_a"].email}, {ctx["staff_a"]}),
+}
+
+MOVES = [
+    (flow.model, move.action, source)
+    for flow in workflow.all_workflows()
+    for move in flow.transitions
+    for source in move.sources
+]
+
+
+@pytest.fixture
+def ctx(setup, provider_a, staff_a, reviewer):  # noqa: F811
+    return {"setup": setup, "provider_a": provider_a, "staff_a": staff_a, "reviewer": reviewer}
+
+
+def test_every_registered_workflow_is_walked():
+    flows = {flow.model for flow in workflow.all_workflows()}
+    assert "exams.ResultReport" in flows
+    assert flows <= set(SCENARIOS), f"no scenario for {flows - set(SCENARIOS)}"
+
+
+@pytest.mark.parametrize(("model", "action", "source"), MOVES)
+def test_newcomer_every_transition_notifies_by_mail_and_in_app(
+    model, action, source, ctx, client, django_capture_on_commit_callbacks
+):
+    flow = workflow.for_model(model)
+    move = flow.get(action)
+    assert move.notices, f"{model}.{action} declares no notice"
+    prepare, perform = SCENARIOS[model]
+    obj = prepare(source, ctx)
+    assert getattr(obj, flow.field) == source
+    mail.outbox.clear()
+    Notice.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        actor = perform(action, obj, ctx)
+    obj.refresh_from_db()
+    assert getattr(obj, flow.field) == move.target
+    number = receipts.latest_number(obj)
+    assert number
+    # One e-mail per address; every one names the object, its 到達番号 and a link.
+    sent = {tuple(m.to): m for m in mail.outbox}
+    for notice in move.notices:
+        emails, users = set(), set()
+        for kind in notice.to:
+            more_emails, more_users = EXPECTED[kind](ctx, actor)
+            emails |= more_emails
+            users |= more_users
+        link = settings.SITE_URL + notice.link(obj)
+        for email in emails:
+            message = sent.pop((email,), None)
+            assert message is not None, f"{model}.{action}: no mail to {email}"
+            assert obj.number in message.subject and number in message.subject
+            assert link in message.body
+            assert not any(c in message.subject for c in ("submit", "state", "R1"))
+        for user in users:
+            assert Notice.objects.filter(
+                recipient=user, url=notice.link(obj), subject__contains=number
+            ).exists(), f"{model}.{action}: no in-app notice for {user.email}"
+    assert not sent, f"unexpected mail to {list(sent)}"
+    # The in-app list shows it, and the header counts it until it is read.
+    member = next(iter(EXPECTED[move.notices[0].to[0]](ctx, actor)[1]))
+    client_for(client, member)
+    assert "未読" in client.get(reverse("home"), follow=True).content.decode()
+    page = client.get(reverse("notice_list")).content.decode()
+    assert number in page and "未読" in page
+    assert not Notice.objects.filter(recipient=member, read_at__isnull=True).exists()
+
+
+@pytest.mark.parametrize(("model", "action", "source"), MOVES)
+def test_every_transition_is_audited_with_old_and_new_state(model, action, source, ctx):
+    flow = workflow.for_model(model)
+    move = flow.get(action)
+    prepare, perform = SCENARIOS[model]
+    obj = prepare(source, ctx)
+    actor = perform(action, obj, ctx)
+    entry = audit.entries_for(obj).filter(action=f"{flow.audit_prefix}.{action}").first()
+    assert entry.changes[flow.field] == [source, move.target]
+    assert entry.actor == actor
+    before, after = flow.state(source).label, flow.state(move.target).label
+    assert f"（{before} → {after}）" in audit.sentence(entry)
+
+
+def test_every_declared_transition_matches_the_models_django_fsm_method():
+    for flow in workflow.all_workflows():
+        model = flow.model_class()
+        fsm = list(getattr(model(), f"get_all_{flow.field}_transitions")())
+        for move in flow.transitions:
+            declared = {(s, move.target) for s in move.sources}
+            found = {(t.source, t.target) for t in fsm if t.name == move.method_name}
+            assert found == declared, f"{flow.model}.{move.action}"
+
+
+def test_the_services_type_no_state_pair_for_the_result_report():
+    source = Path(services.__file__).read_text(encoding="utf-8")
+    start = source.index("def submit_report")
+    end = source.index("def add_certificate_copy")
+    assert 'changes={"state"' not in source[start:end]
+
+
+def test_a_bad_move_raises_transition_error_in_japanese(ctx):
+    draft = _report_in("draft", ctx)
+    with pytest.raises(workflow.TransitionForbidden, match="権限がありません"):
+        workflow.transition(draft, "submit", actor=ctx["reviewer"])
+    with pytest.raises(workflow.TransitionError, match="この操作はできません"):
+        workflow.transition(draft, "approve", actor=ctx["staff_a"])
+    with pytest.raises(services.ExamStateError, match="確認待ちの報告ではありません"):
+        workflow.transition(draft, "accept", actor=ctx["reviewer"])
+    services.submit_report(draft.pk, ctx["staff_a"], now=IN_REPORT)
+    _pay_on(draft, ctx["staff_a"], ctx["reviewer"], CLOSING_DAY)
+    services.decide_report(draft.pk, ctx["reviewer"], accept=True)
+    report = ResultReport.objects.get(pk=draft.pk)
+    with pytest.raises(services.ExamStateError, match="確認待ちの報告ではありません"):
+        workflow.transition(report, "accept", actor=ctx["reviewer"])
+    with pytest.raises(workflow.TransitionError, match="変更申請"):
+        workflow.transition(report, "submit", actor=ctx["staff_a"])
+    assert ResultReport.objects.get(pk=report.pk).state == "accepted"
+
+
+def test_a_stale_object_is_refused_not_overwritten(ctx):
+    report = _report_in("submitted", ctx)
+    stale = ResultReport.objects.get(pk=report.pk)
+    services.decide_report(
+        report.pk, ctx["reviewer"], accept=False, reason="点数を確認してください。"
+    )
+    with pytest.raises(workflow.TransitionError, match="他の操作と重なりました"):
+        workflow.transition(stale, "return", actor=ctx["reviewer"], reason="二重")
+    assert ResultReport.objects.get(pk=report.pk).return_reason == "点数を確認してください。"
+
+
+def test_labels_and_actions_come_from_the_declaration(ctx):
+    report = _report_in("submitted", ctx)
+    assert workflow.state_label(report) == "報告済み（確認待ち）"
+    assert not workflow.is_editable_by_provider(report)
+    assert [m.action for m in workflow.available_actions(report, ctx["reviewer"])] == [
+        "return",
+        "accept",
+    ]
+    assert workflow.available_actions(report, ctx["staff_a"]) == []
+    move = workflow.for_object(report).get("accept")
+    assert str(report) in move.confirm_text(report)
+
+
+class _FailingOnce(EmailBackend):
+    calls = 0
+
+    def send_messages(self, messages):
+        type(self).calls += 1
+        if type(self).calls == 1:
+            raise smtplib.SMTPServerDisconnected("down")
+        return super().send_messages(messages)
+
+
+class _AlwaysFailing(EmailBackend):
+    def send_messages(self, messages):
+        raise smtplib.SMTPServerDisconnected("down")
+
+
+@pytest.fixture
+def retrying_eagerly():
+    """As the worker does: a failed task is retried (here at once, in-process)."""
+    from portal.celery import app
+
+    before = app.conf.task_eager_propagates
+    app.conf.task_eager_propagates = False
+    yield
+    app.conf.task_eager_propagates = before
+
+
+def test_newcomer_a_refused_mail_is_retried_and_never_undoes_the_move(
+    ctx, settings, retrying_eagerly, django_capture_on_commit_callbacks
+):
+    report = _report_in("draft", ctx)
+    settings.EMAIL_BACKEND = f"{__name__}._FailingOnce"
+    _FailingOnce.calls = 0
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_report(report.pk, ctx["staff_a"], now=IN_REPORT)
+    assert _FailingOnce.calls >= 2 and len(mail.outbox) == 2  # retried, then sent
+    settings.EMAIL_BACKEND = f"{__name__}._AlwaysFailing"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.decide_report(report.pk, ctx["reviewer"], accept=False, reason="点数の確認")
+    report.refresh_from_db()
+    assert report.state == "returned"  # committed although no mail could be sent
+    assert Notice.objects.filter(recipient=ctx["staff_a"], subject__contains="差し戻し").exists()
+
+
+def test_newcomer_notices_page_is_paginated_with_constant_queries(client, staff_a):
+    other = UserFactory(email="other@example.jp")
+    Notice.objects.create(recipient=other, subject="他人のお知らせ", body="本文")
+
+    def add(n, start):
+        Notice.objects.bulk_create(
+            Notice(recipient=staff_a, subject=f"お知らせ{i:03d}", body="本文", url="/")
+            for i in range(start, start + n)
+        )
+
+    def count(url):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(queries), response.content.decode()
+
+    client_for(client, staff_a)
+    add(5, 0)
+    small, html = count(reverse("notice_list"))
+    assert "お知らせ004" in html and "他人のお知らせ" not in html
+    add(70, 5)
+    large, html = count(reverse("notice_list"))
+    assert large <= small, (small, large)
+    assert html.count("<tr>") == 31 and "1 / 3" in html  # 30 a page and the header row
+    assert Notice.objects.filter(recipient=staff_a, read_at__isnull=True).count() == 40
+    assert "お知らせ000" in count(reverse("notice_list") + "?page=3")[1]
