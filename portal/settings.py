@@ -249,6 +249,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Tasks run in-process without a broker: one "Task … succeeded" line per
+    # e-mail would bury the demo's and runserver's own output.
+    "loggers": (
+        {"celery": {"level": "WARNING"}, "kombu": {"level": "ERROR"}}
+        if CELERY_TASK_ALWAYS_EAGER
+        else {}
+    ),
 }
 
 # In development and tests WhiteNoise serves straight from the app folders.
