@@ -99,6 +99,9 @@ class Workflow:
     provider: Callable[[object], object]  # the provider the filing belongs to
     error: type[TransitionError] = TransitionError
     field: str = "state"
+    # The 到達番号 of the filing's current submission, when it is not numbered
+    # itself (e.g. the applications of one exam site share the site's number).
+    receipt: Callable[[object], object] | None = None
     _by_action: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
@@ -164,6 +167,17 @@ def is_editable_by_provider(obj) -> bool:
     return flow.state(getattr(obj, flow.field)).provider_may_edit
 
 
+def latest_receipt(obj):
+    """The receipt (到達番号) of the filing's current submission, or None."""
+    flow = for_object(obj)
+    return flow.receipt(obj) if flow.receipt is not None else receipts.latest(obj)
+
+
+def receipt_number(obj) -> str:
+    receipt = latest_receipt(obj)
+    return receipt.number if receipt else ""
+
+
 def available_actions(obj, user) -> list[Transition]:
     """The moves ``user`` may make on ``obj`` in its current state (the
     conditions are checked when the move is made, with their message)."""
@@ -213,7 +227,7 @@ def _provider_contact(flow, obj, actor):
 
 def _submitter(flow, obj, actor):
     """Whoever filed the current submission (the actor of its 到達番号)."""
-    receipt = receipts.latest(obj)
+    receipt = latest_receipt(obj)
     user = receipt.actor if receipt else None
     return [Addressee(user.email, user)] if user is not None else []
 
@@ -302,13 +316,15 @@ def transition(obj, action: str, *, actor, note: str = "", changes: dict | None 
             changes={**changed, **(changes or {})},
             note=note,
         )
+        receipt = latest_receipt(obj)
         context = {
             "obj": obj,
             "workflow": flow,
             "transition": move,
             "actor": actor,
             "provider": flow.provider(obj),
-            "receipt": receipts.latest(obj),
+            "receipt": receipt,
+            "next_steps": receipts.next_steps(receipt) if receipt else "",
             "state_label": flow.state(move.target).label,
             "note": note,
             **data,

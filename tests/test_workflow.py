@@ -16,13 +16,20 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from exams import services
-from exams.models import ResultReport
-from portal import audit, receipts, workflow
+from exams.models import ExamApplication, ResultReport
+from portal import audit, workflow
 from portal.models import Notice
 
 from .conftest import client_for
 from .factories import UserFactory
-from .test_exams_services import IN_REPORT, PERSON, _pay_on, _report, setup  # noqa: F401
+from .test_exams_services import (  # noqa: F401
+    IN_APPLY,
+    IN_REPORT,
+    PERSON,
+    _pay_on,
+    _report,
+    setup,
+)
 
 pytestmark = pytest.mark.django_db
 CLOSING_DAY = datetime.date(2024, 11, 13)  # the problem fee paid in time
@@ -58,7 +65,23 @@ def _report_move(action, report, ctx):
     return ctx["reviewer"]
 
 
-SCENARIOS = {"exams.ResultReport": (_report_in, _report_move)}
+def _application_in(state, ctx):
+    site, delivery, staff = ctx["setup"]["site"], ctx["setup"]["delivery"], ctx["staff_a"]
+    application = services.save_application(site.pk, staff, delivery.pk, 20, now=IN_APPLY)
+    if state == "submitted":
+        services.submit_applications(site.pk, staff, now=IN_APPLY)
+    return ExamApplication.objects.get(pk=application.pk)
+
+
+def _application_move(action, application, ctx):
+    services.submit_applications(application.site_id, ctx["staff_a"], now=IN_APPLY)
+    return ctx["staff_a"]
+
+
+SCENARIOS = {
+    "exams.ResultReport": (_report_in, _report_move),
+    "exams.ExamApplication": (_application_in, _application_move),
+}
 
 # What each recipient kind means, written out here independently of
 # portal.workflow.RECIPIENTS: (e-mail addresses, users with an in-app notice).
@@ -87,7 +110,7 @@ def ctx(setup, provider_a, staff_a, reviewer):  # noqa: F811
 
 def test_every_registered_workflow_is_walked():
     flows = {flow.model for flow in workflow.all_workflows()}
-    assert "exams.ResultReport" in flows
+    assert {"exams.ResultReport", "exams.ExamApplication"} <= flows
     assert flows <= set(SCENARIOS), f"no scenario for {flows - set(SCENARIOS)}"
 
 
@@ -107,7 +130,7 @@ def test_newcomer_every_transition_notifies_by_mail_and_in_app(
         actor = perform(action, obj, ctx)
     obj.refresh_from_db()
     assert getattr(obj, flow.field) == move.target
-    number = receipts.latest_number(obj)
+    number = workflow.receipt_number(obj)  # the 到達番号 of the filing
     assert number
     # One e-mail per address; every one names the object, its 到達番号 and a link.
     sent = {tuple(m.to): m for m in mail.outbox}
@@ -167,6 +190,28 @@ def test_the_services_type_no_state_pair_for_the_result_report():
     start = source.index("def submit_report")
     end = source.index("def add_certificate_copy")
     assert 'changes={"state"' not in source[start:end]
+
+
+def test_the_services_type_no_state_pair_for_the_exam_application():
+    source = Path(services.__file__).read_text(encoding="utf-8")
+    start = source.index("def submit_applications")
+    end = source.index("def change_applicants")
+    assert 'changes={"state"' not in source[start:end]
+
+
+def test_newcomer_one_mail_for_an_application_carries_its_receipt_number(
+    ctx, django_capture_on_commit_callbacks
+):
+    """The acting staff's 到達 mail is the declared notice: one mail, not two."""
+    draft = _application_in("draft", ctx)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        _application_move("submit", draft, ctx)
+    mine = [m for m in mail.outbox if m.to == [ctx["staff_a"].email]]
+    assert len(mine) == 1
+    number = workflow.receipt_number(draft)
+    assert number.startswith("S") and number in mine[0].subject
+    assert "2,000円" in mine[0].body  # what to do next: pay the problem fee
 
 
 def test_a_bad_move_raises_transition_error_in_japanese(ctx):
