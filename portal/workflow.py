@@ -57,8 +57,11 @@ class Notify:
     ``RECIPIENTS``), linking to ``link(obj)`` (a path; SITE_URL is added)."""
 
     template: str
-    to: tuple[str, ...]
-    link: Callable[[object], str]
+    to: tuple  # names in RECIPIENTS, or callables (flow, obj, actor) -> [Addressee]
+    link: Callable[[object], str] | None  # None: the recipients have no page to open
+
+    def path(self, obj) -> str:
+        return self.link(obj) if self.link is not None else ""
 
 
 @dataclass(frozen=True)
@@ -232,6 +235,21 @@ def _submitter(flow, obj, actor):
     return [Addressee(user.email, user)] if user is not None else []
 
 
+@dataclass(frozen=True)
+class FromObject:
+    """A recipient the filing itself names, e.g. the e-mail address of an
+    applicant who has no account yet; ``user`` (optional) gives the account
+    that also sees the notice in the app."""
+
+    key: str
+    email: Callable[[object], str | None]
+    user: Callable[[object], object | None] | None = None
+
+    def __call__(self, flow, obj, actor):
+        user = self.user(obj) if self.user is not None else None
+        return [Addressee(self.email(obj), user)]
+
+
 RECIPIENTS: dict[str, Callable] = {
     "actor": _actor,
     "ipa_notice": _ipa_notice,
@@ -243,14 +261,15 @@ RECIPIENTS: dict[str, Callable] = {
 def _send_notices(flow: Workflow, move: Transition, obj, actor, context: dict) -> list[Notice]:
     created = []
     for notice in move.notices:
-        link = notice.link(obj)
+        link = notice.path(obj)
         subject, body = notify.render(
             notice.template,
-            {**context, "url": f"{settings.SITE_URL}{link}", "path": link},
+            {**context, "url": f"{settings.SITE_URL}{link}" if link else "", "path": link},
         )
         emails, users = {}, {}
         for kind in notice.to:
-            for addressee in RECIPIENTS[kind](flow, obj, actor):
+            recipients = kind if callable(kind) else RECIPIENTS[kind]
+            for addressee in recipients(flow, obj, actor):
                 if addressee.email:
                     emails.setdefault(addressee.email.lower(), addressee.email)
                 if addressee.user is not None:
@@ -318,6 +337,7 @@ def transition(obj, action: str, *, actor, note: str = "", changes: dict | None 
         )
         receipt = latest_receipt(obj)
         context = {
+            obj._meta.model_name: obj,  # e.g. {{ registration }} in older templates
             "obj": obj,
             "workflow": flow,
             "transition": move,
