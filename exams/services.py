@@ -352,8 +352,12 @@ def submit_applications(site_pk: int, user, now=None) -> list[ExamApplication]:
         if not drafts:
             raise ValidationError("申し込む実施講座がありません。")
         unit = fee_amount(FeeSchedule.objects.all(), FeeKind.PROBLEM, timezone.localdate(now))
+        # The 到達番号 first, so that the notices of the move carry it; the
+        # acting staff's 到達 mail is the workflow's notice (no second mail).
+        receipts.issue(site, receipts.Kind.EXAM_APPLICATION, user, now, url=reverse("exam_session", args=[site.session_id]),
+                       title=f"{site}（{'、'.join(f'{a.delivery_course.number} {a.applicants}名' for a in drafts)}）",
+                       mail=False)  # fmt: skip
         for application in drafts:
-            application.submit()
             application.fee_line = FeeLine.objects.create(
                 provider=site.provider,
                 kind=FeeKind.PROBLEM,
@@ -361,11 +365,8 @@ def submit_applications(site_pk: int, user, now=None) -> list[ExamApplication]:
                 unit_amount=unit,
                 quantity=application.applicants,
             )
-            _save(application)
-            audit.record("exam_application.submit", application, actor=user,
-                         changes={"state": ["draft", "submitted"], "applicants": [None, application.applicants]})  # fmt: skip
-        receipts.issue(site, receipts.Kind.EXAM_APPLICATION, user, now, url=reverse("exam_session", args=[site.session_id]),
-                       title=f"{site}（{'、'.join(f'{a.delivery_course.number} {a.applicants}名' for a in drafts)}）")  # fmt: skip
+            transition(application, "submit", actor=user, now=now,
+                       changes={"applicants": [None, application.applicants]})  # fmt: skip
     return drafts
 
 

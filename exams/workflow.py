@@ -1,12 +1,14 @@
-"""The life cycle of the result report (申請書式4, R1–R13), declared once
-(portal.workflow): the provider reports, IPA returns it with reasons or
-accepts it. Registered at start-up by exams.apps."""
+"""The life cycles of the exam application (申請書式3, E2) and the result
+report (申請書式4, R1–R13), declared once (portal.workflow): the provider
+applies; the provider reports, IPA returns it with reasons or accepts it.
+Registered at start-up by exams.apps."""
 
 from django.urls import reverse
 
-from portal import workflow
+from portal import receipts, workflow
 from portal.roles import is_provider_member, is_reviewer
 
+from .models import ApplicationState as AS
 from .models import ReportState as S
 
 
@@ -101,6 +103,66 @@ RESULT_REPORT = workflow.register(
                 refused="確認待ちの報告ではありません。",
                 conditions=(problem_fee_unpaid, late_payment_undecided),
                 notices=(workflow.Notify("report_accepted", ("provider_contact",), _page),),
+            ),
+        ),
+    )
+)
+
+
+# The exam application (申請書式3, E2) ----------------------------------------
+
+
+def _application_provider(application):
+    return application.site.provider
+
+
+def _session_page(application) -> str:
+    return reverse("exam_session", args=[application.session_id])
+
+
+def _review_session_page(application) -> str:
+    return reverse("review_exam_session", args=[application.session_id])
+
+
+def application_receipt(application):
+    """The applications of one site are filed together under the site's
+    到達番号: the one issued when this application was submitted."""
+    numbered = receipts.for_object(application.site)
+    if application.submitted_at is not None:
+        at_submission = numbered.filter(submitted_at=application.submitted_at).first()
+        if at_submission is not None:
+            return at_submission
+    return numbered.first()
+
+
+EXAM_APPLICATION = workflow.register(
+    workflow.Workflow(
+        model="exams.ExamApplication",
+        name="修了試験の申込み",
+        audit_prefix="exam_application",
+        provider=_application_provider,
+        error=ExamStateError,
+        receipt=application_receipt,
+        states=(
+            workflow.State(AS.DRAFT, AS.DRAFT.label, "badge", provider_may_edit=True),
+            workflow.State(AS.SUBMITTED, AS.SUBMITTED.label, "badge state-submitted"),
+            workflow.State(AS.WITHDRAWN, AS.WITHDRAWN.label, "badge"),
+        ),
+        transitions=(
+            workflow.Transition(
+                action="submit",
+                sources=(AS.DRAFT,),
+                target=AS.SUBMITTED,
+                verb="申し込む",
+                confirm="{obj}の修了試験を申し込みます。よろしいですか。",
+                allowed=is_provider_member,
+                refused="この実施講座は既に申し込み済みです。応募者数の変更は申込み内容の変更で行ってください。",
+                notices=(
+                    workflow.Notify(
+                        "application_submitted_ipa", ("ipa_notice",), _review_session_page
+                    ),
+                    workflow.Notify("application_submitted", ("actor",), _session_page),
+                ),
             ),
         ),
     )

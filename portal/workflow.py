@@ -57,8 +57,11 @@ class Notify:
     ``RECIPIENTS``), linking to ``link(obj)`` (a path; SITE_URL is added)."""
 
     template: str
-    to: tuple[str, ...]
-    link: Callable[[object], str]
+    to: tuple  # names in RECIPIENTS, or callables (flow, obj, actor) -> [Addressee]
+    link: Callable[[object], str] | None  # None: the recipients have no page to open
+
+    def path(self, obj) -> str:
+        return self.link(obj) if self.link is not None else ""
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,9 @@ class Workflow:
     provider: Callable[[object], object]  # the provider the filing belongs to
     error: type[TransitionError] = TransitionError
     field: str = "state"
+    # The 到達番号 of the filing's current submission, when it is not numbered
+    # itself (e.g. the applications of one exam site share the site's number).
+    receipt: Callable[[object], object] | None = None
     _by_action: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
@@ -164,6 +170,17 @@ def is_editable_by_provider(obj) -> bool:
     return flow.state(getattr(obj, flow.field)).provider_may_edit
 
 
+def latest_receipt(obj):
+    """The receipt (到達番号) of the filing's current submission, or None."""
+    flow = for_object(obj)
+    return flow.receipt(obj) if flow.receipt is not None else receipts.latest(obj)
+
+
+def receipt_number(obj) -> str:
+    receipt = latest_receipt(obj)
+    return receipt.number if receipt else ""
+
+
 def available_actions(obj, user) -> list[Transition]:
     """The moves ``user`` may make on ``obj`` in its current state (the
     conditions are checked when the move is made, with their message)."""
@@ -213,9 +230,24 @@ def _provider_contact(flow, obj, actor):
 
 def _submitter(flow, obj, actor):
     """Whoever filed the current submission (the actor of its 到達番号)."""
-    receipt = receipts.latest(obj)
+    receipt = latest_receipt(obj)
     user = receipt.actor if receipt else None
     return [Addressee(user.email, user)] if user is not None else []
+
+
+@dataclass(frozen=True)
+class FromObject:
+    """A recipient the filing itself names, e.g. the e-mail address of an
+    applicant who has no account yet; ``user`` (optional) gives the account
+    that also sees the notice in the app."""
+
+    key: str
+    email: Callable[[object], str | None]
+    user: Callable[[object], object | None] | None = None
+
+    def __call__(self, flow, obj, actor):
+        user = self.user(obj) if self.user is not None else None
+        return [Addressee(self.email(obj), user)]
 
 
 RECIPIENTS: dict[str, Callable] = {
@@ -229,14 +261,15 @@ RECIPIENTS: dict[str, Callable] = {
 def _send_notices(flow: Workflow, move: Transition, obj, actor, context: dict) -> list[Notice]:
     created = []
     for notice in move.notices:
-        link = notice.link(obj)
+        link = notice.path(obj)
         subject, body = notify.render(
             notice.template,
-            {**context, "url": f"{settings.SITE_URL}{link}", "path": link},
+            {**context, "url": f"{settings.SITE_URL}{link}" if link else "", "path": link},
         )
         emails, users = {}, {}
         for kind in notice.to:
-            for addressee in RECIPIENTS[kind](flow, obj, actor):
+            recipients = kind if callable(kind) else RECIPIENTS[kind]
+            for addressee in recipients(flow, obj, actor):
                 if addressee.email:
                     emails.setdefault(addressee.email.lower(), addressee.email)
                 if addressee.user is not None:
@@ -302,13 +335,16 @@ def transition(obj, action: str, *, actor, note: str = "", changes: dict | None 
             changes={**changed, **(changes or {})},
             note=note,
         )
+        receipt = latest_receipt(obj)
         context = {
+            obj._meta.model_name: obj,  # e.g. {{ registration }} in older templates
             "obj": obj,
             "workflow": flow,
             "transition": move,
             "actor": actor,
             "provider": flow.provider(obj),
-            "receipt": receipts.latest(obj),
+            "receipt": receipt,
+            "next_steps": receipts.next_steps(receipt) if receipt else "",
             "state_label": flow.state(move.target).label,
             "note": note,
             **data,

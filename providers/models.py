@@ -292,6 +292,11 @@ class Registration(ConcurrentTransitionMixin, ProviderInfo):
         return f"登録申請（{self.name}）"  # no bare database id (item 20)
 
     @property
+    def number(self) -> str:
+        """The provider number once accepted (P5); none before."""
+        return self.provider.number if self.provider_id else ""
+
+    @property
     def is_editable_by_applicant(self):
         return self.state == self.State.RETURNED
 

@@ -13,14 +13,11 @@ from django_fsm import has_transition_perm
 
 from portal import audit, notify, receipts
 from portal.roles import is_reviewer
-from portal.services import save_transition
+from portal.workflow import transition
 
 from . import rules
 from .models import Membership, Provider, ProviderNumberCounter, Registration
-
-
-class RegistrationStateError(Exception):
-    """The registration is no longer in a state that allows this action."""
+from .workflow import RegistrationStateError  # noqa: F401  (re-exported)
 
 
 def hash_token(token: str) -> str:
@@ -174,7 +171,6 @@ def resubmit_registration(registration_pk: int, values: dict) -> Registration:
             raise RegistrationStateError(
                 "この申請は現在修正できません（差し戻し中ではありません）。"
             )
-        before = registration.info_values()
         # The e-mail is the login of the account: whoever holds the status link
         # must not be able to move it elsewhere (ask IPA instead).
         if values.get("contact_email", registration.contact_email).lower() != (
@@ -192,20 +188,10 @@ def resubmit_registration(registration_pk: int, values: dict) -> Registration:
         registration.applicant.given_name = registration.contact_given_name
         registration.applicant.save(update_fields=["family_name", "given_name"])
         registration.full_clean(exclude=["state", "applicant", "provider"])
-        registration.resubmit()
-        _save_transition(registration)
-        audit.record(
-            "registration.resubmit",
-            registration,
-            actor=registration.applicant,
-            changes=audit.diff(before, registration.info_values()),
-        )
-        receipts.issue(registration, receipts.Kind.REGISTRATION, registration.applicant)
-        notify.send_on_commit(
-            "registration_ipa_notice",
-            {"registration": registration, "resubmitted": True},
-            [settings.IPA_NOTICE_EMAIL],
-        )
+        # The 到達番号 first, so that the notices of the move carry it; the
+        # applicant's 到達 mail is the workflow's notice (no second mail).
+        receipts.issue(registration, receipts.Kind.REGISTRATION, registration.applicant, mail=False)
+        transition(registration, "resubmit", actor=registration.applicant)
     return registration
 
 
@@ -241,17 +227,8 @@ def return_registration(
         raise ValidationError({"fields": "差し戻し対象の項目に不明な項目があります。"})
     with transaction.atomic():
         registration = _locked_for_review(registration_pk, reviewer, "return_for_correction")
-        registration.return_for_correction(reason=reason, fields=fields)
-        _save_transition(registration)
-        audit.record(
-            "registration.return",
-            registration,
-            actor=reviewer,
-            changes={"state": ["submitted", "returned"]},
-            note=reason,
-        )
-        notify.send_on_commit(
-            "registration_returned", {"registration": registration}, [registration.contact_email]
+        transition(
+            registration, "return", actor=reviewer, note=reason, reason=reason, fields=fields
         )
     return registration
 
@@ -269,26 +246,10 @@ def withdraw_registration(registration_pk: int, reviewer, reason: str) -> Regist
             "withdraw",
             (Registration.State.SUBMITTED, Registration.State.RETURNED),
         )
-        before = registration.state
-        registration.withdraw(reason=reason, by=reviewer)
-        _save_transition(registration)
-        audit.record(
-            "registration.withdraw",
-            registration,
-            actor=reviewer,
-            changes={"state": [before, "withdrawn"]},
-            note=reason,
-        )
-        notify.send_on_commit(
-            "registration_withdrawn", {"registration": registration}, [registration.contact_email]
+        transition(
+            registration, "withdraw", actor=reviewer, note=reason, reason=reason, by=reviewer
         )
     return registration
-
-
-def _save_transition(registration: Registration) -> None:
-    save_transition(
-        registration, RegistrationStateError, "この申請は他の担当者が先に処理しました。"
-    )
 
 
 def _issue_provider_number() -> str:
@@ -306,27 +267,14 @@ def accept_registration(registration_pk: int, reviewer) -> Provider:
     with transaction.atomic():
         registration = _locked_for_review(registration_pk, reviewer, "accept")
         _check_not_barred(registration.name, timezone.localdate())
+        # P5: the number is issued in the same transaction as the move.
         provider = Provider(**registration.info_values(), number=_issue_provider_number())
         provider.save()
-        registration.accept(provider=provider, by=reviewer)
-        _save_transition(registration)
         user = registration.applicant
         user.is_active = True
         user.save(update_fields=["is_active"])
         Membership.objects.create(user=user, provider=provider, is_contact=True)
-        audit.record(
-            "registration.accept",
-            registration,
-            actor=reviewer,
-            changes={
-                "state": ["submitted", "accepted"],
-                "provider_number": [None, provider.number],
-            },
-        )
+        transition(registration, "accept", actor=reviewer, provider=provider, by=reviewer,
+                   changes={"provider_number": [None, provider.number]})  # fmt: skip
         audit.record("provider.create", provider, actor=reviewer)
-        notify.send_on_commit(
-            "registration_accepted",
-            {"registration": registration, "provider": provider},
-            [registration.contact_email],
-        )
     return provider

@@ -16,13 +16,21 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from exams import services
-from exams.models import ResultReport
-from portal import audit, receipts, workflow
+from exams.models import ExamApplication, ResultReport
+from portal import audit, workflow
 from portal.models import Notice
+from providers.models import Registration
 
 from .conftest import client_for
-from .factories import UserFactory
-from .test_exams_services import IN_REPORT, PERSON, _pay_on, _report, setup  # noqa: F401
+from .factories import PASSWORD, UserFactory, registration_values
+from .test_exams_services import (  # noqa: F401
+    IN_APPLY,
+    IN_REPORT,
+    PERSON,
+    _pay_on,
+    _report,
+    setup,
+)
 
 pytestmark = pytest.mark.django_db
 CLOSING_DAY = datetime.date(2024, 11, 13)  # the problem fee paid in time
@@ -58,7 +66,53 @@ def _report_move(action, report, ctx):
     return ctx["reviewer"]
 
 
-SCENARIOS = {"exams.ResultReport": (_report_in, _report_move)}
+def _application_in(state, ctx):
+    site, delivery, staff = ctx["setup"]["site"], ctx["setup"]["delivery"], ctx["staff_a"]
+    application = services.save_application(site.pk, staff, delivery.pk, 20, now=IN_APPLY)
+    if state == "submitted":
+        services.submit_applications(site.pk, staff, now=IN_APPLY)
+    return ExamApplication.objects.get(pk=application.pk)
+
+
+def _application_move(action, application, ctx):
+    services.submit_applications(application.site_id, ctx["staff_a"], now=IN_APPLY)
+    return ctx["staff_a"]
+
+
+def _registration_in(state, ctx):
+    from providers import services as provider_services
+
+    values = registration_values(name="ワークフロー情報学院", contact_email="apply@wf.example.jp")
+    registration, _token = provider_services.submit_registration(values, PASSWORD)
+    if state == "returned":
+        provider_services.return_registration(registration.pk, ctx["reviewer"], "住所の確認", [])
+    return Registration.objects.get(pk=registration.pk)
+
+
+def _registration_move(action, registration, ctx):
+    from providers import services as provider_services
+
+    reviewer = ctx["reviewer"]
+    if action == "resubmit":
+        values = registration_values(
+            name="ワークフロー情報学院", contact_email="apply@wf.example.jp"
+        )
+        provider_services.resubmit_registration(registration.pk, values)
+        return registration.applicant
+    if action == "return":
+        provider_services.return_registration(registration.pk, reviewer, "住所の確認", [])
+    elif action == "accept":
+        provider_services.accept_registration(registration.pk, reviewer)
+    else:
+        provider_services.withdraw_registration(registration.pk, reviewer, "申請者の申し出")
+    return reviewer
+
+
+SCENARIOS = {
+    "exams.ResultReport": (_report_in, _report_move),
+    "exams.ExamApplication": (_application_in, _application_move),
+    "providers.Registration": (_registration_in, _registration_move),
+}
 
 # What each recipient kind means, written out here independently of
 # portal.workflow.RECIPIENTS: (e-mail addresses, users with an in-app notice).
@@ -70,7 +124,15 @@ EXPECTED = {
         {ctx["staff_a"]},
     ),
     "submitter": lambda ctx, actor: ({ctx["staff_a"].email}, {ctx["staff_a"]}),
+    # The applicant of a registration: no account before acceptance.
+    "applicant": lambda ctx, actor: ({ctx["obj"].contact_email}, set()),
+    "applicant_account": lambda ctx, actor: ({ctx["obj"].contact_email}, {ctx["obj"].applicant}),
 }
+
+
+def _kind(kind):
+    return kind if isinstance(kind, str) else kind.key
+
 
 MOVES = [
     (flow.model, move.action, source)
@@ -87,7 +149,7 @@ def ctx(setup, provider_a, staff_a, reviewer):  # noqa: F811
 
 def test_every_registered_workflow_is_walked():
     flows = {flow.model for flow in workflow.all_workflows()}
-    assert "exams.ResultReport" in flows
+    assert {"exams.ResultReport", "exams.ExamApplication", "providers.Registration"} <= flows
     assert flows <= set(SCENARIOS), f"no scenario for {flows - set(SCENARIOS)}"
 
 
@@ -100,6 +162,7 @@ def test_newcomer_every_transition_notifies_by_mail_and_in_app(
     assert move.notices, f"{model}.{action} declares no notice"
     prepare, perform = SCENARIOS[model]
     obj = prepare(source, ctx)
+    ctx["obj"] = obj
     assert getattr(obj, flow.field) == source
     mail.outbox.clear()
     Notice.objects.all().delete()
@@ -107,17 +170,18 @@ def test_newcomer_every_transition_notifies_by_mail_and_in_app(
         actor = perform(action, obj, ctx)
     obj.refresh_from_db()
     assert getattr(obj, flow.field) == move.target
-    number = receipts.latest_number(obj)
+    number = workflow.receipt_number(obj)  # the 到達番号 of the filing
     assert number
     # One e-mail per address; every one names the object, its 到達番号 and a link.
     sent = {tuple(m.to): m for m in mail.outbox}
     for notice in move.notices:
         emails, users = set(), set()
         for kind in notice.to:
-            more_emails, more_users = EXPECTED[kind](ctx, actor)
+            more_emails, more_users = EXPECTED[_kind(kind)](ctx, actor)
             emails |= more_emails
             users |= more_users
-        link = settings.SITE_URL + notice.link(obj)
+        # A notice without a page (an applicant with no account) links nothing.
+        link = settings.SITE_URL + notice.link(obj) if notice.link else ""
         for email in emails:
             message = sent.pop((email,), None)
             assert message is not None, f"{model}.{action}: no mail to {email}"
@@ -126,11 +190,16 @@ def test_newcomer_every_transition_notifies_by_mail_and_in_app(
             assert not any(c in message.subject for c in ("submit", "state", "R1"))
         for user in users:
             assert Notice.objects.filter(
-                recipient=user, url=notice.link(obj), subject__contains=number
+                recipient=user, url=notice.path(obj), subject__contains=number
             ).exists(), f"{model}.{action}: no in-app notice for {user.email}"
     assert not sent, f"unexpected mail to {list(sent)}"
     # The in-app list shows it, and the header counts it until it is read.
-    member = next(iter(EXPECTED[move.notices[0].to[0]](ctx, actor)[1]))
+    # (A registration's applicant has no account before acceptance: e-mail only.)
+    members = [u for n in move.notices for k in n.to for u in EXPECTED[_kind(k)](ctx, actor)[1]]
+    if not members:
+        assert not Notice.objects.exists()
+        return
+    member = members[0]
     client_for(client, member)
     assert "未読" in client.get(reverse("home"), follow=True).content.decode()
     page = client.get(reverse("notice_list")).content.decode()
@@ -167,6 +236,28 @@ def test_the_services_type_no_state_pair_for_the_result_report():
     start = source.index("def submit_report")
     end = source.index("def add_certificate_copy")
     assert 'changes={"state"' not in source[start:end]
+
+
+def test_the_services_type_no_state_pair_for_the_exam_application():
+    source = Path(services.__file__).read_text(encoding="utf-8")
+    start = source.index("def submit_applications")
+    end = source.index("def change_applicants")
+    assert 'changes={"state"' not in source[start:end]
+
+
+def test_newcomer_one_mail_for_an_application_carries_its_receipt_number(
+    ctx, django_capture_on_commit_callbacks
+):
+    """The acting staff's 到達 mail is the declared notice: one mail, not two."""
+    draft = _application_in("draft", ctx)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        _application_move("submit", draft, ctx)
+    mine = [m for m in mail.outbox if m.to == [ctx["staff_a"].email]]
+    assert len(mine) == 1
+    number = workflow.receipt_number(draft)
+    assert number.startswith("S") and number in mine[0].subject
+    assert "2,000円" in mine[0].body  # what to do next: pay the problem fee
 
 
 def test_a_bad_move_raises_transition_error_in_japanese(ctx):

@@ -1,0 +1,108 @@
+"""The life cycle of the provider registration (申請書式1, P1–P6), declared
+once (portal.workflow): IPA returns it with reasons, accepts it (the provider
+number is issued) or closes it as withdrawn; the applicant fixes a returned
+one and submits it again. The first submission creates the registration
+(providers.services.submit_registration) and is no move. Registered at
+start-up by providers.apps."""
+
+from django.urls import reverse
+
+from portal import workflow
+from portal.roles import is_reviewer
+
+from .models import Registration
+
+S = Registration.State
+
+
+class RegistrationStateError(workflow.TransitionError):
+    """The registration is no longer in a state that allows this action."""
+
+
+def _review_page(registration) -> str:
+    return reverse("review_detail", args=[registration.pk])
+
+
+def _login_page(registration) -> str:
+    return reverse("login")
+
+
+def _signup_page(registration) -> str:
+    return reverse("registration_signup")
+
+
+def _is_applicant(user, registration) -> bool:
+    return user is not None and user.pk == registration.applicant_id
+
+
+# The applicant has no account before acceptance: the contact e-mail given in
+# the registration; once accepted, the now active account sees it too.
+APPLICANT = workflow.FromObject("applicant", lambda r: r.contact_email)
+APPLICANT_ACCOUNT = workflow.FromObject(
+    "applicant_account", lambda r: r.contact_email, user=lambda r: r.applicant
+)
+
+REGISTRATION = workflow.register(
+    workflow.Workflow(
+        model="providers.Registration",
+        name="登録申請",
+        audit_prefix="registration",
+        provider=lambda registration: registration.provider,
+        error=RegistrationStateError,
+        states=(
+            workflow.State(S.SUBMITTED, S.SUBMITTED.label, "badge state-submitted"),
+            workflow.State(
+                S.RETURNED, S.RETURNED.label, "badge state-returned", provider_may_edit=True
+            ),
+            workflow.State(S.ACCEPTED, S.ACCEPTED.label, "badge state-accepted"),
+            workflow.State(S.WITHDRAWN, S.WITHDRAWN.label, "badge"),
+        ),
+        transitions=(
+            workflow.Transition(
+                action="resubmit",
+                sources=(S.RETURNED,),
+                target=S.SUBMITTED,
+                verb="再提出する",
+                confirm="{obj}を修正して再提出します。よろしいですか。",
+                allowed=_is_applicant,
+                refused="この申請は現在修正できません（差し戻し中ではありません）。",
+                notices=(
+                    workflow.Notify("registration_ipa_notice", ("ipa_notice",), _review_page),
+                    workflow.Notify("registration_resubmitted", (APPLICANT,), None),
+                ),
+            ),
+            workflow.Transition(
+                action="return",
+                method="return_for_correction",
+                sources=(S.SUBMITTED,),
+                target=S.RETURNED,
+                verb="差し戻す",
+                confirm="{obj}を差し戻します。よろしいですか。",
+                allowed=is_reviewer,
+                # The status page is reached only by the secret link of the
+                # 受付 mail: the notice names it instead of linking.
+                notices=(workflow.Notify("registration_returned", (APPLICANT,), None),),
+            ),
+            workflow.Transition(
+                action="accept",
+                sources=(S.SUBMITTED,),
+                target=S.ACCEPTED,
+                verb="受理する",
+                confirm="{obj}を受理します。よろしいですか。",
+                allowed=is_reviewer,
+                notices=(
+                    workflow.Notify("registration_accepted", (APPLICANT_ACCOUNT,), _login_page),
+                ),
+            ),
+            workflow.Transition(
+                action="withdraw",
+                sources=(S.SUBMITTED, S.RETURNED),
+                target=S.WITHDRAWN,
+                verb="取下げとする",
+                confirm="{obj}を取下げとして処理します。よろしいですか。",
+                allowed=is_reviewer,
+                notices=(workflow.Notify("registration_withdrawn", (APPLICANT,), _signup_page),),
+            ),
+        ),
+    )
+)
