@@ -22,6 +22,7 @@ from portal.isolation import owns, require_owner
 from portal.roles import require_reviewer
 from portal.services import save_transition
 from portal.validators import normalize_full_name
+from portal.workflow import transition
 from providers.services import require_active, require_not_barred
 
 from . import changes, rules
@@ -34,13 +35,10 @@ from .models import (
     SubmissionStates,
     SyllabusItem,
 )
+from .workflow import CourseStateError
 
 S = SubmissionStates
 EDITABLE = (S.DRAFT, S.RETURNED)
-
-
-class CourseStateError(Exception):
-    """The course is not in a state that allows this action."""
 
 
 def _fraction(value) -> Fraction:
@@ -885,39 +883,32 @@ def submit_delivery_course(delivery_pk: int, user) -> DeliveryCourse:
         problems = delivery_problems(delivery, today)
         if problems:
             raise ValidationError(problems)
-        before = delivery.state
-        delivery.submit()
-        _save(delivery)
-        audit.record(
-            "delivery.submit", delivery, actor=user, changes={"state": [before, "submitted"]}
-        )
-        receipts.issue(delivery, receipts.Kind.DELIVERY, user, url=reverse("course_detail", args=[delivery.course_id]))  # fmt: skip
+        # The 到達番号 first, so that the notices of the move carry it; the
+        # acting staff's 到達 mail is the workflow's notice (no second mail).
+        receipts.issue(delivery, receipts.Kind.DELIVERY, user, mail=False,
+                       url=reverse("course_detail", args=[delivery.course_id]))  # fmt: skip
+        transition(delivery, "submit", actor=user)
     return delivery
 
 
 def review_delivery_course(
     delivery_pk: int, reviewer, approve: bool, reason: str = ""
 ) -> DeliveryCourse:
-    """IPA approves or returns a delivery course submitted on its own."""
+    """IPA approves or returns a delivery course submitted on its own; the
+    provider's contact and the submitter are told (portal.workflow)."""
     require_reviewer(reviewer)
     with transaction.atomic():
-        delivery = DeliveryCourse.objects.select_for_update().get(pk=delivery_pk)
-        if delivery.state != S.SUBMITTED:
-            raise CourseStateError("この実施講座は審査待ちではありません。")
-        if approve:
-            delivery.approve(on=timezone.localdate())
-        else:
-            if not reason.strip():
-                raise ValidationError({"reason": "「差し戻し理由」を入力してください。"})
-            delivery.return_for_correction(reason=reason.strip())
-        _save(delivery)
-        audit.record(
-            "delivery.approve" if approve else "delivery.return",
-            delivery,
-            actor=reviewer,
-            changes={"state": ["submitted", delivery.state]},
-            note=reason,
+        delivery = (
+            DeliveryCourse.objects.select_for_update(of=("self",))
+            .select_related("course__provider")
+            .get(pk=delivery_pk)
         )
+        if approve:
+            transition(delivery, "approve", actor=reviewer, on=timezone.localdate())
+        else:
+            if delivery.state == S.SUBMITTED and not reason.strip():
+                raise ValidationError({"reason": "「差し戻し理由」を入力してください。"})
+            transition(delivery, "return", actor=reviewer, reason=reason.strip(), note=reason)
     return delivery
 
 

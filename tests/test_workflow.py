@@ -6,6 +6,7 @@ state, and refuse a bad move with a Japanese message."""
 import datetime
 import smtplib
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -15,8 +16,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from courses import services as course_services
+from courses.models import DeliveryCourse
 from exams import services
-from exams.models import ExamApplication, ResultReport
+from exams.models import ExamApplication, ExamSession, ResultReport
 from portal import audit, workflow
 from portal.models import Notice
 from providers.models import Registration
@@ -108,10 +111,52 @@ def _registration_move(action, registration, ctx):
     return reviewer
 
 
+# A delivery course added to the certified course (D7): filed 5 business days
+# before its start (Golden Week 2025: Thu 5/1 for Mon 5/12).
+DELIVERY_FILED_ON = datetime.date(2025, 5, 1)
+
+
+def _filing_day():
+    return mock.patch("django.utils.timezone.localdate", return_value=DELIVERY_FILED_ON)
+
+
+def _delivery_in(state, ctx):
+    staff, reviewer = ctx["staff_a"], ctx["reviewer"]
+    june, july = (ExamSession.objects.get(exam_date=d) for d in (datetime.date(2025, 6, 8), datetime.date(2025, 7, 27)))  # fmt: skip
+    values = {"name": "2025年度実施講座5月コースB", "prefecture": "東京都", "address": "文京区本駒込2-28-8",
+              "expected_learners": 10, "start_date": datetime.date(2025, 5, 12),
+              "end_date": datetime.date(2025, 6, 7), "instructors": "講師名：情報 太郎",
+              "committee_declaration": True}  # fmt: skip
+    slots = [{"row": "upper", "slot": 1, "kind": "ipa", "session": june},
+             {"row": "upper", "slot": 2, "kind": "ipa", "session": july}]  # fmt: skip
+    delivery = course_services.save_delivery_course(ctx["setup"]["course"].pk, staff, values, slots)
+    with _filing_day():
+        if state in ("submitted", "returned"):
+            course_services.submit_delivery_course(delivery.pk, staff)
+        if state == "returned":
+            course_services.review_delivery_course(
+                delivery.pk, reviewer, approve=False, reason="会場の階数を入力してください。"
+            )
+    return DeliveryCourse.objects.get(pk=delivery.pk)
+
+
+def _delivery_move(action, delivery, ctx):
+    with _filing_day():
+        if action == "submit":
+            course_services.submit_delivery_course(delivery.pk, ctx["staff_a"])
+            return ctx["staff_a"]
+        course_services.review_delivery_course(
+            delivery.pk, ctx["reviewer"], approve=action == "approve",
+            reason="会場の階数を入力してください。",
+        )  # fmt: skip
+    return ctx["reviewer"]
+
+
 SCENARIOS = {
     "exams.ResultReport": (_report_in, _report_move),
     "exams.ExamApplication": (_application_in, _application_move),
     "providers.Registration": (_registration_in, _registration_move),
+    "courses.DeliveryCourse": (_delivery_in, _delivery_move),
 }
 
 # What each recipient kind means, written out here independently of
@@ -149,7 +194,12 @@ def ctx(setup, provider_a, staff_a, reviewer):  # noqa: F811
 
 def test_every_registered_workflow_is_walked():
     flows = {flow.model for flow in workflow.all_workflows()}
-    assert {"exams.ResultReport", "exams.ExamApplication", "providers.Registration"} <= flows
+    assert {
+        "exams.ResultReport",
+        "exams.ExamApplication",
+        "providers.Registration",
+        "courses.DeliveryCourse",
+    } <= flows
     assert flows <= set(SCENARIOS), f"no scenario for {flows - set(SCENARIOS)}"
 
 
@@ -243,6 +293,38 @@ def test_the_services_type_no_state_pair_for_the_exam_application():
     start = source.index("def submit_applications")
     end = source.index("def change_applicants")
     assert 'changes={"state"' not in source[start:end]
+
+
+def test_the_services_type_no_state_pair_for_the_delivery_course():
+    source = Path(course_services.__file__).read_text(encoding="utf-8")
+    start = source.index("def submit_delivery_course")
+    end = source.index("# Syllabus reference data")
+    assert 'changes={"state"' not in source[start:end]
+
+
+def test_newcomer_delivery_course_filing_one_mail_with_its_receipt_number(
+    ctx, django_capture_on_commit_callbacks
+):
+    """The acting staff's 到達 mail is the declared notice: one mail, not two;
+    a return tells the contact and the submitter why, with the course page."""
+    draft = _delivery_in("draft", ctx)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        _delivery_move("submit", draft, ctx)
+    mine = [m for m in mail.outbox if m.to == [ctx["staff_a"].email]]
+    assert len(mine) == 1
+    number = workflow.receipt_number(draft)
+    assert number.startswith("J") and number in mine[0].subject
+    assert "5営業日以内に承認" in mine[0].body  # what happens next
+    submitted = DeliveryCourse.objects.get(pk=draft.pk)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        _delivery_move("return", submitted, ctx)
+    returned = {tuple(m.to): m for m in mail.outbox}
+    for email in (ctx["provider_a"].contact_email, ctx["staff_a"].email):
+        body = returned[(email,)].body
+        assert "会場の階数を入力してください。" in body
+        assert settings.SITE_URL + reverse("course_detail", args=[draft.course_id]) in body
 
 
 def test_newcomer_one_mail_for_an_application_carries_its_receipt_number(
