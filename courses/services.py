@@ -10,14 +10,12 @@ from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm import has_transition_perm
 
-from certifications import services as certificates
 from exams.models import ExamSession
 from fees import services as fee_services
 from fees.models import FeeKind, FeeLine, FeeSchedule
 from fees.rules import fee_amount
-from portal import audit, receipts
+from portal import audit, receipts, workflow
 from portal.isolation import owns, require_owner
 from portal.roles import require_reviewer
 from portal.services import save_transition
@@ -361,7 +359,7 @@ def submit_course(course_pk: int, user) -> ExemptionCourse:
         course = _locked(course_pk)
         require_owner(user, course)
         require_not_barred(course.provider, today)
-        if course.state not in EDITABLE:
+        if not workflow.is_editable_by_provider(course):
             raise CourseStateError("この講座は既に申請されています。")
         if course.application_date is None:
             course.application_date = today
@@ -369,13 +367,8 @@ def submit_course(course_pk: int, user) -> ExemptionCourse:
         if problems:
             raise ValidationError([f"{section}：{message}" for section, message in problems])
         resubmission = course.state == S.RETURNED
-        course.submit()
         if resubmission:
             course.defects_cleared_on = today
-        _save(course)
-        for delivery in course.delivery_courses.select_for_update().filter(state__in=EDITABLE):
-            delivery.submit()
-            _save(delivery)
         if not course.fee_lines.filter(kind=FeeKind.REVIEW).exists():
             FeeLine.objects.create(
                 provider=course.provider,
@@ -384,16 +377,13 @@ def submit_course(course_pk: int, user) -> ExemptionCourse:
                 unit_amount=fee_amount(FeeSchedule.objects.all(), FeeKind.REVIEW, today),
                 course=course,
             )
-        audit.record(
-            "course.resubmit" if resubmission else "course.submit",
-            course,
-            actor=user,
-            changes={"state": ["returned" if resubmission else "draft", "submitted"]},
-        )
+        # The 到達番号 first, so that the notices of the move carry it (the
+        # acting staff's 到達 mail is the workflow's notice).
         receipts.issue(
-            course, receipts.Kind.COURSE, user, url=reverse("course_detail", args=[course.pk]),
+            course, receipts.Kind.COURSE, user, mail=False,
             next_text=PAID_NEXT_STEPS if review_fee_status(course) == "paid" else "",
         )  # fmt: skip
+        transition(course, "resubmit" if resubmission else "submit", actor=user)
     return course
 
 
@@ -418,18 +408,6 @@ def review_fee_status(course: ExemptionCourse) -> str:
 # IPA side --------------------------------------------------------------------------
 
 
-def _locked_for_review(course_pk: int, reviewer, method: str, sources) -> ExemptionCourse:
-    course = _locked(course_pk)
-    if course.state not in sources:
-        raise CourseStateError(
-            f"この講座は既に処理されています（現在の状態：{course.get_state_display()}）。"
-        )
-    require_reviewer(reviewer)
-    if not has_transition_perm(getattr(course, method), reviewer):
-        raise PermissionDenied("この操作を行う権限がありません。")
-    return course
-
-
 def return_course(
     course_pk: int, reviewer, reason: str, fields: dict | None = None
 ) -> ExemptionCourse:
@@ -437,30 +415,23 @@ def return_course(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "「差し戻し理由」を入力してください。"})
+    require_reviewer(reviewer)
     with transaction.atomic():
-        course = _locked_for_review(course_pk, reviewer, "return_for_correction", (S.SUBMITTED,))
-        course.return_for_correction(reason=reason, fields=fields or {})
+        course = _locked(course_pk)
         # W1: after the resubmission the reviewer sees what changed since now.
         course.returned_snapshot = changes.snapshot(course)
-        _save(course)
-        for delivery in course.delivery_courses.select_for_update().filter(state=S.SUBMITTED):
-            delivery.return_for_correction(reason=reason)
-            _save(delivery)
-        audit.record(
-            "course.return",
-            course,
-            actor=reviewer,
-            changes={"state": ["submitted", "returned"]},
-            note=reason,
-        )
+        transition(course, "return", actor=reviewer, reason=reason, fields=fields or {},
+                   note=reason)  # fmt: skip
     return course
 
 
 def start_review(course_pk: int, reviewer, on: datetime.date | None = None) -> ExemptionCourse:
     """F3: the review starts only once the review fee is confirmed paid."""
     on = on or timezone.localdate()
+    require_reviewer(reviewer)
     with transaction.atomic():
-        course = _locked_for_review(course_pk, reviewer, "approve", (S.SUBMITTED,))
+        course = _locked(course_pk)
+        workflow.check(course, "approve", actor=reviewer, conditions=False)
         if course.payment_confirmed_on is None:
             raise CourseStateError(
                 # F3
@@ -481,23 +452,16 @@ def start_review(course_pk: int, reviewer, on: datetime.date | None = None) -> E
 def approve_course(course_pk: int, reviewer, on: datetime.date | None = None) -> ExemptionCourse:
     """承認: the review ends; the course waits for its certification date."""
     on = on or timezone.localdate()
+    require_reviewer(reviewer)
     with transaction.atomic():
-        course = _locked_for_review(course_pk, reviewer, "approve", (S.SUBMITTED,))
-        if course.review_started_on is None:
-            raise CourseStateError("審査を開始してから承認してください（入金確認が必要です）。")
+        course = _locked(course_pk)
+        workflow.check(course, "approve", actor=reviewer)  # F3: the review has started
         _refuse_unfit_deliveries(
             course,
             planned_certification_date(course, on),
             "このままでは承認できません。差し戻して、実施講座の開始日・修了試験日を直してもらってください。",
         )
-        course.approve(on=on)
-        _save(course)
-        for delivery in course.delivery_courses.select_for_update().filter(state=S.SUBMITTED):
-            delivery.approve(on=on)
-            _save(delivery)
-        audit.record(
-            "course.approve", course, actor=reviewer, changes={"state": ["submitted", "approved"]}
-        )
+        transition(course, "approve", actor=reviewer, on=on)
     return course
 
 
@@ -522,12 +486,9 @@ def certify_course(course_pk: int, actor, on: datetime.date) -> ExemptionCourse:
         raise ValidationError({"on": "認定日は毎月1日です。"})
     with transaction.atomic():
         course = _locked(course_pk)
-        if course.state != S.APPROVED:
-            raise CourseStateError(
-                f"承認済みの講座だけを認定できます（現在の状態：{course.get_state_display()}）。"
-            )
         if actor is not None:
             require_reviewer(actor)
+        workflow.check(course, "certify", actor=actor)
         require_active(course.provider)  # P8: a withdrawn provider is not certified
         require_not_barred(course.provider, on)
         if on < planned_certification_date(course):
@@ -538,7 +499,6 @@ def certify_course(course_pk: int, actor, on: datetime.date) -> ExemptionCourse:
         _refuse_unfit_deliveries(
             course, on, "この日付では認定できません。認定日の見込みの日付で認定してください。"
         )
-        course.certify(on=on)
         fy = rules.fiscal_year(on)
         counter, _ = CertificateNumberCounter.objects.select_for_update().get_or_create(
             fiscal_year=fy
@@ -552,62 +512,9 @@ def certify_course(course_pk: int, actor, on: datetime.date) -> ExemptionCourse:
             .values_list("unit_amount", flat=True)
             .first()
         )
-        _save(course)
-        # C12: the certificate is a record: its PDF is stored as issued.
-        certificates.issue(course, actor, on)
-        audit.record(
-            "course.certify",
-            course,
-            actor=actor,
-            changes={
-                "state": ["approved", "certified"],
-                "certified_on": [None, on],
-                "valid_until": [None, course.valid_until],
-            },
-        )
-    return course
-
-
-def reissue_certificate(
-    course_pk: int, reviewer, reason: str, on: datetime.date | None = None
-) -> ExemptionCourse:
-    """C12 再発行 (e.g. after delivery courses were added): an explicit reviewer
-    action. The new version carries today's data and its own issue date; the
-    document number stays (M§5.2 and 別紙14 name one number per certificate);
-    every earlier version stays stored and downloadable."""
-    on = on or timezone.localdate()
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "「再発行の理由」を入力してください。"})
-    if len(reason) > 200:
-        raise ValidationError({"reason": "「再発行の理由」は200文字以内で入力してください。"})
-    if on > timezone.localdate():
-        raise ValidationError({"on": "「発行日」に未来の日付は入力できません。"})
-    with transaction.atomic():
-        course = _locked(course_pk)
-        require_reviewer(reviewer)
-        if not reviewer.has_perm("courses.review_course"):
-            raise PermissionDenied("この操作を行う権限がありません。")
-        if course.state != S.CERTIFIED or not course.certificate_number:
-            raise CourseStateError(
-                "認定証を再発行できるのは認定期間中の講座だけです"
-                f"（現在の状態：{course.get_state_display()}）。"
-            )
-        previous = course.certificate_issued_on
-        if previous and on < previous:
-            raise ValidationError(
-                {"on": f"「発行日」は前回の発行日（{previous:%Y年%-m月%-d日}）以降にしてください。"}
-            )
-        course.certificate_issued_on = on
-        _save(course)
-        issued = certificates.issue(course, reviewer, on, reissue=True, reason=reason)
-        audit.record(
-            "course.certificate_reissue",
-            course,
-            actor=reviewer,
-            changes={"certificate_issued_on": [previous, on]},
-            note=f"認定証（{course.certificate_number}）を第{issued.version}版として再発行：{reason}",
-        )
+        # C12: the certificate is a record: certifications stores its PDF as
+        # issued when the move is made (portal.workflow.transitioned).
+        transition(course, "certify", actor=actor, on=on)
     return course
 
 
@@ -659,9 +566,7 @@ def expire_courses(today: datetime.date) -> list[int]:
         with transaction.atomic():
             course = _locked(pk)
             if course.state == S.CERTIFIED and course.valid_until < today:
-                course.expire()
-                _save(course)
-                audit.record("course.expire", course, changes={"state": ["certified", "expired"]})
+                transition(course, "expire", actor=None)
                 # C9: nothing is owed for a course whose certification has ended
                 # (a certified course is paid; this closes a line left by hand).
                 fee_services.cancel_unpaid(
@@ -796,18 +701,14 @@ def add_attachment(course_pk: int, user, title: str, upload) -> None:
 def withdraw_course(course_pk: int, user) -> ExemptionCourse:
     """The provider withdraws a draft or returned application (fees are not refunded)."""
     with transaction.atomic():
-        course = _editable_course(course_pk, user)
-        before = course.state
-        course.withdraw()
-        _save(course)
+        course = _locked(course_pk)
+        require_owner(user, course)
+        transition(course, "withdraw", actor=user)
         # C9: a withdrawn application owes no unpaid review fee any more.
         fee_services.cancel_unpaid(
             course.fee_lines.all(),
             f"免除対象講座 {course.number} の申請を取り下げたため",
             actor=user,
-        )
-        audit.record(
-            "course.withdraw", course, actor=user, changes={"state": [before, "withdrawn"]}
         )
     return course
 

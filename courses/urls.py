@@ -51,16 +51,6 @@ urlpatterns = [
         name="review_course_certify",
     ),
     path(
-        "courses/<int:pk>/certificates/<int:version>/",
-        views.certificate_download,
-        name="certificate_download",
-    ),
-    path(
-        "review/courses/<int:pk>/certificate/reissue/",
-        views.review_course_reissue,
-        name="review_course_reissue",
-    ),
-    path(
         "review/courses/<int:pk>/materials/",
         views.review_course_materials,
         name="review_course_materials",

@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from certifications import services as certificate_services
 from portal import audit, documents
 from portal.decorators import role_required
 from portal.forms import apply_service_errors, flash_errors
@@ -146,7 +145,7 @@ def course_detail(request, pk: int):
             "plan_total": services.plan_total(course),
             "documents": documents.panel(request.user, course, COURSE_DOCUMENTS),
             "return_sections": dict(RETURN_SECTIONS),
-            "certificates": certificate_services.versions(course),
+            "certificates": course.issued_certificates.defer("content").select_related("issued_by"),
         },
     )
 
@@ -483,7 +482,7 @@ def review_course_detail(request, pk: int):
             "return_form": ReasonForm(),
             "return_sections": RETURN_SECTIONS,
             "first_of_next_month": rules.add_months(rules.first_of_month(today), 1),
-            "certificates": certificate_services.versions(course),
+            "certificates": course.issued_certificates.defer("content").select_related("issued_by"),
             "today": today,
             "changes": changes.changes_since_return(course)
             if course.state in (S.SUBMITTED, S.RETURNED)
@@ -555,41 +554,6 @@ def review_course_certify(request, pk: int):
         return f"{on:%Y年%-m月%-d日}付で認定しました。"
 
     return _review_action(request, pk, act)
-
-
-@require_POST
-@reviewer_required
-def review_course_reissue(request, pk: int):
-    """C12 再発行: a new version of the certificate with its own issue date."""
-
-    def act(course):
-        if request.POST.get("confirm") != "1":
-            raise ValidationError(
-                "再発行する場合は「新しい版として再発行することを確認しました」にチェックを付けてください。"
-            )
-        on = _date(request.POST.get("on", ""), "発行日")
-        services.reissue_certificate(course.pk, request.user, request.POST.get("reason", ""), on)
-        return f"認定証を{on:%Y年%-m月%-d日}付で再発行しました。以前の版も引き続きダウンロードできます。"
-
-    return _review_action(request, pk, act)
-
-
-@role_required(lambda user: is_provider_staff(user) or is_ipa_staff(user))
-def certificate_download(request, pk: int, version: int):
-    """C12: an issued certificate, exactly the bytes stored when it was issued;
-    the provider's own staff and IPA staff; every download is audited."""
-    from django.http import HttpResponse
-    from django.utils.http import content_disposition_header
-
-    course = get_for_user_or_404(
-        ExemptionCourse.objects.select_related("provider"), request.user, pk=pk
-    )
-    issued = get_object_or_404(course.issued_certificates, version=version)
-    certificate_services.record_download(issued, request.user)
-    response = HttpResponse(bytes(issued.content), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(True, issued.filename)
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @require_POST

@@ -1,9 +1,13 @@
-"""The life cycle of a delivery course (実施講座, D1–D9) added to a certified
-course, declared once (portal.workflow): the provider files it on its own
-(D7), IPA returns it with reasons or approves it. Delivery courses filed with
-their course move with the course (courses.services.submit_course and the
-course's review) and are no move here. Registered at start-up by
-courses.apps."""
+"""The life cycles of the exemption course (免除対象講座, C1–C16) and of the
+delivery course (実施講座, D1–D9), declared once (portal.workflow).
+
+A course is filed (申請書データ確定), returned with reasons or approved, and
+certified on the 1st of a month (C8) — by the reviewer or the scheduled task —
+until its certification period ends (C11); a draft or returned application
+may be withdrawn. The delivery courses filed with the course move with it
+(``cascade``). A delivery course added to a certified course is filed on its
+own (D7), and IPA returns it with reasons or approves it. Registered at
+start-up by courses.apps."""
 
 from django.urls import reverse
 
@@ -21,6 +25,25 @@ def _provider(delivery):
     return delivery.course.provider
 
 
+def _owner(course):
+    return course.provider
+
+
+def _own_page(course) -> str:
+    return reverse("course_detail", args=[course.pk])
+
+
+def _own_review_page(course) -> str:
+    return reverse("review_course_detail", args=[course.pk])
+
+
+def _filed_with(states):
+    def children(course):
+        return course.delivery_courses.filter(state__in=states)
+
+    return children
+
+
 def _course_page(delivery) -> str:
     return reverse("course_detail", args=[delivery.course_id])
 
@@ -33,9 +56,138 @@ ALONE = "この実施講座は単独で申請できません。"
 NOT_WAITING = "この実施講座は審査待ちではありません。"
 
 
+def review_started(course) -> str | None:
+    """F3: the review (and so the approval) waits for the confirmed fee."""
+    if course.review_started_on is None:
+        return "審査を開始してから承認してください（入金確認が必要です）。"
+    return None
+
+
 def course_not_certified(delivery) -> str | None:
     """Only a delivery course of a certified course is filed on its own."""
     return ALONE if delivery.course.state != S.CERTIFIED else None
+
+
+DONE = "この講座は既に処理されています（現在の状態：{state}）。"
+COURSE_STATES = (
+    workflow.State(S.DRAFT, S.DRAFT.label, "badge", provider_may_edit=True),
+    workflow.State(S.SUBMITTED, S.SUBMITTED.label, "badge state-submitted"),
+    workflow.State(S.RETURNED, S.RETURNED.label, "badge state-returned", provider_may_edit=True),
+    workflow.State(S.APPROVED, S.APPROVED.label, "badge state-accepted"),
+    workflow.State(S.CERTIFIED, S.CERTIFIED.label, "badge state-accepted"),
+    workflow.State(S.EXPIRED, S.EXPIRED.label, "badge"),
+    workflow.State(S.REVOKED, S.REVOKED.label, "badge state-returned"),
+    workflow.State(S.WITHDRAWN, S.WITHDRAWN.label, "badge"),
+)
+_SUBMITTED_NOTICES = (
+    workflow.Notify("course_submitted_ipa", ("ipa_notice",), _own_review_page),
+    workflow.Notify("course_submitted", ("actor",), _own_page),
+)
+
+EXEMPTION_COURSE = workflow.register(
+    workflow.Workflow(
+        model="courses.ExemptionCourse",
+        name="免除対象講座",
+        audit_prefix="course",
+        provider=_owner,
+        error=CourseStateError,
+        states=COURSE_STATES,
+        transitions=(
+            workflow.Transition(
+                action="submit",
+                sources=(S.DRAFT,),
+                target=S.SUBMITTED,
+                verb="申請する",
+                confirm="{obj}の申請書データを確定してIPAに申請します。申請後は変更できません。よろしいですか。",
+                allowed=is_provider_member,
+                refused="この講座は既に申請されています。",
+                cascade=((_filed_with((S.DRAFT, S.RETURNED)), "file"),),
+                notices=_SUBMITTED_NOTICES,
+            ),
+            workflow.Transition(
+                action="resubmit",
+                method="submit",
+                sources=(S.RETURNED,),
+                target=S.SUBMITTED,
+                verb="再申請する",
+                confirm="{obj}の修正内容を確定してIPAに再申請します。よろしいですか。",
+                allowed=is_provider_member,
+                refused="この講座は既に申請されています。",
+                cascade=((_filed_with((S.DRAFT, S.RETURNED)), "file"),),
+                notices=_SUBMITTED_NOTICES,
+            ),
+            workflow.Transition(
+                action="return",
+                method="return_for_correction",
+                sources=(S.SUBMITTED,),
+                target=S.RETURNED,
+                verb="差し戻す",
+                confirm="{obj}を差し戻します。よろしいですか。",
+                allowed=is_reviewer,
+                refused=DONE,
+                cascade=((_filed_with((S.SUBMITTED,)), "return_with_course"),),
+                notices=(
+                    workflow.Notify(
+                        "course_returned", ("provider_contact", "submitter"), _own_page
+                    ),
+                ),
+            ),
+            workflow.Transition(
+                action="approve",
+                sources=(S.SUBMITTED,),
+                target=S.APPROVED,
+                verb="承認する",
+                confirm="{obj}を承認します。よろしいですか。",
+                allowed=is_reviewer,
+                refused=DONE,
+                conditions=(review_started,),
+                cascade=((_filed_with((S.SUBMITTED,)), "approve_with_course"),),
+                notices=(
+                    workflow.Notify(
+                        "course_approved", ("provider_contact", "submitter"), _own_page
+                    ),
+                ),
+            ),
+            workflow.Transition(
+                action="certify",
+                sources=(S.APPROVED,),
+                target=S.CERTIFIED,
+                verb="認定する",
+                confirm="{obj}を認定します。認定証が発行されます。よろしいですか。",
+                allowed=is_reviewer,
+                by_system=True,  # the scheduled task of the 1st (C8)
+                refused="承認済みの講座だけを認定できます（現在の状態：{state}）。",
+                notices=(
+                    workflow.Notify(
+                        "course_certified", ("provider_contact", "submitter"), _own_page
+                    ),
+                ),
+            ),
+            workflow.Transition(
+                action="expire",
+                sources=(S.CERTIFIED,),
+                target=S.EXPIRED,
+                verb="有効期間を終了する",
+                allowed=lambda user, obj: False,  # only the scheduled task (C11)
+                by_system=True,
+                notices=(workflow.Notify("course_expired", ("provider_contact",), _own_page),),
+            ),
+            workflow.Transition(
+                action="withdraw",
+                sources=(S.DRAFT, S.RETURNED),
+                target=S.WITHDRAWN,
+                verb="取り下げる",
+                confirm="{obj}の申請を取り下げます。取り下げた申請は元に戻せません。よろしいですか。",
+                allowed=is_provider_member,
+                refused="この講座は申請中または認定済みのため取り下げられません。",
+                notices=(
+                    workflow.Notify("course_withdrawn", ("actor",), _own_page),
+                    workflow.Notify("course_withdrawn_ipa", ("ipa_if_filed",), _own_review_page),
+                ),
+            ),
+        ),
+    )
+)
 
 
 DELIVERY_COURSE = workflow.register(
@@ -96,6 +248,40 @@ DELIVERY_COURSE = workflow.register(
                         "delivery_approved", ("provider_contact", "submitter"), _course_page
                     ),
                 ),
+            ),
+            # Filed with the course (申請書式2 family): moved by the course's
+            # submit / resubmit, return and approve, told in the course's notices.
+            workflow.Transition(
+                action="file",
+                method="submit",
+                sources=(S.DRAFT, S.RETURNED),
+                target=S.SUBMITTED,
+                verb="講座とともに申請する",
+                allowed=is_provider_member,
+                with_parent="submit",
+                notices=(),
+            ),
+            workflow.Transition(
+                action="return_with_course",
+                method="return_for_correction",
+                sources=(S.SUBMITTED,),
+                target=S.RETURNED,
+                verb="講座とともに差し戻す",
+                allowed=is_reviewer,
+                with_parent="return",
+                passes=("reason",),
+                notices=(),
+            ),
+            workflow.Transition(
+                action="approve_with_course",
+                method="approve",
+                sources=(S.SUBMITTED,),
+                target=S.APPROVED,
+                verb="講座とともに承認する",
+                allowed=is_reviewer,
+                with_parent="approve",
+                passes=("on",),
+                notices=(),
             ),
         ),
     )

@@ -44,6 +44,7 @@ urlpatterns = [
     ),
     path("", include("providers.urls")),
     path("", include("courses.urls")),
+    path("", include("certifications.urls")),
     path("", include("fees.urls")),
     path("", include("exams.urls")),
     path("", include("exams.urls_examday")),

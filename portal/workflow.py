@@ -24,10 +24,17 @@ import rules
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.dispatch import Signal
 from django_fsm import ConcurrentTransition, has_transition_perm
 
 from . import audit, notify, receipts
 from .models import Notice
+
+# Sent inside the transaction after every move (sender: the model class;
+# obj, action, actor, data): what another app does when a filing moves, e.g.
+# certifications stores the 認定証 when a course is certified, without the
+# course's app importing it.
+transitioned = Signal()
 
 CONCURRENT = "他の操作と重なりました。画面を更新してやり直してください。"
 FORBIDDEN = "この操作を行う権限がありません。"
@@ -75,11 +82,19 @@ class Transition:
     confirm: str = ""  # e.g. "{obj}を報告します。よろしいですか。"
     conditions: tuple[Callable[[object], str | None], ...] = ()
     method: str = ""  # the model's django-fsm method, when its name is not the action
-    refused: str = ""  # the message when the object is not in a source state
+    refused: str = ""  # the message when the object is not in a source state ({state}: its label)
+    by_system: bool = False  # also made by a scheduled task (actor None)
+    # Filings that move with this one, e.g. the delivery courses filed with
+    # their course: (children(obj) -> queryset, the children's action).
+    cascade: tuple[tuple[Callable[[object], object], str], ...] = ()
+    # A move made only together with the parent's move of this name (a
+    # cascade): its notices are the parent's, so it declares none.
+    with_parent: str = ""
+    passes: tuple[str, ...] = ()  # of a cascade: the parent's data this move takes
 
     def allows(self, user, obj) -> bool:
         if user is None:
-            return False
+            return self.by_system
         if isinstance(self.allowed, rules.Predicate):
             return self.allowed.test(user, obj)
         return bool(self.allowed(user, obj))
@@ -250,9 +265,16 @@ class FromObject:
         return [Addressee(self.email(obj), user)]
 
 
+def _ipa_if_filed(flow, obj, actor):
+    """IPA, only about a filing it has seen (one with a 到達番号), e.g. the
+    withdrawal of an application returned to the provider, not of a draft."""
+    return _ipa_notice(flow, obj, actor) if latest_receipt(obj) is not None else []
+
+
 RECIPIENTS: dict[str, Callable] = {
     "actor": _actor,
     "ipa_notice": _ipa_notice,
+    "ipa_if_filed": _ipa_if_filed,
     "provider_contact": _provider_contact,
     "submitter": _submitter,
 }
@@ -292,49 +314,15 @@ def transition(obj, action: str, *, actor, note: str = "", changes: dict | None 
     model's transition method (e.g. ``reason=``), ``note`` and ``changes``
     (fields that are not the object's own, e.g. a count) to the audit entry.
     Changes the caller made to ``obj`` beforehand are saved and audited with
-    the move. Raises the workflow's TransitionError (TransitionForbidden for
-    a missing permission)."""
+    the move; the filings declared as moving with it (``cascade``) move in the
+    same transaction. Raises the workflow's TransitionError
+    (TransitionForbidden for a missing permission)."""
     flow = for_object(obj)
     move = flow.get(action)
-    model = obj._meta.concrete_model
+    if move.with_parent:
+        raise ValueError(f"{flow.model}.{action} moves only with its parent")
     with transaction.atomic():
-        locked = model._default_manager.select_for_update(of=("self",)).get(pk=obj.pk)
-        current = getattr(locked, flow.field)
-        if getattr(obj, flow.field) != current:
-            raise flow.error(CONCURRENT)
-        if current not in move.sources:
-            raise flow.error(
-                move.refused
-                or f"この{flow.name}は「{flow.state(current).label}」のため{move.verb}ことはできません。"
-            )
-        if not move.allows(actor, obj):
-            raise TransitionForbidden(FORBIDDEN)
-        for condition in move.conditions:
-            problem = condition(obj)
-            if problem:
-                raise flow.error(problem)
-        before = audit.snapshot(locked)
-        method = getattr(obj, move.method_name, None)
-        if method is not None and hasattr(method, "_django_fsm"):
-            if not has_transition_perm(method, actor):
-                raise TransitionForbidden(FORBIDDEN)
-            method(**data)
-            if getattr(obj, flow.field) != move.target:
-                raise ValueError(f"{flow.model}.{move.method_name} does not go to {move.target}")
-        else:
-            obj.__dict__[flow.field] = move.target  # also for FSMField(protected=True)
-        changed = audit.diff(before, audit.snapshot(obj))
-        try:
-            obj.save(update_fields=list(changed))
-        except ConcurrentTransition:
-            raise flow.error(CONCURRENT) from None
-        audit.record(
-            f"{flow.audit_prefix}.{action}",
-            obj,
-            actor=actor,
-            changes={**changed, **(changes or {})},
-            note=note,
-        )
+        _move(flow, move, obj, actor, note, changes, data)
         receipt = latest_receipt(obj)
         context = {
             obj._meta.model_name: obj,  # e.g. {{ registration }} in older templates
@@ -351,3 +339,75 @@ def transition(obj, action: str, *, actor, note: str = "", changes: dict | None 
         }
         _send_notices(flow, move, obj, actor, context)
     return obj
+
+
+def _check(flow, move, obj, current, actor, conditions=True):
+    if current not in move.sources:
+        label = flow.state(current).label
+        raise flow.error(
+            move.refused.format(state=label)
+            if move.refused
+            else f"この{flow.name}は「{label}」のため{move.verb}ことはできません。"
+        )
+    if not move.allows(actor, obj):
+        raise TransitionForbidden(FORBIDDEN)
+    for condition in move.conditions if conditions else ():
+        problem = condition(obj)
+        if problem:
+            raise flow.error(problem)
+
+
+def check(obj, action: str, *, actor, conditions: bool = True) -> None:
+    """Raise what ``transition`` would raise for this move now (state,
+    permission, declared conditions) without making it: for a service that
+    has more to check, or work to do, before the move (``conditions=False``:
+    only the state and the permission)."""
+    flow = for_object(obj)
+    _check(flow, flow.get(action), obj, getattr(obj, flow.field), actor, conditions)
+
+
+def _move(flow, move, obj, actor, note, changes, data, *, lock=True):
+    model = obj._meta.concrete_model
+    if lock:
+        locked = model._default_manager.select_for_update(of=("self",)).get(pk=obj.pk)
+        current = getattr(locked, flow.field)
+        if getattr(obj, flow.field) != current:
+            raise flow.error(CONCURRENT)
+    else:
+        locked, current = obj, getattr(obj, flow.field)
+    _check(flow, move, obj, current, actor)
+    # Every stored field is compared (also the non-editable ones, e.g. a
+    # snapshot taken by the caller); the audit names the editable ones.
+    stored = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+    shown = {f.attname for f in model._meta.concrete_fields if not f.primary_key and f.editable}
+    before = audit.snapshot(locked, stored)
+    method = getattr(obj, move.method_name, None)
+    if method is not None and hasattr(method, "_django_fsm"):
+        if actor is not None and not has_transition_perm(method, actor):
+            raise TransitionForbidden(FORBIDDEN)
+        method(**data)
+        if getattr(obj, flow.field) != move.target:
+            raise ValueError(f"{flow.model}.{move.method_name} does not go to {move.target}")
+    else:
+        obj.__dict__[flow.field] = move.target  # also for FSMField(protected=True)
+    changed = audit.diff(before, audit.snapshot(obj, stored))
+    try:
+        obj.save(update_fields=list(changed))
+    except ConcurrentTransition:
+        raise flow.error(CONCURRENT) from None
+    audit.record(
+        f"{flow.audit_prefix}.{move.action}",
+        obj,
+        actor=actor,
+        changes={**{k: v for k, v in changed.items() if k in shown}, **(changes or {})},
+        note=note,
+    )
+    for children, child_action in move.cascade:
+        for child in children(obj).select_for_update(of=("self",)):
+            child_flow = for_object(child)
+            child_move = child_flow.get(child_action)
+            child_data = {k: v for k, v in data.items() if k in child_move.passes}
+            _move(child_flow, child_move, child, actor, note, None, child_data, lock=False)
+    transitioned.send(
+        sender=model, obj=obj, action=move.action, actor=actor, data=data, workflow=flow
+    )

@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from certifications import pdf
+from certifications import services as certificate_services
 from certifications.documents import (
     CERTIFICATE,
     certificate_data,
@@ -475,8 +476,8 @@ def test_c12_only_reviewers_reissue_and_only_certified_courses(
     )
     for user in (staff_a, ipa_admin):
         with pytest.raises(PermissionDenied):
-            services.reissue_certificate(certified.pk, user, "理由")
+            certificate_services.reissue_certificate(certified.pk, user, "理由")
     services.expire_courses(datetime.date(2026, 10, 1))
     with pytest.raises(services.CourseStateError, match="認定期間中の講座だけ"):
-        services.reissue_certificate(certified.pk, reviewer, "理由")
+        certificate_services.reissue_certificate(certified.pk, reviewer, "理由")
     assert IssuedCertificate.objects.filter(course=certified).count() == 1
