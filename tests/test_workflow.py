@@ -309,6 +309,17 @@ def test_newcomer_every_transition_notifies_by_mail_and_in_app(
     Notice.objects.all().delete()
     with django_capture_on_commit_callbacks(execute=True):
         actor = perform(action, obj, ctx)
+    assert_notices_sent(flow, move, obj, source, actor, ctx, client)
+
+
+def expected_mails(move, ctx, actor) -> int:
+    return len({e for n in move.notices for k in n.to for e in EXPECTED[_kind(k)](ctx, actor)[0]})
+
+
+def assert_notices_sent(flow, move, obj, source, actor, ctx, client):
+    """The outbox and the in-app list after ``move`` (also used with the real
+    Celery worker, tests/test_workflow_worker.py)."""
+    model, action = flow.model, move.action
     obj.refresh_from_db()
     assert getattr(obj, flow.field) == move.target
     number = workflow.receipt_number(obj)  # the 到達番号 of the filing
