@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (fixtures imported from the eager walk)
 """The notices of every declared transition (portal.workflow) sent by the
 real Celery worker: the same walk as tests/test_workflow.py, with the e-mails
 queued on commit, consumed from the broker and sent by ``portal.send_mail``
@@ -32,7 +33,7 @@ def test_worker_every_transition_notifies_by_mail_and_in_app(
     source,
     ctx,
     client,
-    celery_worker,  # noqa: F811
+    celery_worker,
 ):
     flow = workflow.for_model(model)
     move = flow.get(action)
