@@ -4,10 +4,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField
 
 from portal.choices import PREFECTURE_CHOICES
 from portal.history import HistoricalRecords
+from portal.isolation import ProviderOwnedQuerySet
 from portal.validators import FullNameWithSpaceValidator, JisTextValidator
 
 from . import rules
@@ -57,6 +58,8 @@ class LearningMode(models.TextChoices):
 
 class ExemptionCourse(ConcurrentTransitionMixin, models.Model):
     """A 免除対象講座 application and, once certified, the course (C1–C16)."""
+
+    provider_path = "provider"  # portal.isolation: the way to its provider
 
     S = SubmissionStates
 
@@ -121,6 +124,8 @@ class ExemptionCourse(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField("作成日時", default=timezone.now)
     history = HistoricalRecords()
 
+    objects = ProviderOwnedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "免除対象講座"
         verbose_name_plural = "免除対象講座"
@@ -170,44 +175,25 @@ class ExemptionCourse(ConcurrentTransitionMixin, models.Model):
     def is_editable_by_provider(self) -> bool:
         return self.state in (self.S.DRAFT, self.S.RETURNED)
 
-    @transition(field=state, source=[S.DRAFT, S.RETURNED], target=S.SUBMITTED)
     def submit(self):
         self.submitted_at = timezone.now()
         if self.application_date is None:
             self.application_date = timezone.localdate()
 
-    @transition(
-        field=state, source=S.SUBMITTED, target=S.RETURNED, permission="courses.review_course"
-    )
     def return_for_correction(self, reason: str, fields: dict):
         self.return_reason = reason
         self.return_fields = fields
 
-    @transition(
-        field=state, source=S.SUBMITTED, target=S.APPROVED, permission="courses.review_course"
-    )
     def approve(self, on):
         self.review_finished_on = on
 
-    @transition(
-        field=state, source=S.APPROVED, target=S.CERTIFIED, permission="courses.review_course"
-    )
     def certify(self, on):
         self.certified_on = on
         self.valid_until = rules.certification_end_date(on)
 
-    @transition(field=state, source=S.CERTIFIED, target=S.EXPIRED)
     def expire(self):
         pass
 
-    @transition(
-        field=state, source=S.CERTIFIED, target=S.REVOKED, permission="courses.review_course"
-    )
-    def revoke(self, on, reason: str):
-        self.revoked_on = on
-        self.revocation_reason = reason
-
-    @transition(field=state, source=[S.DRAFT, S.RETURNED], target=S.WITHDRAWN)
     def withdraw(self):
         pass
 
@@ -286,6 +272,8 @@ class StudyPlanRow(models.Model):
 class DeliveryCourse(ConcurrentTransitionMixin, models.Model):
     """A 実施講座 (D1–D9): one run of an exemption course."""
 
+    provider_path = "course__provider"  # portal.isolation: the way to its provider
+
     S = SubmissionStates
 
     course = models.ForeignKey(
@@ -322,6 +310,8 @@ class DeliveryCourse(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField("作成日時", default=timezone.now)
     history = HistoricalRecords()
 
+    objects = ProviderOwnedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "実施講座"
         verbose_name_plural = "実施講座"
@@ -342,19 +332,12 @@ class DeliveryCourse(ConcurrentTransitionMixin, models.Model):
     def provider_id(self):
         return self.course.provider_id
 
-    @transition(field=state, source=[S.DRAFT, S.RETURNED], target=S.SUBMITTED)
     def submit(self):
         self.submitted_at = timezone.now()
 
-    @transition(
-        field=state, source=S.SUBMITTED, target=S.RETURNED, permission="courses.review_course"
-    )
     def return_for_correction(self, reason: str):
         self.return_reason = reason
 
-    @transition(
-        field=state, source=S.SUBMITTED, target=S.APPROVED, permission="courses.review_course"
-    )
     def approve(self, on):
         self.approved_on = on
 

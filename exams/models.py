@@ -9,10 +9,11 @@ from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField
 
 from courses.models import StructureRoles
 from portal.history import HistoricalRecords
+from portal.isolation import ProviderOwnedQuerySet
 from portal.validators import (
     FullNameWithSpaceValidator,
     KatakanaValidator,
@@ -96,6 +97,8 @@ class ExamSite(StructureRoles):
     problem recipient (E3). The delivery courses sitting there are the exam
     applications linked to it, so its applicant counts always equal theirs."""
 
+    provider_path = "provider"  # portal.isolation: the way to its provider
+
     provider = models.ForeignKey(
         "providers.Provider",
         verbose_name="講座開設者",
@@ -141,6 +144,8 @@ class ExamSite(StructureRoles):
         "recipient_email",
     ]
 
+    objects = ProviderOwnedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "修了試験の運営実施体制"
         verbose_name_plural = "修了試験の運営実施体制"
@@ -175,6 +180,8 @@ class LatePaymentDecision(models.TextChoices):
 
 class ExamApplication(ConcurrentTransitionMixin, models.Model):
     """申請書式3 (修了試験問題等提供申請書): one delivery course at one IPA exam (E2)."""
+
+    provider_path = "site__provider"  # portal.isolation: the way to its provider
 
     S = ApplicationState
 
@@ -217,6 +224,8 @@ class ExamApplication(ConcurrentTransitionMixin, models.Model):
     late_payment_decided_at = models.DateTimeField("判断日時", null=True, blank=True)
     history = HistoricalRecords()
 
+    objects = ProviderOwnedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "修了試験の申込み"
         verbose_name_plural = "修了試験の申込み"
@@ -247,7 +256,6 @@ class ExamApplication(ConcurrentTransitionMixin, models.Model):
     def problem_fee(self) -> int:
         return self.fee_line.amount if self.fee_line_id else 0
 
-    @transition(field=state, source=S.DRAFT, target=S.SUBMITTED)
     def submit(self, now=None):
         self.submitted_at = now or timezone.now()  # the time of the site's 到達番号
 
@@ -263,6 +271,8 @@ class ResultReport(ConcurrentTransitionMixin, models.Model):
     """申請書式4 (修了認定報告書) and the 修了試験情報 of one exam of a delivery
     course (R1–R9). IPA-provided exams come from an application; vendor-reviewed
     (IPA審査) exams are reported directly with their R9 numbers."""
+
+    provider_path = "delivery_course__course__provider"  # portal.isolation: the way to its provider
 
     S = ReportState
 
@@ -317,6 +327,8 @@ class ResultReport(ConcurrentTransitionMixin, models.Model):
     late_flag = models.BooleanField("修了認定から2週間を超えた報告", default=False)
     history = HistoricalRecords()
 
+    objects = ProviderOwnedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "修了試験結果の報告"
         verbose_name_plural = "修了試験結果の報告"
@@ -344,19 +356,12 @@ class ResultReport(ConcurrentTransitionMixin, models.Model):
     def exam_yymm(self) -> str:
         return f"{self.exam_date:%y%m}"
 
-    @transition(field=state, source=[S.DRAFT, S.RETURNED], target=S.SUBMITTED)
     def submit(self):
         self.submitted_at = timezone.now()
 
-    @transition(
-        field=state, source=S.SUBMITTED, target=S.RETURNED, permission="exams.review_report"
-    )
     def return_for_correction(self, reason: str):
         self.return_reason = reason
 
-    @transition(
-        field=state, source=S.SUBMITTED, target=S.ACCEPTED, permission="exams.review_report"
-    )
     def accept(self):
         pass
 

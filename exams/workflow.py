@@ -88,6 +88,7 @@ RESULT_REPORT = workflow.register(
                 verb="差し戻す",
                 confirm="{obj}を差し戻します。よろしいですか。",
                 allowed=is_reviewer,
+                permission="exams.review_report",
                 refused="確認待ちの報告ではありません。",
                 notices=(
                     workflow.Notify("report_returned", ("provider_contact", "submitter"), _page),
@@ -100,6 +101,7 @@ RESULT_REPORT = workflow.register(
                 verb="受理する",
                 confirm="{obj}を受理します。よろしいですか。",
                 allowed=is_reviewer,
+                permission="exams.review_report",
                 refused="確認待ちの報告ではありません。",
                 conditions=(problem_fee_unpaid, late_payment_undecided),
                 notices=(workflow.Notify("report_accepted", ("provider_contact",), _page),),

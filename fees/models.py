@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from portal.history import HistoricalRecords
+from portal.isolation import ProviderOwnedQuerySet
 
 
 class FeeKind(models.TextChoices):
@@ -33,6 +34,8 @@ class FeeSchedule(models.Model):
 
 class PaymentRequest(models.Model):
     """F2: 入金確認依頼票 — one form may cover several fees paid together."""
+
+    provider_path = "provider"  # portal.isolation: the way to its provider
 
     provider = models.ForeignKey(
         "providers.Provider",
@@ -85,6 +88,8 @@ class PaymentRequest(models.Model):
     )
     history = HistoricalRecords()
 
+    objects = ProviderOwnedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "入金確認依頼票"
         verbose_name_plural = "入金確認依頼票"
@@ -100,7 +105,7 @@ class PaymentRequest(models.Model):
         return "差し戻し" if self.returned_on else "入金確認待ち"
 
 
-class FeeLineQuerySet(models.QuerySet):
+class FeeLineQuerySet(ProviderOwnedQuerySet):
     def unpaid(self):
         """Owed and not yet on a 入金確認依頼票 (a cancelled line is owed no more)."""
         return self.filter(payment_request__isnull=True, cancelled_on__isnull=True)

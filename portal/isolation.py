@@ -16,8 +16,26 @@ def provider_of(user):
     return membership.provider if membership else None
 
 
-def scope(queryset: QuerySet, user, provider_field: str = "provider") -> QuerySet:
+def provider_path(model) -> str:
+    """The lookup from a provider-owned model to its provider, as the model
+    declares it (``provider_path = "course__provider"``); "provider" when it
+    holds the foreign key itself, "pk" for the provider."""
+    if model._meta.label == "providers.Provider":
+        return "pk"
+    return getattr(model, "provider_path", "provider")
+
+
+class ProviderOwnedQuerySet(QuerySet):
+    """The manager of every provider-owned model: ``Model.objects.for_user(user)``
+    is what this user may see (portal.isolation.scope)."""
+
+    def for_user(self, user) -> QuerySet:
+        return scope(self, user)
+
+
+def scope(queryset: QuerySet, user, provider_field: str | None = None) -> QuerySet:
     """Filter a queryset of provider-owned rows to what ``user`` may see."""
+    provider_field = provider_field or provider_path(queryset.model)
     if is_ipa_staff(user):
         return queryset
     membership = membership_of(user)
@@ -54,7 +72,7 @@ def require_owner(user, obj) -> None:
 
 
 def get_for_user_or_404(
-    queryset: QuerySet | type[Model], user, provider_field: str = "provider", **lookup
+    queryset: QuerySet | type[Model], user, provider_field: str | None = None, **lookup
 ):
     if isinstance(queryset, type):
         queryset = queryset._default_manager.all()

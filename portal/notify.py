@@ -1,7 +1,6 @@
 """E-mail notices, sent after the transaction commits."""
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 
@@ -16,15 +15,10 @@ def render(template: str, context: dict) -> tuple[str, str]:
 
 def send_on_commit(template: str, context: dict, to: list[str]) -> None:
     """Render ``templates/mail/<template>.txt`` (first line = subject) and send
-    it once the surrounding transaction has committed."""
+    it once the surrounding transaction has committed, by the retried Celery
+    task (``queue_on_commit``)."""
     subject, body = render(template, context)
-    recipients = [r for r in to if r]
-
-    def _send():
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
-
-    if recipients:
-        transaction.on_commit(_send)
+    queue_on_commit(subject, body, to)
 
 
 def queue_on_commit(subject: str, body: str, to: list[str]) -> None:

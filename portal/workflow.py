@@ -17,9 +17,11 @@ state taken from the row itself, and sends the declared notices: an in-app
 """
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import django_fsm
 import rules
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -91,6 +93,7 @@ class Transition:
     # cascade): its notices are the parent's, so it declares none.
     with_parent: str = ""
     passes: tuple[str, ...] = ()  # of a cascade: the parent's data this move takes
+    permission: str = ""  # a Django permission the actor also needs (django-fsm's permission=)
 
     def allows(self, user, obj) -> bool:
         if user is None:
@@ -156,10 +159,50 @@ _REGISTRY: dict[str, Workflow] = {}
 
 
 def register(flow: Workflow) -> Workflow:
+    """Register ``flow`` (from the app's ``ready()``) and make its model's
+    django-fsm transitions from the declaration."""
     if flow.model in _REGISTRY and _REGISTRY[flow.model] is not flow:
         raise ValueError(f"workflow of {flow.model} registered twice")
+    if flow.model not in _REGISTRY:
+        _install_fsm(flow)
     _REGISTRY[flow.model] = flow
     return flow
+
+
+def _install_fsm(flow: Workflow) -> None:
+    """The django-fsm transition methods come from the table: each declared
+    method name (several moves may share one, e.g. submit and resubmit) wraps
+    the model's plain method of that name — what the move sets besides the
+    state — or, when the model has none, a method that only moves."""
+    model = flow.model_class()
+    field = model._meta.get_field(flow.field)
+    names = dict.fromkeys(move.method_name for move in flow.transitions)
+    for name in names:
+        body = model.__dict__.get(name)
+        if body is not None and hasattr(body, "_django_fsm"):
+            raise ValueError(
+                f"{flow.model}.{name}: declare it in the workflow, not with @transition"
+            )
+        if body is None:
+
+            def body(self, **data):
+                return None
+
+        func = functools.wraps(body)(lambda self, *args, _body=body, **kw: _body(self, *args, **kw))
+        edges: dict[str, tuple] = {}  # source -> (target, permission)
+        for move in flow.transitions:
+            if move.method_name != name:
+                continue
+            for source in move.sources:
+                edge = (move.target, move.permission or None)
+                if edges.setdefault(source, edge) != edge:
+                    raise ValueError(f"{flow.model}.{name}: {source} declared with two targets")
+        for source, (target, permission) in edges.items():
+            func = django_fsm.transition(
+                field=field, source=source, target=target, permission=permission
+            )(func)
+        setattr(model, name, func)
+    field._collect_transitions(sender=model)
 
 
 def all_workflows() -> list[Workflow]:

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField
 
 from portal.choices import PREFECTURE_CHOICES
 from portal.history import HistoricalRecords
@@ -300,39 +300,20 @@ class Registration(ConcurrentTransitionMixin, ProviderInfo):
     def is_editable_by_applicant(self):
         return self.state == self.State.RETURNED
 
-    @transition(field=state, source=State.RETURNED, target=State.SUBMITTED)
     def resubmit(self):
         self.submission_count += 1
         self.submitted_at = timezone.now()
 
-    @transition(
-        field=state,
-        source=State.SUBMITTED,
-        target=State.RETURNED,
-        permission="providers.review_registration",
-    )
     def return_for_correction(self, reason: str, fields: list[str]):
         self.return_reason = reason
         self.return_fields = fields
         self.returned_at = timezone.now()
 
-    @transition(
-        field=state,
-        source=State.SUBMITTED,
-        target=State.ACCEPTED,
-        permission="providers.review_registration",
-    )
     def accept(self, provider: Provider, by):
         self.provider = provider
         self.decided_at = timezone.now()
         self.decided_by = by
 
-    @transition(
-        field=state,
-        source=[State.SUBMITTED, State.RETURNED],
-        target=State.WITHDRAWN,
-        permission="providers.review_registration",
-    )
     def withdraw(self, reason: str, by):
         """IPA closes a registration that will not be accepted (e.g. P6, or the
         applicant asked to withdraw it)."""

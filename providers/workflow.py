@@ -79,6 +79,7 @@ REGISTRATION = workflow.register(
                 verb="差し戻す",
                 confirm="{obj}を差し戻します。よろしいですか。",
                 allowed=is_reviewer,
+                permission="providers.review_registration",
                 # The status page is reached only by the secret link of the
                 # 受付 mail: the notice names it instead of linking.
                 notices=(workflow.Notify("registration_returned", (APPLICANT,), None),),
@@ -90,6 +91,7 @@ REGISTRATION = workflow.register(
                 verb="受理する",
                 confirm="{obj}を受理します。よろしいですか。",
                 allowed=is_reviewer,
+                permission="providers.review_registration",
                 notices=(
                     workflow.Notify("registration_accepted", (APPLICANT_ACCOUNT,), _login_page),
                 ),
@@ -101,6 +103,7 @@ REGISTRATION = workflow.register(
                 verb="取下げとする",
                 confirm="{obj}を取下げとして処理します。よろしいですか。",
                 allowed=is_reviewer,
+                permission="providers.review_registration",
                 notices=(workflow.Notify("registration_withdrawn", (APPLICANT,), _signup_page),),
             ),
         ),

@@ -563,3 +563,19 @@ def test_newcomer_notices_page_is_paginated_with_constant_queries(client, staff_
     assert html.count("<tr>") == 31 and "1 / 3" in html  # 30 a page and the header row
     assert Notice.objects.filter(recipient=staff_a, read_at__isnull=True).count() == 40
     assert "お知らせ000" in count(reverse("notice_list") + "?page=3")[1]
+
+
+def test_the_django_fsm_transitions_are_made_from_the_declarations_only():
+    """No model declares a transition of its own (@transition): each comes
+    from its workflow's table, with the declared Django permission."""
+    root = Path(__file__).resolve().parent.parent
+    for path in root.glob("*/models.py"):
+        assert "@transition" not in path.read_text(encoding="utf-8"), path
+    for flow in workflow.all_workflows():
+        model = flow.model_class()
+        for move in flow.transitions:
+            meta = getattr(model, move.method_name)._django_fsm
+            for source in move.sources:
+                edge = meta.get_transition(source)
+                assert edge.target == move.target
+                assert (edge.permission or "") == move.permission, f"{flow.model}.{move.action}"
