@@ -164,3 +164,42 @@ def flash_errors(request, exc) -> None:
 
     for message in getattr(exc, "messages", None) or [str(exc)]:
         messages.error(request, message)
+
+
+# The one way a view runs a service -------------------------------------------
+
+FAILED = object()  # what ``attempt`` returns when the service refused
+
+
+def attempt(request, call, *, form=None, success=None, forbidden_as_message=False):
+    """Form → service → errors onto the form → message: run ``call()`` (the
+    service); on a refusal (ValidationError or the life cycle's
+    TransitionError, and with ``forbidden_as_message`` a PermissionDenied)
+    put its messages on ``form`` field by field, or as error messages when
+    there is no form, and return FAILED — nothing the user typed is lost, the
+    view renders the form again or redirects. On success add ``success`` (a
+    text, or a callable of the result) as a success message and return the
+    service's result."""
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from .workflow import TransitionError
+
+    refusals = (ValidationError, TransitionError)
+    if forbidden_as_message:
+        refusals += (PermissionDenied,)
+    try:
+        result = call()
+    except refusals as exc:
+        if isinstance(exc, PermissionDenied) and not forbidden_as_message:
+            raise  # a move this user may not make: 403, as without the helper
+        if form is not None and isinstance(exc, ValidationError):
+            apply_service_errors(form, exc)
+        elif form is not None:
+            form.add_error(None, str(exc))
+        else:
+            flash_errors(request, exc)
+        return FAILED
+    if success:
+        messages.success(request, success(result) if callable(success) else success)
+    return result
