@@ -9,8 +9,11 @@ manual's 別紙 figures with the table writer of :mod:`portal.xlsx`:
   of this submission
 * ``unei_taisei``       講座の運営実施体制 (別紙12) at course level (table 5.2-4)
 
-Each renderer reads only the plain values of its ``*_data`` function (their
-hash is the data version) and stamps the workbook with a date of the data, so
+Each is a form document (portal.documents.FormDocument): its ``*_data``
+function gives the plain values (computed once per rendering; their hash is
+the data version), its sheets are layout tables of the figure with the shared
+blocks of portal.layout_blocks (form head, provider, course and delivery-course
+headers, site, period) and the workbook is stamped with a date of the data, so
 the same data gives the same bytes.
 """
 
@@ -19,9 +22,11 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from portal import layout_blocks as blocks
 from portal import xlsx
-from portal.documents import DocumentType, register, reviewer_or_owner
-from portal.xlsx import Data, Field
+from portal.documents import FormDocument, register, reviewer_or_owner
+from portal.xlsx import Data, Field, Sheet
+from providers.documents import shoshiki_1_data
 
 from .models import OperationStructure, SubmissionStates
 
@@ -59,19 +64,16 @@ def course_form_date(course) -> datetime.date:
 # --- data -------------------------------------------------------------------
 
 
+# The provider's values on the course forms: those of its 申請書式1.
+PROVIDER_FIELDS = (
+    "number", "name", "name_kana", "representative_name", "contact_family_name",
+    "contact_given_name", "contact_department", "contact_tel", "contact_fax", "contact_email",
+)  # fmt: skip
+
+
 def _provider_data(provider) -> dict:
-    return {
-        "number": str(provider.number or ""),
-        "name": provider.name,
-        "name_kana": provider.name_kana,
-        "representative_name": provider.representative_name,
-        "contact_family_name": provider.contact_family_name,
-        "contact_given_name": provider.contact_given_name,
-        "contact_department": provider.contact_department,
-        "contact_tel": provider.contact_tel,
-        "contact_fax": provider.contact_fax or "",
-        "contact_email": provider.contact_email,
-    }
+    values = shoshiki_1_data(provider)
+    return {key: values[key] for key in PROVIDER_FIELDS}
 
 
 def _course_data(course) -> dict:
@@ -242,35 +244,14 @@ def _weeks_and_days(start: str, end: str) -> str:
     return f"{days // 7}週{days % 7}日間"
 
 
-def _stamp(iso: str) -> datetime.datetime:
-    return datetime.datetime.combine(_date(iso), datetime.time())
+def _head(form_id: str, title: str) -> list:
+    """Rows 1–6 of the course forms (columns A–F, dated top right)."""
+    return blocks.form_head(form_id, title, "F", "E:F")
 
 
-def _head(form_id: str, title: str, last: str, date_cols: str) -> list:
-    """Rows 1–6 of every form: its name, version, date and title."""
-    return [
-        (1, 17, [("A", form_id, "plain")]),
-        (2, 17, [("A", Field("form_version"), "plain")]),
-        (3, 17, [(date_cols, Field("date"), "date")]),
-        (4, 8, []),
-        (5, 26, [(f"A:{last}", title, "title")]),
-        (6, 8, []),
-    ]
-
-
-def _sheet(wb, title, widths, rows, values, *, fit_height=1, title_rows=None, landscape=False):
-    ws = xlsx.new_sheet(wb, title, widths)
-    xlsx.write_rows(ws, rows, values, STYLES, widths)
-    last_column = max(widths)
-    last_row = max(row for row, _h, _c in rows)
-    xlsx.setup_page(
-        ws,
-        f"A1:{last_column}{last_row}",
-        landscape=landscape,
-        fit_height=fit_height,
-        title_rows=title_rows,
-    )
-    return ws
+def _form_values(data: dict, date: str) -> dict:
+    """The version and the date (2017年10月14日) of a course form."""
+    return {"form_version": data["form_version"], "date": xlsx.japanese_date(date)}
 
 
 # --- 申請書式2 (別紙3) --------------------------------------------------------------
@@ -283,8 +264,12 @@ SHOSHIKI_2_PLEDGE = (
 )
 SHOSHIKI_2_WIDTHS = {"A": 24, "B": 10, "C": 17, "D": 17, "E": 14, "F": 16}
 
+SHOSHIKI_2_PROVIDER = blocks.ProviderHeader(label="A", height=24, kanji_key="name_kanji")
+SHOSHIKI_2_COURSE = blocks.course_header(
+    label="A", height=24, section_height=22, deletion_key="course_deleted"
+)
 SHOSHIKI_2_LAYOUT = [
-    *_head("申請書式2", SHOSHIKI_2_TITLE, "F", "E:F"),
+    *_head("申請書式2", SHOSHIKI_2_TITLE),
     (7, 20, [("A:F", "独立行政法人情報処理推進機構理事長\u3000殿", "plain")]),
     (8, 8, []),
     (9, 24, [("A", "申請者の住所", L), ("B:F", "申請のとおり", V)]),
@@ -293,9 +278,7 @@ SHOSHIKI_2_LAYOUT = [
     (12, 8, []),
     (13, 58, [("A:F", SHOSHIKI_2_PLEDGE, "small")]),
     (14, 8, []),
-    (15, 24, [("A", "講座開設者番号", L), ("B:C", Field("provider_number"), V)]),
-    (16, 24, [("A16:A17", "申請者名（法人名称）", L), ("B", "カナ", SUB), ("C:F", Field("name_kana"), V)]),
-    (17, 24, [("B", "漢字", SUB), ("C:F", Field("name_kanji"), V)]),
+    *SHOSHIKI_2_PROVIDER.rows(15),
     (18, 22, [("A:F", "担当者連絡先", SEC)]),
     (19, 22, [("A19:A20", "氏名", L), ("B", "姓", SUB), ("C:F", Field("contact_family_name"), V)]),
     (20, 22, [("B", "名", SUB), ("C:F", Field("contact_given_name"), V)]),
@@ -304,9 +287,7 @@ SHOSHIKI_2_LAYOUT = [
     (23, 22, [("A:B", "FAX", L), ("C:F", Field("contact_fax"), V)]),
     (24, 22, [("A:B", "電子メール", L), ("C:F", Field("contact_email"), V)]),
     (25, 8, []),
-    (26, 22, [("A:D", "免除対象講座", SEC), ("E", "講座の削除", SUB), ("F", Field("course_deleted"), "center")]),
-    (27, 24, [("A", "番号", L), ("B:C", Field("course_number"), V)]),
-    (28, 24, [("A", "名称", L), ("B:F", Field("course_name"), V)]),
+    *SHOSHIKI_2_COURSE.rows(26),
     (29, 8, []),
     (30, 22, [("A:F", "備考", SEC)]),
     (31, 48, [("A:F", Field("remarks"), "remarks")]),
@@ -335,22 +316,17 @@ def _shoshiki_2_values(data: dict) -> dict:
     p, c = data["provider"], data["course"]
     desired = _date(c["desired_month"])
     return {
-        "form_version": data["form_version"],
-        "date": xlsx.japanese_date(c["date"]),
+        **_form_values(data, c["date"]),
         "name": p["name"],
         "representative_name": p["representative_name"],
-        "provider_number": p["number"],
-        "name_kana": p["name_kana"],
-        "name_kanji": p["name"],
+        **SHOSHIKI_2_PROVIDER.values(p["number"], p["name"], p["name_kana"]),
         "contact_family_name": p["contact_family_name"],
         "contact_given_name": p["contact_given_name"],
         "contact_department": p["contact_department"],
         "contact_tel": p["contact_tel"],
         "contact_fax": p["contact_fax"],
         "contact_email": p["contact_email"],
-        "course_deleted": xlsx.BOX_UNCHECKED,
-        "course_number": c["number"],
-        "course_name": c["name"],
+        **SHOSHIKI_2_COURSE.values(c["number"], c["name"]),
         # C7 / table 5.2-1: 備考 holds the desired certification month.
         "remarks": f"認定希望月：{desired.year}年{desired.month}月",
         "ipa_code": c["ipa_code"],
@@ -358,11 +334,8 @@ def _shoshiki_2_values(data: dict) -> dict:
     }
 
 
-def render_shoshiki_2(course) -> bytes:
-    data = shoshiki_2_data(course)
-    wb = xlsx.new_workbook()
-    _sheet(wb, "申請書式2", SHOSHIKI_2_WIDTHS, SHOSHIKI_2_LAYOUT, _shoshiki_2_values(data))
-    return xlsx.workbook_bytes(wb, _stamp(data["course"]["date"]), title="申請書式2")
+def _shoshiki_2_sheets(data: dict) -> list[Sheet]:
+    return [Sheet("申請書式2", SHOSHIKI_2_WIDTHS, SHOSHIKI_2_LAYOUT, _shoshiki_2_values(data))]
 
 
 # --- 申請書式2-FE-添付書類1 (別紙4) and 受講計画 (別紙11) ---------------------------------
@@ -370,13 +343,13 @@ def render_shoshiki_2(course) -> bytes:
 ATT_1_SHEET = "申請書式2-FE-添付書類1"
 PLAN_SHEET = "受講計画"
 ATT_1_WIDTHS = {"A": 24, "B": 10, "C": 20, "D": 14, "E": 16, "F": 14}
+ATT_1_PROVIDER = blocks.ProviderHeader(label="A", height=24, kana=False)
+ATT_1_COURSE = blocks.course_header(label="A", height=24, section_height=22, numbered=False)
 ATT_1_LAYOUT = [
-    *_head(ATT_1_SHEET, "免除対象講座\u3000受講計画", "F", "E:F"),
-    (7, 24, [("A", "講座開設者番号", L), ("B:C", Field("provider_number"), V)]),
-    (8, 24, [("A", "申請者名（法人名称）", L), ("B", "漢字", SUB), ("C:F", Field("name"), V)]),
+    *_head(ATT_1_SHEET, "免除対象講座\u3000受講計画"),
+    *ATT_1_PROVIDER.rows(7),
     (9, 8, []),
-    (10, 22, [("A:F", "免除対象講座", SEC)]),
-    (11, 24, [("A", "名称", L), ("B:F", Field("course_name"), V)]),
+    *ATT_1_COURSE.rows(10),
     (12, 80, [("A", "修了認定の基準", L), ("B:F", Field("completion_criteria"), "remarks")]),
     (13, 40, [("A", "修了試験の実施方法", L), ("B:F", "・試験問題の種類\u3000修了認定の基準に記載のとおり\n・実施体制\u3000講座の運営実施体制に記載のとおり", "remarks")]),
     (14, 62, [("A", "・実施講座設置場所\n・実施講座開設時期\n・受講対象者\n・受講条件", L), ("B:F", "・添付書類3に記載のとおり", "remarks")]),
@@ -478,42 +451,39 @@ def _plan_layout(data: dict) -> tuple[list, str, int]:
 def _att_1_values(data: dict) -> dict:
     p, c = data["provider"], data["course"]
     return {
-        "form_version": data["form_version"],
-        "date": xlsx.japanese_date(c["date"]),
-        "provider_number": p["number"],
-        "name": p["name"],
-        "course_name": c["name"],
+        **_form_values(data, c["date"]),
+        **ATT_1_PROVIDER.values(p["number"], p["name"]),
+        **ATT_1_COURSE.values(c["number"], c["name"]),
         "completion_criteria": c["completion_criteria"],
         "total_hours": float(Decimal(c["total_hours"])),
         "course_manager": c["course_manager"],
     }
 
 
-def render_shoshiki_2_att_1(course) -> bytes:
-    data = shoshiki_2_att_1_data(course)
+def _att_1_sheets(data: dict) -> list[Sheet]:
     values = _att_1_values(data)
-    wb = xlsx.new_workbook()
-    _sheet(wb, ATT_1_SHEET, ATT_1_WIDTHS, ATT_1_LAYOUT, values)
     rows, title_rows, _ = _plan_layout(data)
-    # The plan runs over several pages: one page wide, the header repeated.
-    _sheet(wb, PLAN_SHEET, PLAN_WIDTHS, rows, values, fit_height=0, title_rows=title_rows,
-           landscape=True)  # fmt: skip
-    return xlsx.workbook_bytes(wb, _stamp(data["course"]["date"]), title=ATT_1_SHEET)
+    return [
+        Sheet(ATT_1_SHEET, ATT_1_WIDTHS, ATT_1_LAYOUT, values),
+        # The plan runs over several pages: one page wide, the header repeated.
+        Sheet(PLAN_SHEET, PLAN_WIDTHS, rows, values, fit_height=0, title_rows=title_rows,
+              landscape=True),
+    ]  # fmt: skip
 
 
 # --- 申請書式2-添付書類2 実施講座一覧表 (別紙5, figure 5.5-2) -----------------------------
 
 ATT_2_SHEET = "申請書式2-添付書類2"
 ATT_2_WIDTHS = {"A": 6, "B": 8, "C": 12, "D": 18, "E": 26, "F": 28}
+ATT_2_PROVIDER = blocks.ProviderHeader(label="A:C", height=24)
+ATT_2_COURSE = blocks.course_header(
+    label="A:C", height=24, section_height=22, deletion_key="course_deleted"
+)
 ATT_2_HEAD = [
-    *_head(ATT_2_SHEET, "実施講座一覧表", "F", "E:F"),
-    (7, 24, [("A:C", "講座開設者番号", L), ("D:E", Field("provider_number"), V)]),
-    (8, 24, [("A8:C9", "申請者名（法人名称）", L), ("D", "カナ", SUB), ("E:F", Field("name_kana"), V)]),
-    (9, 24, [("D", "漢字", SUB), ("E:F", Field("name"), V)]),
+    *_head(ATT_2_SHEET, "実施講座一覧表"),
+    *ATT_2_PROVIDER.rows(7),
     (10, 8, []),
-    (11, 22, [("A:D", "免除対象講座", SEC), ("E", "講座の削除", SUB), ("F", Field("course_deleted"), "center")]),
-    (12, 24, [("A:C", "番号", L), ("D:E", Field("course_number"), V)]),
-    (13, 24, [("A:C", "名称", L), ("D:F", Field("course_name"), V)]),
+    *ATT_2_COURSE.rows(11),
     (14, 8, []),
     (15, 22, [("A:C", "実施講座の数", L), ("D", Field("delivery_count"), "count")]),
     (16, 22, [("A:C", "削除申請の数", L), ("D", Field("deletion_count"), "count")]),
@@ -542,25 +512,17 @@ def _att_2_layout(data: dict) -> list:
     return rows
 
 
-def render_shoshiki_2_att_2(course) -> bytes:
-    data = shoshiki_2_att_2_data(course)
+def _att_2_sheets(data: dict) -> list[Sheet]:
     p, c = data["provider"], data["course"]
     values = {
-        "form_version": data["form_version"],
-        "date": xlsx.japanese_date(c["date"]),
-        "provider_number": p["number"],
-        "name_kana": p["name_kana"],
-        "name": p["name"],
-        "course_deleted": xlsx.BOX_UNCHECKED,
-        "course_number": c["number"],
-        "course_name": c["name"],
+        **_form_values(data, c["date"]),
+        **ATT_2_PROVIDER.values(p["number"], p["name"], p["name_kana"]),
+        **ATT_2_COURSE.values(c["number"], c["name"]),
         "delivery_count": data["delivery_count"],
         "deletion_count": data["deletion_count"],
     }
-    wb = xlsx.new_workbook()
-    _sheet(wb, ATT_2_SHEET, ATT_2_WIDTHS, _att_2_layout(data), values, fit_height=0,
-           title_rows="18:18")  # fmt: skip
-    return xlsx.workbook_bytes(wb, _stamp(c["date"]), title=ATT_2_SHEET)
+    return [Sheet(ATT_2_SHEET, ATT_2_WIDTHS, _att_2_layout(data), values, fit_height=0,
+                  title_rows="18:18")]  # fmt: skip
 
 
 # --- 申請書式2-添付書類3 実施講座開設申請書 (別紙6) ---------------------------------------
@@ -580,28 +542,21 @@ def _exam_rows(first: int, head: str, prefix: str) -> list:
     ]  # fmt: skip
 
 
+# 別紙6 (and 別紙7, 申請書式3): the number's label spans A:B, the name's A.
+ATT_3_PROVIDER = blocks.ProviderHeader(name_label="A")
+ATT_3_COURSE = blocks.course_header()
+ATT_3_DELIVERY = blocks.delivery_header()
 ATT_3_LAYOUT = [
-    *_head(ATT_3_SHEET, "実施講座開設申請書", "F", "E:F"),
-    (7, 22, [("A:B", "講座開設者番号", L), ("C:D", Field("provider_number"), V)]),
-    (8, 22, [("A8:A9", "申請者名（法人名称）", L), ("B", "カナ", SUB), ("C:F", Field("name_kana"), V)]),
-    (9, 22, [("B", "漢字", SUB), ("C:F", Field("name"), V)]),
-    (10, 20, [("A:F", "免除対象講座", SEC)]),
-    (11, 22, [("A:B", "番号", L), ("C:D", Field("course_number"), V)]),
-    (12, 22, [("A:B", "名称", L), ("C:F", Field("course_name"), V)]),
-    (13, 20, [("A:F", "実施講座", SEC)]),
-    (14, 22, [("A:B", "番号", L), ("C:D", Field("delivery_number"), V)]),
-    (15, 22, [("A:B", "名称", L), ("C:F", Field("delivery_name"), V)]),
+    *_head(ATT_3_SHEET, "実施講座開設申請書"),
+    *ATT_3_PROVIDER.rows(7),
+    *ATT_3_COURSE.rows(10),
+    *ATT_3_DELIVERY.rows(13),
     (16, 22, [("A:B", "実施講座を担当する講師", L), ("C:F", "備考に記載", V)]),
-    (17, 20, [("A:F", "実施講座設置場所", SEC)]),
-    (18, 22, [("A18:A20", "住所", L), ("B", "都道府県", SUB), ("C:F", Field("prefecture"), V)]),
-    (19, 22, [("B", "市区町村以下", SUB), ("C:F", Field("address"), V)]),
-    (20, 22, [("B", "建物名", SUB), ("C:F", Field("building"), V)]),
+    *blocks.site_rows(17),
     (21, 22, [("A:B", "受講対象者", L), ("C:F", Field("target_learners"), V)]),
     (22, 22, [("A:B", "受講条件", L), ("C:F", Field("conditions"), V)]),
     (23, 22, [("A:B", "受講者数（見込み）", L), ("C", Field("expected_learners"), "count"), ("D", "名", "unit")]),
-    (24, 20, [("A:F", "実施講座開設時期", SEC)]),
-    (25, 22, [("A:B", "開始年月日", L), ("C:D", Field("start_date"), V)]),
-    (26, 22, [("A:B", "終了年月日", L), ("C:D", Field("end_date"), V), ("E:F", Field("length"), V)]),
+    *blocks.period_rows(24, length=True),
     (27, 20, [("A:F", "修了試験", SEC)]),
     *_exam_rows(28, UPPER_HEAD, "upper"),
     *_exam_rows(32, LOWER_HEAD, "lower"),
@@ -630,15 +585,10 @@ def _att_3_values(data: dict, d: dict) -> dict:
     if d["vendor_name"]:
         remarks += f"\n民間資格事業者名：{d['vendor_name']}"
     return {
-        "form_version": data["form_version"],
-        "date": xlsx.japanese_date(d["date"]),
-        "provider_number": p["number"],
-        "name_kana": p["name_kana"],
-        "name": p["name"],
-        "course_number": c["number"],
-        "course_name": c["name"],
-        "delivery_number": d["number"],
-        "delivery_name": d["name"],
+        **_form_values(data, d["date"]),
+        **ATT_3_PROVIDER.values(p["number"], p["name"], p["name_kana"]),
+        **ATT_3_COURSE.values(c["number"], c["name"]),
+        **ATT_3_DELIVERY.values(d["number"], d["name"]),
         "prefecture": d["prefecture"],
         "address": d["address"],
         "building": d["building"],
@@ -653,18 +603,19 @@ def _att_3_values(data: dict, d: dict) -> dict:
     }
 
 
-def render_shoshiki_2_att_3(course) -> bytes:
-    data = shoshiki_2_att_3_data(course)
-    wb = xlsx.new_workbook()
-    for d in data["deliveries"]:
-        values = _att_3_values(data, d)
-        _sheet(wb, att_3_sheet_title(data["course"], d), ATT_3_WIDTHS, ATT_3_LAYOUT, values)
-    if not data["deliveries"]:
-        # A workbook needs a sheet: say that this application has none.
-        rows = [(1, 20, [("A:F", "この申請の実施講座はありません。", "plain")])]
-        _sheet(wb, ATT_3_SHEET, ATT_3_WIDTHS, rows, {})
-    stamp = max([data["course"]["date"]] + [d["date"] for d in data["deliveries"]])
-    return xlsx.workbook_bytes(wb, _stamp(stamp), title=ATT_3_SHEET)
+def _att_3_sheets(data: dict) -> list[Sheet]:
+    sheets = [
+        Sheet(att_3_sheet_title(data["course"], d), ATT_3_WIDTHS, ATT_3_LAYOUT,
+              _att_3_values(data, d))
+        for d in data["deliveries"]
+    ]  # fmt: skip
+    # A workbook needs a sheet: say that this application has none.
+    none = [(1, 20, [("A:F", "この申請の実施講座はありません。", "plain")])]
+    return sheets or [Sheet(ATT_3_SHEET, ATT_3_WIDTHS, none)]
+
+
+def _att_3_stamp(data: dict) -> str:
+    return max([data["course"]["date"]] + [d["date"] for d in data["deliveries"]])
 
 
 # --- 講座の運営実施体制 (別紙12) -----------------------------------------------------------
@@ -680,6 +631,7 @@ COUNT_NOTE = (
     "※上記の「修了試験の実施場所」において、修了試験を実施する実施講座数と応募者数です。"
     "詳細については、下記の「実施講座の詳細」のとおりです。"
 )
+UNEI_PROVIDER = blocks.ProviderHeader(kana=False)
 UNEI_HEAD = [
     (1, 17, [("A:B", Field("form_version"), "plain")]),
     (2, 26, [("A:F", UNEI_SHEET, "title")]),
@@ -687,8 +639,7 @@ UNEI_HEAD = [
              ("F", Field("created_on"), "date")]),
     (4, 8, []),
     (5, 22, [("A:B", "修了試験実施日", L), ("C:D", Field("exam_date"), V)]),
-    (6, 22, [("A:B", "講座開設者番号", L), ("C:D", Field("provider_number"), V)]),
-    (7, 22, [("A:B", "申請者名（法人名称）", L), ("C", "漢字", SUB), ("D:F", Field("name"), V)]),
+    *UNEI_PROVIDER.rows(6),
     (8, 30, [("A:B", "修了試験の実施場所 ※1", L), ("C:F", Field("exam_site"), V)]),
     (9, 22, [("A:B", "実施講座数", L), ("C", Field("delivery_count"), "count"), ("D", "実施講座", "unit"),
              ("E9:F10", COUNT_NOTE, "small")]),
@@ -767,8 +718,7 @@ def _unei_values(data: dict) -> dict:
         "created_on": f"作成日：{xlsx.slash_date(data['created_on'])}",
         # 表5.2-4: 修了試験実施日 is not entered at course level.
         "exam_date": "",
-        "provider_number": data["provider"]["number"],
-        "name": data["provider"]["name"],
+        **UNEI_PROVIDER.values(data["provider"]["number"], data["provider"]["name"]),
         "exam_site": s["exam_site"],
         "delivery_count": data["delivery_count"],
         "applicants": data["applicants"],
@@ -794,53 +744,56 @@ def _unei_values(data: dict) -> dict:
     }
 
 
-def render_unei_taisei(course) -> bytes:
-    data = unei_taisei_data(course)
+def _unei_sheets(data: dict) -> list[Sheet]:
     rows, title_rows = _unei_layout(data)
-    wb = xlsx.new_workbook()
-    _sheet(wb, UNEI_SHEET, UNEI_WIDTHS, rows, _unei_values(data), fit_height=0,
-           title_rows=title_rows)  # fmt: skip
-    return xlsx.workbook_bytes(wb, _stamp(data["created_on"]), title=UNEI_SHEET)
+    return [Sheet(UNEI_SHEET, UNEI_WIDTHS, rows, _unei_values(data), fit_height=0,
+                  title_rows=title_rows)]  # fmt: skip
 
 
 # --- registry ----------------------------------------------------------------------
 
 
-def _course_document(doc_id, title, render, data) -> DocumentType:
+def _course_document(doc_id, title, data, sheets, workbook_title, stamp=None) -> FormDocument:
     return register(
-        DocumentType(
+        FormDocument(
             id=doc_id,
             title=title,
             model="courses.ExemptionCourse",
-            render=render,
             provider_number=lambda course: course.provider.number,
             can_download=reviewer_or_owner,
             data=data,
+            sheets=sheets,
+            stamp=stamp or (lambda data: data["course"]["date"]),
+            workbook_title=workbook_title,
+            styles=STYLES,
         )
     )
 
 
 SHOSHIKI_2 = _course_document(
-    "shoshiki_2", "申請書式2：免除対象講座認定申請書", render_shoshiki_2, shoshiki_2_data
-)
+    "shoshiki_2", "申請書式2：免除対象講座認定申請書", shoshiki_2_data, _shoshiki_2_sheets,
+    "申請書式2",
+)  # fmt: skip
 SHOSHIKI_2_ATT_1 = _course_document(
-    "shoshiki_2_att_1",
-    "申請書式2-FE-添付書類1：免除対象講座受講計画",
-    render_shoshiki_2_att_1,
-    shoshiki_2_att_1_data,
-)
+    "shoshiki_2_att_1", "申請書式2-FE-添付書類1：免除対象講座受講計画", shoshiki_2_att_1_data,
+    _att_1_sheets, ATT_1_SHEET,
+)  # fmt: skip
 SHOSHIKI_2_ATT_2 = _course_document(
-    "shoshiki_2_att_2",
-    "申請書式2-添付書類2：実施講座一覧表",
-    render_shoshiki_2_att_2,
-    shoshiki_2_att_2_data,
-)
+    "shoshiki_2_att_2", "申請書式2-添付書類2：実施講座一覧表", shoshiki_2_att_2_data,
+    _att_2_sheets, ATT_2_SHEET,
+)  # fmt: skip
 SHOSHIKI_2_ATT_3 = _course_document(
-    "shoshiki_2_att_3",
-    "申請書式2-添付書類3：実施講座開設申請書",
-    render_shoshiki_2_att_3,
-    shoshiki_2_att_3_data,
-)
+    "shoshiki_2_att_3", "申請書式2-添付書類3：実施講座開設申請書", shoshiki_2_att_3_data,
+    _att_3_sheets, ATT_3_SHEET, _att_3_stamp,
+)  # fmt: skip
 UNEI_TAISEI = _course_document(
-    "unei_taisei", "講座の運営実施体制", render_unei_taisei, unei_taisei_data
-)
+    "unei_taisei", "講座の運営実施体制", unei_taisei_data, _unei_sheets, UNEI_SHEET,
+    lambda data: data["created_on"],
+)  # fmt: skip
+
+# The .xlsx bytes of each form; the same data gives the same bytes.
+render_shoshiki_2 = SHOSHIKI_2.render
+render_shoshiki_2_att_1 = SHOSHIKI_2_ATT_1.render
+render_shoshiki_2_att_2 = SHOSHIKI_2_ATT_2.render
+render_shoshiki_2_att_3 = SHOSHIKI_2_ATT_3.render
+render_unei_taisei = UNEI_TAISEI.render

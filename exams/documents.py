@@ -16,7 +16,9 @@ laid out like the manual's 別紙 figures with the table writer of
 
 Each renderer reads only the plain values of its ``*_data`` function (their
 hash is the data version) and stamps the workbook with a date of the data, so
-the same data gives the same bytes.
+the same data gives the same bytes. 申請書式3, 申請書式4 and the exam's 運営実施体制
+are form documents (portal.documents.FormDocument: the values computed once
+per rendering) laid out with the shared blocks of portal.layout_blocks.
 """
 
 import csv
@@ -25,14 +27,13 @@ import hashlib
 import io
 
 from django.utils import timezone
-from openpyxl.cell.cell import Cell
-from openpyxl.styles import NamedStyle
 from openpyxl.worksheet.pagebreak import Break
 
 from courses import documents as course_docs
+from portal import layout_blocks as blocks
 from portal import xlsx
-from portal.documents import DocumentType, register, reviewer_or_owner
-from portal.xlsx import Data, Field
+from portal.documents import DocumentType, FormDocument, register, reviewer_or_owner
+from portal.xlsx import Data, Field, Sheet, Table
 
 from . import rules
 from .models import ApplicationState, Completer, ExamApplication, ReportState, ResultReport
@@ -121,14 +122,7 @@ def _delivery_data(delivery) -> dict:
 
 def _head(form_id: str, title: str, last: str, date_cols: str) -> list:
     """Rows 1–6 of 申請書式3/4: the form's name, version, date and title."""
-    return [
-        (1, 17, [("A:B", form_id, "plain")]),
-        (2, 17, [("A:B", Field("form_version"), "plain")]),
-        (3, 17, [(date_cols, Field("date"), "date")]),
-        (4, 8, []),
-        (5, 26, [(f"A:{last}", title, "title")]),
-        (6, 8, []),
-    ]
+    return blocks.form_head(form_id, title, last, date_cols, id_columns="A:B")
 
 
 def _sheet(wb, title, widths, rows, values, *, last_row=None, title_rows=None, landscape=False):
@@ -194,26 +188,19 @@ def shoshiki_3_data(application) -> dict:
 
 SHOSHIKI_3_SHEET = "申請書式3"
 SHOSHIKI_3_WIDTHS = {"A": 22, "B": 14, "C": 22, "D": 8, "E": 16, "F": 16}
+# 別紙7, like 別紙6: the number's label spans A:B, the name's A.
+SHOSHIKI_3_PROVIDER = blocks.ProviderHeader(name_label="A")
+SHOSHIKI_3_COURSE = blocks.course_header()
+SHOSHIKI_3_DELIVERY = blocks.delivery_header()
 SHOSHIKI_3_LAYOUT = [
     *_head("申請書式3", "修了試験問題等提供申請書", "F", "E:F"),
-    (7, 22, [("A:B", "講座開設者番号", L), ("C:D", Field("provider_number"), V)]),
-    (8, 22, [("A8:A9", "申請者名（法人名称）", L), ("B", "カナ", SUB), ("C:F", Field("name_kana"), V)]),
-    (9, 22, [("B", "漢字", SUB), ("C:F", Field("name"), V)]),
-    (10, 20, [("A:F", "免除対象講座", SEC)]),
-    (11, 22, [("A:B", "番号", L), ("C:D", Field("course_number"), V)]),
-    (12, 22, [("A:B", "名称", L), ("C:F", Field("course_name"), V)]),
-    (13, 20, [("A:F", "実施講座", SEC)]),
-    (14, 22, [("A:B", "番号", L), ("C:D", Field("delivery_number"), V)]),
-    (15, 22, [("A:B", "名称", L), ("C:F", Field("delivery_name"), V)]),
+    *SHOSHIKI_3_PROVIDER.rows(7),
+    *SHOSHIKI_3_COURSE.rows(10),
+    *SHOSHIKI_3_DELIVERY.rows(13),
     (16, 22, [("A:B", "実施講座を担当する講師", L), ("C:F", "申請のとおり", V)]),
-    (17, 20, [("A:F", "修了試験の実施場所", SEC)]),
     # 別紙7: the site is the one of the 講座の運営実施体制 (E4), not repeated here.
-    (18, 22, [("A18:A20", "住所", L), ("B", "都道府県", SUB), ("C:F", "講座の運営実施体制のとおり", V)]),
-    (19, 22, [("B", "市区町村以下", SUB), ("C:F", "", V)]),
-    (20, 22, [("B", "建物名", SUB), ("C:F", "", V)]),
-    (21, 20, [("A:F", "実施講座開設時期", SEC)]),
-    (22, 22, [("A:B", "開始年月日", L), ("C:D", Field("start_date"), V)]),
-    (23, 22, [("A:B", "終了年月日", L), ("C:D", Field("end_date"), V)]),
+    *blocks.site_rows(17, "修了試験の実施場所", contents=("講座の運営実施体制のとおり", "", "")),
+    *blocks.period_rows(21),
     (24, 20, [("A:F", "修了試験", SEC)]),
     (25, 22, [("A:B", "実施日", L), ("C:D", Field("exam_date"), V)]),
     (26, 22, [("A:B", "応募者数", L), ("C", Field("applicants"), "count"), ("D", "名", "unit")]),
@@ -229,13 +216,9 @@ def _shoshiki_3_values(data: dict) -> dict:
     return {
         "form_version": data["form_version"],
         "date": xlsx.japanese_date(data["date"]),
-        "provider_number": p["number"],
-        "name_kana": p["name_kana"],
-        "name": p["name"],
-        "course_number": d["course_number"],
-        "course_name": d["course_name"],
-        "delivery_number": d["number"],
-        "delivery_name": d["name"],
+        **SHOSHIKI_3_PROVIDER.values(p["number"], p["name"], p["name_kana"]),
+        **SHOSHIKI_3_COURSE.values(d["course_number"], d["course_name"]),
+        **SHOSHIKI_3_DELIVERY.values(d["number"], d["name"]),
         "start_date": xlsx.japanese_date_weekday(d["start_date"]),
         "end_date": xlsx.japanese_date_weekday(d["end_date"]),
         "exam_date": xlsx.japanese_date_weekday(data["exam_date"]),
@@ -245,12 +228,9 @@ def _shoshiki_3_values(data: dict) -> dict:
     }
 
 
-def render_shoshiki_3(application) -> bytes:
-    data = shoshiki_3_data(application)
-    wb = xlsx.new_workbook()
-    _sheet(wb, SHOSHIKI_3_SHEET, SHOSHIKI_3_WIDTHS, SHOSHIKI_3_LAYOUT, _shoshiki_3_values(data))
-    stamp = _stamp(data["date"], data["exam_date"])
-    return xlsx.workbook_bytes(wb, stamp, title=SHOSHIKI_3_SHEET)
+def _shoshiki_3_sheets(data: dict) -> list[Sheet]:
+    values = _shoshiki_3_values(data)
+    return [Sheet(SHOSHIKI_3_SHEET, SHOSHIKI_3_WIDTHS, SHOSHIKI_3_LAYOUT, values)]
 
 
 # --- result reports: shared data ------------------------------------------------------
@@ -326,20 +306,15 @@ COMPLETER_HEADER = [
     "生年月日",
     "点数",
 ]
+SHOSHIKI_4_PROVIDER = blocks.ProviderHeader(last="H", kana=False)
+SHOSHIKI_4_COURSE = blocks.course_header(last="H")
+SHOSHIKI_4_DELIVERY = blocks.delivery_header(last="H")
 SHOSHIKI_4_HEAD = [
     *_head("申請書式4", "修了認定報告書", "H", "F:H"),
-    (7, 22, [("A:B", "講座開設者番号", L), ("C:D", Field("provider_number"), V)]),
-    (8, 22, [("A:B", "申請者名（法人名称）", L), ("C", "漢字", SUB), ("D:H", Field("name"), V)]),
-    (9, 20, [("A:H", "免除対象講座", SEC)]),
-    (10, 22, [("A:B", "番号", L), ("C:D", Field("course_number"), V)]),
-    (11, 22, [("A:B", "名称", L), ("C:H", Field("course_name"), V)]),
-    (12, 20, [("A:H", "実施講座", SEC)]),
-    (13, 22, [("A:B", "番号", L), ("C:D", Field("delivery_number"), V)]),
-    (14, 22, [("A:B", "名称", L), ("C:H", Field("delivery_name"), V)]),
-    (15, 20, [("A:H", "実施講座設置場所", SEC)]),
-    (16, 22, [("A16:B18", "住所", L), ("C", "都道府県", SUB), ("D:H", Field("prefecture"), V)]),
-    (17, 22, [("C", "市区町村以下", SUB), ("D:H", Field("address"), V)]),
-    (18, 22, [("C", "建物名", SUB), ("D:H", Field("building"), V)]),
+    *SHOSHIKI_4_PROVIDER.rows(7),
+    *SHOSHIKI_4_COURSE.rows(9),
+    *SHOSHIKI_4_DELIVERY.rows(12),
+    *blocks.site_rows(15, label="A:B", last="H"),
     (19, 8, []),
     (20, 22, [("A:B", "修了認定年月日", L), ("C:E", Field("certified_on"), V)]),
     (21, 22, [("A:B", "修了認定者数", L), ("C", Field("completer_count"), "count"), ("D", "名", "unit")]),
@@ -361,12 +336,9 @@ def _shoshiki_4_values(data: dict) -> dict:
     return {
         "form_version": data["form_version"],
         "date": xlsx.japanese_date(data["date"]),
-        "provider_number": p["number"],
-        "name": p["name"],
-        "course_number": d["course_number"],
-        "course_name": d["course_name"],
-        "delivery_number": d["number"],
-        "delivery_name": d["name"],
+        **SHOSHIKI_4_PROVIDER.values(p["number"], p["name"]),
+        **SHOSHIKI_4_COURSE.values(d["course_number"], d["course_name"]),
+        **SHOSHIKI_4_DELIVERY.values(d["number"], d["name"]),
         "prefecture": d["prefecture"],
         "address": d["address"],
         "building": d["building"],
@@ -394,56 +366,23 @@ def shoshiki_4_rows(data: dict) -> list[tuple]:
     ]
 
 
-def _named_styles(wb, prefix: str, keys) -> list:
-    """One shared named style per column: the repeated rows get a copy of its
-    style array (what ``cell.style = name`` does, without the name lookup per
-    cell) — no font, border or alignment objects per cell."""
-    arrays = {}
-    for key in dict.fromkeys(keys):
-        st = STYLES[key]
-        named = NamedStyle(name=f"{prefix}_{key}", font=st.font, alignment=st.alignment)
-        if st.bordered:
-            named.border = xlsx.BORDER
-        if st.fill is not None:
-            named.fill = st.fill
-        if st.number_format:
-            named.number_format = st.number_format
-        wb.add_named_style(named)
-        arrays[key] = named.as_tuple()
-    return [arrays[key] for key in keys]
-
-
 def write_table_rows(ws, first_row: int, rows, style_keys) -> int:
-    """Write plain rows fast: values and a shared style per column, no merges
-    and no row heights. Text stays text (never a formula). Returns the last row."""
-    arrays = _named_styles(ws.parent, ws.title.replace(" ", "_"), style_keys)
-    cells = ws._cells  # Cell objects go straight in, skipping ws.cell()'s look-ups
-    n = first_row - 1
-    for n, values in enumerate(rows, start=first_row):
-        for column, (value, array) in enumerate(zip(values, arrays, strict=True), start=1):
-            cell = Cell(ws, row=n, column=column, value=value, style_array=array)
-            if isinstance(value, str):
-                cell.data_type = "s"
-            cells[(n, column)] = cell
-    return n
+    """portal.xlsx's fast row writer with this module's styles."""
+    return xlsx.write_table_rows(ws, first_row, rows, style_keys, STYLES)
 
 
-def render_shoshiki_4(report) -> bytes:
-    data = _report_data(report)
-    wb = xlsx.new_workbook()
-    ws = xlsx.new_sheet(wb, SHOSHIKI_4_SHEET, SHOSHIKI_4_WIDTHS)
-    xlsx.write_rows(ws, SHOSHIKI_4_HEAD, _shoshiki_4_values(data), STYLES, SHOSHIKI_4_WIDTHS)
+def _shoshiki_4_sheets(data: dict) -> list[Sheet]:
+    """The form's head, then every completer in one fast table (thousands of
+    rows), its header repeated on each printed page."""
     rows = shoshiki_4_rows(data)
     first = SHOSHIKI_4_HEADER_ROW + 1
-    if rows:
-        last = write_table_rows(ws, first, rows, COMPLETER_CELL_STYLES)
-    else:
-        empty = [(first, 22, [("A:H", ResultReport.NO_COMPLETERS_REMARK, "cell")])]
-        xlsx.write_rows(ws, empty, {}, STYLES, SHOSHIKI_4_WIDTHS)
-        last = first
+    layout, table = SHOSHIKI_4_HEAD, Table(first, rows, COMPLETER_CELL_STYLES)
+    if not rows:
+        layout = [*layout, (first, 22, [("A:H", ResultReport.NO_COMPLETERS_REMARK, "cell")])]
+        table = None
     header = f"{SHOSHIKI_4_HEADER_ROW}:{SHOSHIKI_4_HEADER_ROW}"
-    xlsx.setup_page(ws, f"A1:H{last}", fit_height=0, title_rows=header)
-    return xlsx.workbook_bytes(wb, _stamp(data["date"]), title=SHOSHIKI_4_SHEET)
+    return [Sheet(SHOSHIKI_4_SHEET, SHOSHIKI_4_WIDTHS, layout, _shoshiki_4_values(data),
+                  table=table, fit_height=0, title_rows=header)]  # fmt: skip
 
 
 # --- 民間資格の合格者一覧 (別紙10, 表5.8-3, R8) -----------------------------------------------
@@ -671,8 +610,7 @@ def _with_recipient(rows: list) -> list:
     return result
 
 
-def render_unei_taisei_exam(site) -> bytes:
-    data = unei_taisei_exam_data(site)
+def _unei_taisei_exam_sheets(data: dict) -> list[Sheet]:
     rows, title_rows = course_docs._unei_layout(data)
     rows = _with_recipient(rows)
     r = data["recipient"]
@@ -683,10 +621,8 @@ def render_unei_taisei_exam(site) -> bytes:
         "recipient_address": " ".join(part for part in (postal, r["recipient_address"]) if part),
         **{key: r[key] for key in RECIPIENT_CELLS.values() if key != "recipient_address"},
     }
-    wb = xlsx.new_workbook()
-    _sheet(wb, course_docs.UNEI_SHEET, course_docs.UNEI_WIDTHS, rows, values, title_rows=title_rows)
-    stamp = _stamp(data["created_on"], data["exam_date"])
-    return xlsx.workbook_bytes(wb, stamp, title=course_docs.UNEI_SHEET)
+    return [Sheet(course_docs.UNEI_SHEET, course_docs.UNEI_WIDTHS, rows, values, fit_height=0,
+                  title_rows=title_rows)]  # fmt: skip
 
 
 # --- 修了認定者管理番号のお知らせ (R12) ------------------------------------------------------
@@ -766,40 +702,53 @@ def _report_provider_number(report) -> str:
 
 
 SHOSHIKI_3 = register(
-    DocumentType(
+    FormDocument(
         id="shoshiki_3",
         title="申請書式3：修了試験問題等提供申請書",
         model="exams.ExamApplication",
-        render=render_shoshiki_3,
         provider_number=lambda application: application.site.provider.number,
         can_download=_can_download,
         data=shoshiki_3_data,
+        sheets=_shoshiki_3_sheets,
+        stamp=lambda data: _stamp(data["date"], data["exam_date"]),
+        workbook_title=SHOSHIKI_3_SHEET,
+        styles=STYLES,
         personal_data=False,
     )
 )
 SHOSHIKI_4 = register(
-    DocumentType(
+    FormDocument(
         id="shoshiki_4",
         title="申請書式4：修了認定報告書",
         model="exams.ResultReport",
-        render=render_shoshiki_4,
         provider_number=_report_provider_number,
         can_download=_can_download,
         data=_report_data,
+        sheets=_shoshiki_4_sheets,
+        stamp=lambda data: _stamp(data["date"]),
+        workbook_title=SHOSHIKI_4_SHEET,
+        styles=STYLES,
     )
 )
 UNEI_TAISEI_EXAM = register(
-    DocumentType(
+    FormDocument(
         id="unei_taisei_exam",
         title="講座の運営実施体制",
         model="exams.ExamSite",
-        render=render_unei_taisei_exam,
         provider_number=lambda site: site.provider.number,
         can_download=_can_download,
         data=unei_taisei_exam_data,
+        sheets=_unei_taisei_exam_sheets,
+        stamp=lambda data: _stamp(data["created_on"], data["exam_date"]),
+        workbook_title=course_docs.UNEI_SHEET,
+        styles=STYLES,
         personal_data=True,  # may name a recipient with phone and e-mail (E3)
     )
 )
+# The .xlsx bytes of each form; the same data gives the same bytes.
+render_shoshiki_3 = SHOSHIKI_3.render
+render_shoshiki_4 = SHOSHIKI_4.render
+render_unei_taisei_exam = UNEI_TAISEI_EXAM.render
 MINKAN_GOUKAKU = register(
     UntimedDocumentType(
         id="minkan_goukaku",

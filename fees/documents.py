@@ -3,14 +3,15 @@
 One form covers the fees paid together (M§13.2): up to five review-fee lines
 (講座認定審査手数料01–05: course number and name) and one problem-fee line
 (修了試験問題提供料: the applicants of the exam applications paid with it).
-Laid out with the table writer of :mod:`portal.xlsx`.
+A form document (portal.documents.FormDocument) laid out with the table
+writer of :mod:`portal.xlsx` and the provider header of portal.layout_blocks.
 """
 
-import datetime
 import unicodedata
 
 from portal import xlsx
-from portal.documents import DocumentType, register, reviewer_or_owner
+from portal.documents import FormDocument, register, reviewer_or_owner
+from portal.layout_blocks import ProviderHeader
 from portal.xlsx import Data, Field
 
 from .models import FeeKind
@@ -94,14 +95,14 @@ def nyukin_irai_data(request) -> dict:
 
 # --- layout -----------------------------------------------------------------
 
+PROVIDER = ProviderHeader(kana=False, kanji_key="provider_name")
 _HEAD = [
     (1, 17, [("A:C", Field("form_version"), "plain")]),
     (2, 28, [("A:F", SHEET_TITLE, "title")]),
     (3, 8, []),
     (4, 24, [("A:B", "確認依頼日\n（入金確認票の提出日）", L), ("C:D", Field("request_date"), V)]),
     (5, 8, []),
-    (6, 22, [("A:B", "講座開設者番号", L), ("C:D", Field("provider_number"), V)]),
-    (7, 22, [("A:B", "申請者名（法人名称）", L), ("C", "漢字", SUB), ("D:F", Field("provider_name"), V)]),
+    *PROVIDER.rows(6),
     (8, 8, []),
     (9, 20, [("A:F", "本件に関する問い合わせ先", SEC)]),
     (10, 17, [("A:F", "※講座開設者の登録担当者と違う場合のみ記入してください。個人情報の目的外の使用はいたしません。", "note")]),
@@ -177,8 +178,7 @@ def _values(data: dict) -> dict:
     return {
         "form_version": data["form_version"],
         "request_date": xlsx.slash_date(data["request_date"]),
-        "provider_number": data["provider_number"],
-        "provider_name": data["provider_name"],
+        **PROVIDER.values(data["provider_number"], data["provider_name"]),
         "contact_name": contact.get("name", ""),
         "contact_department": contact.get("department", ""),
         "contact_tel": contact.get("tel", ""),
@@ -198,27 +198,23 @@ def _values(data: dict) -> dict:
 NYUKIN_IRAI_CELLS = xlsx.field_cells(_HEAD)
 
 
-def render_nyukin_irai(request) -> bytes:
-    """The .xlsx bytes of 入金確認依頼票; the same data gives the same bytes."""
-    data = nyukin_irai_data(request)
-    rows = _layout(data)
-    wb = xlsx.new_workbook()
-    ws = xlsx.new_sheet(wb, SHEET_TITLE, WIDTHS)
-    values = _values(data)
-    xlsx.write_rows(ws, rows, values, STYLES, WIDTHS)
-    xlsx.setup_page(ws, f"A1:F{rows[-1][0]}")
-    stamp = datetime.date.fromisoformat(data["request_date"])
-    return xlsx.workbook_bytes(wb, stamp, title=SHEET_TITLE)
+def _sheets(data: dict) -> list:
+    return [xlsx.Sheet(SHEET_TITLE, WIDTHS, _layout(data), _values(data))]
 
 
 NYUKIN_IRAI = register(
-    DocumentType(
+    FormDocument(
         id="nyukin_irai",
         title="入金確認依頼票",
         model="fees.PaymentRequest",
-        render=render_nyukin_irai,
         provider_number=lambda request: request.provider.number,
         can_download=reviewer_or_owner,
         data=nyukin_irai_data,
+        sheets=_sheets,
+        stamp=lambda data: data["request_date"],
+        workbook_title=SHEET_TITLE,
+        styles=STYLES,
     )
 )
+# The .xlsx bytes of 入金確認依頼票; the same data gives the same bytes.
+render_nyukin_irai = NYUKIN_IRAI.render

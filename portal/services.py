@@ -58,7 +58,8 @@ def render_document(generated_pk: int) -> GeneratedDocument:
     doc = documents.get(generated.doc_type)
     try:
         obj = doc.model_class()._default_manager.get(pk=generated.object_id)
-        content = doc.render(obj)
+        # The bytes and the data version from one computation of the values.
+        rendered = doc.produce(obj)
     except Exception as exc:
         # The progress page then says it failed instead of polling forever;
         # the traceback goes to the log, not to the user.
@@ -69,9 +70,9 @@ def render_document(generated_pk: int) -> GeneratedDocument:
         generated.refresh_from_db()
         return generated
     now = timezone.now()
-    generated.content = content
-    generated.checksum = GeneratedDocument.checksum_of(content)
-    generated.data_version = doc.data_version(obj)
+    generated.content = rendered.content
+    generated.checksum = GeneratedDocument.checksum_of(rendered.content)
+    generated.data_version = rendered.data_version
     generated.filename = doc.filename(obj, now)
     generated.finished_at = now
     generated.status = GeneratedDocument.Status.DONE

@@ -14,6 +14,15 @@ style)``:
 Text is always written as text: a value such as ``=HYPERLINK(...)`` typed by a
 user never becomes a formula when a reviewer opens the file in Excel.
 
+:func:`write_table_rows` is the fast writer for long tables (thousands of
+completers): values and one shared named style per column, no merges.
+
+A :class:`Sheet` is one sheet of a document: its layout rows, the values of
+their fields, an optional fast :class:`Table` after them and its print setup;
+:func:`build_workbook` lays the sheets out (portal.documents.FormDocument does
+it for every form); :func:`list_sheet` is the sheet of a list (a header and
+rows, as portal.documents.ListDocument writes them).
+
 :func:`workbook_bytes` writes a workbook deterministically: the same data gives
 the same bytes (fixed document properties and zip entry timestamps).
 """
@@ -23,16 +32,16 @@ import io
 import math
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.cell.cell import Cell as _Cell
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.writer.excel import ExcelWriter
-
-from portal.documents import deterministic_zip
 
 FONT_NAME = "IPAexGothic"
 CREATOR = "fe-kouza-portal"
@@ -239,6 +248,140 @@ def write_rows(
                         cell.number_format = st.number_format
 
 
+# --- the fast table writer ---------------------------------------------------------
+
+
+def _named_styles(wb, prefix: str, keys, styles: Mapping[str, Style]) -> list:
+    """One shared named style per column: the repeated rows get a copy of its
+    style array (what ``cell.style = name`` does, without the name lookup per
+    cell) — no font, border or alignment objects per cell."""
+    arrays = {}
+    for key in dict.fromkeys(keys):
+        st = styles[key]
+        named = NamedStyle(name=f"{prefix}_{key}", font=st.font, alignment=st.alignment)
+        if st.bordered:
+            named.border = BORDER
+        if st.fill is not None:
+            named.fill = st.fill
+        if st.number_format:
+            named.number_format = st.number_format
+        wb.add_named_style(named)
+        arrays[key] = named.as_tuple()
+    return [arrays[key] for key in keys]
+
+
+def write_table_rows(
+    ws, first_row: int, rows: Iterable[Sequence], style_keys, styles: Mapping[str, Style] = STYLES
+) -> int:
+    """Write plain rows fast: values and a shared style per column (``style_keys``,
+    keys of ``styles``), no merges and no row heights. Text stays text (never a
+    formula). Returns the last row written (``first_row - 1`` for none)."""
+    arrays = _named_styles(ws.parent, ws.title.replace(" ", "_"), style_keys, styles)
+    cells = ws._cells  # Cell objects go straight in, skipping ws.cell()'s look-ups
+    n = first_row - 1
+    for n, values in enumerate(rows, start=first_row):
+        for column, (value, array) in enumerate(zip(values, arrays, strict=True), start=1):
+            cell = _Cell(ws, row=n, column=column, value=value, style_array=array)
+            if isinstance(value, str):
+                cell.data_type = "s"
+            cells[(n, column)] = cell
+    return n
+
+
+# --- sheets of a document -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Table:
+    """Long plain rows after a sheet's layout, written by :func:`write_table_rows`."""
+
+    first_row: int
+    rows: Iterable[Sequence]
+    style_keys: Sequence[str]
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet: the layout ``rows`` and the ``values`` of their fields, an
+    optional fast ``table`` after them, and the print setup (A4, one page wide;
+    the print area runs from A1 to the last column of ``widths`` and the last
+    row written)."""
+
+    title: str
+    widths: Mapping[str, float]
+    rows: Sequence[Row]
+    values: Mapping | None = None
+    table: Table | None = None
+    landscape: bool = False
+    fit_height: int = 1  # 0: as many pages as needed (lists), with title_rows repeated
+    title_rows: str | None = None
+    freeze_panes: str | None = None
+    row_breaks: Sequence[int] = ()  # a page break after each of these rows
+
+
+def write_sheet(wb: Workbook, sheet: Sheet, styles: Mapping[str, Style] = STYLES):
+    """Add ``sheet`` to ``wb``: its layout, its table and its print setup."""
+    ws = new_sheet(wb, sheet.title, sheet.widths)
+    write_rows(ws, sheet.rows, sheet.values or {}, styles, sheet.widths)
+    last = max((row for row, _height, _cells in sheet.rows), default=0)
+    if sheet.table is not None:
+        table = sheet.table
+        last = max(
+            last, write_table_rows(ws, table.first_row, table.rows, table.style_keys, styles)
+        )
+    if sheet.freeze_panes:
+        ws.freeze_panes = sheet.freeze_panes
+    last_column = get_column_letter(max(map(column_index_from_string, sheet.widths)))
+    setup_page(
+        ws,
+        f"A1:{last_column}{max(last, 1)}",
+        landscape=sheet.landscape,
+        fit_height=sheet.fit_height,
+        title_rows=sheet.title_rows,
+    )
+    for row in sheet.row_breaks:
+        ws.row_breaks.append(Break(id=row))
+    return ws
+
+
+def build_workbook(sheets: Iterable[Sheet], styles: Mapping[str, Style] = STYLES) -> Workbook:
+    """A workbook of ``sheets``, in their order."""
+    wb = new_workbook()
+    for sheet in sheets:
+        write_sheet(wb, sheet, styles)
+    return wb
+
+
+@dataclass(frozen=True)
+class ListSheet:
+    """How a list prints as .xlsx: a header row (``header_style``, one row
+    ``header_height`` high) repeated on every page and frozen, then one row per
+    item with a style per column (``cell_styles``)."""
+
+    title: str
+    widths: Mapping[str, float]
+    cell_styles: Sequence[str]
+    header_style: str = "head"
+    header_height: float = 20
+    landscape: bool = False
+
+
+def list_sheet(spec: ListSheet, header: Sequence[str], rows: Iterable[Sequence]) -> Sheet:
+    """The :class:`Sheet` of a list: the header in row 1, the rows from row 2."""
+    columns = [get_column_letter(n) for n in range(1, len(header) + 1)]
+    head = [(1, spec.header_height, [(col, text, spec.header_style) for col, text in zip(columns, header, strict=True)])]  # fmt: skip
+    return Sheet(
+        spec.title,
+        spec.widths,
+        head,
+        table=Table(2, rows, spec.cell_styles),
+        landscape=spec.landscape,
+        fit_height=0,
+        title_rows="1:1",
+        freeze_panes="A2",
+    )
+
+
 # --- workbook and page setup -------------------------------------------------------
 
 
@@ -287,11 +430,31 @@ def setup_page(
         ws.print_title_rows = title_rows
 
 
+def deterministic_zip(data: bytes) -> bytes:
+    """Rewrite an OOXML zip with fixed entry timestamps so that the same data
+    gives the same bytes (openpyxl stamps the current time on every entry)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            target.writestr(fixed, source.read(info.filename))
+    return out.getvalue()
+
+
 def workbook_bytes(
-    wb: Workbook, fixed_datetime: datetime.datetime | datetime.date, *, title: str | None = None
+    wb: Workbook,
+    fixed_datetime: datetime.datetime | datetime.date | str,
+    *,
+    title: str | None = None,
 ) -> bytes:
     """The .xlsx bytes of ``wb``; created/modified are ``fixed_datetime`` (a
-    value of the data, never "now"), so the same data gives the same bytes."""
+    value of the data, never "now"; an ISO date is read), so the same data
+    gives the same bytes."""
+    if isinstance(fixed_datetime, str):
+        fixed_datetime = datetime.date.fromisoformat(fixed_datetime)
     if not isinstance(fixed_datetime, datetime.datetime):
         fixed_datetime = datetime.datetime.combine(fixed_datetime, datetime.time())
     if fixed_datetime.tzinfo is not None:

@@ -1,16 +1,16 @@
 """申請書式1（認定申請者情報申請書）: the provider's registration form as .xlsx.
 
-Built from scratch with openpyxl and laid out like 別紙2 of the manual. The
-layout is one table (``_LAYOUT``) of rows; each row lists its cells as
-``(columns, content, style)``. A content that is a :class:`_Field` is a value
-of :func:`shoshiki_1_data` and its first cell is listed in
-:data:`SHOSHIKI_1_CELLS`.
+A form document (portal.documents.FormDocument) laid out like 別紙2 of the
+manual. The layout is one table (``_LAYOUT``) of rows; each row lists its
+cells as ``(columns, content, style)``. A content that is a :class:`_Field` is a
+value of :func:`_cell_values` and its first cell is listed in
+:data:`SHOSHIKI_1_CELLS`. The head and the provider header are the blocks of
+portal.layout_blocks that every form shares.
 """
 
-import datetime
-
 from portal import xlsx
-from portal.documents import DocumentType, register, reviewer_or_owner
+from portal.documents import FormDocument, register, reviewer_or_owner
+from portal.layout_blocks import ProviderHeader, form_head
 from portal.xlsx import Field as _Field
 
 from .models import Category, Referral
@@ -72,9 +72,7 @@ def _cell_values(data: dict) -> dict[str, str]:
         "address": f"〒{data['postal_code']}\u3000{data['prefecture']}{data['address']}",
         "name": data["name"],
         "representative_name": data["representative_name"],
-        "number": data["number"],
-        "name_kana": data["name_kana"],
-        "name_kanji": data["name"],
+        **PROVIDER.values(data["number"], data["name"], data["name_kana"]),
         "contact_family_name": data["contact_family_name"],
         "contact_given_name": data["contact_given_name"],
         "contact_department": data["contact_department"],
@@ -97,34 +95,21 @@ def _cell_values(data: dict) -> dict[str, str]:
 
 L, V, N = "label", "value", "note"  # styles of portal.xlsx.STYLES
 
+# 別紙2 asks for the provider number in the 講座担当 column.
+PROVIDER = ProviderHeader(
+    label="A", height=24, number_label="講座開設者番号\n(講座担当使用欄)", number_height=30,
+    number_key="number", kanji_key="name_kanji",
+)  # fmt: skip
+
 # (row, height in points, [(columns, content, style)]); columns "B" or "B:F".
 _LAYOUT = [
-    (1, 17, [("A", SHEET_TITLE, "plain")]),
-    (2, 17, [("A", _Field("form_version"), "plain")]),
-    (3, 17, [("E:F", _Field("date"), "date")]),
-    (4, 10, []),
-    (5, 26, [("A:F", FORM_TITLE, "title")]),
-    (6, 10, []),
+    *form_head(SHEET_TITLE, FORM_TITLE, LAST_COLUMN, "E:F", spacer=10),
     (7, 36, [("A", "申請者の住所（法人住所）", L), ("B:F", _Field("address"), V)]),
     (8, 24, [("A", "申請者名（法人名称）", L), ("B:F", _Field("name"), V)]),
     (9, 24, [("A", "代表者名", L), ("B:F", _Field("representative_name"), V)]),
     (10, 17, [("B:F", "氏名のみで間に全角スペースを入れてください。", N)]),
     (11, 10, []),
-    (
-        12,
-        30,
-        [("A", "講座開設者番号\n(講座担当使用欄)", L), ("B:C", _Field("number"), V)],
-    ),
-    (
-        13,
-        24,
-        [
-            ("A13:A14", "申請者名（法人名称）", L),
-            ("B", "カナ", "sub"),
-            ("C:F", _Field("name_kana"), V),
-        ],
-    ),
-    (14, 24, [("B", "漢字", "sub"), ("C:F", _Field("name_kanji"), V)]),
+    *PROVIDER.rows(12),
     (15, 22, [("A:F", "担当者連絡先", "section")]),
     (
         16,
@@ -158,36 +143,23 @@ _LAYOUT = [
     (28, 22, [("A:F", "備考", "section")]),
     (29, 120, [("A:F", _Field("remarks"), "remarks")]),
 ]
-LAST_ROW = _LAYOUT[-1][0]
-PRINT_AREA = f"A1:{LAST_COLUMN}{LAST_ROW}"
 
 
 SHOSHIKI_1_CELLS = xlsx.field_cells(_LAYOUT)
 
 
-def _build(data: dict):
-    wb = xlsx.new_workbook()
-    ws = xlsx.new_sheet(wb, SHEET_TITLE, COLUMN_WIDTHS)
-    xlsx.write_rows(ws, _LAYOUT, _cell_values(data), widths=COLUMN_WIDTHS)
-    xlsx.setup_page(ws, PRINT_AREA)
-    return wb
-
-
-def render_shoshiki_1(provider) -> bytes:
-    """The .xlsx bytes of 申請書式1; the same data gives the same bytes."""
-    data = shoshiki_1_data(provider)
-    stamp = datetime.date.fromisoformat(data["application_date"])
-    return xlsx.workbook_bytes(_build(data), stamp, title=SHEET_TITLE)
-
-
 SHOSHIKI_1 = register(
-    DocumentType(
+    FormDocument(
         id="shoshiki_1",
         title="申請書式1：認定申請者情報申請書",
         model="providers.Provider",
-        render=render_shoshiki_1,
         provider_number=lambda p: p.number,
         can_download=reviewer_or_owner,
         data=shoshiki_1_data,
+        sheets=lambda data: [xlsx.Sheet(SHEET_TITLE, COLUMN_WIDTHS, _LAYOUT, _cell_values(data))],
+        stamp=lambda data: data["application_date"],
+        workbook_title=SHEET_TITLE,
     )
 )
+# The .xlsx bytes of 申請書式1; the same data gives the same bytes.
+render_shoshiki_1 = SHOSHIKI_1.render

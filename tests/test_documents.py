@@ -139,7 +139,7 @@ def test_failed_render_is_reported_not_polled_forever(provider_a, staff_a, monke
     from portal import services
 
     generated = services.request_document("shoshiki_1", provider_a, staff_a)
-    broken = dataclasses.replace(documents.get("shoshiki_1"), render=lambda obj: 1 / 0)
+    broken = dataclasses.replace(documents.get("shoshiki_1"), data=lambda obj: 1 / 0)
     monkeypatch.setitem(documents._REGISTRY, "shoshiki_1", broken)
     result = services.render_document(generated.pk)
     assert result.status == GeneratedDocument.Status.FAILED
