@@ -70,7 +70,9 @@ def _example_course():
     services.start_review(course.pk, reviewer)
     services.approve_course(course.pk, reviewer)
     services.certify_course(course.pk, reviewer, datetime.date(2024, 10, 1))
-    assert DeliveryCourse.objects.filter(course=course, state="approved").count() == 3
+    assert (
+        DeliveryCourse.objects.filter(course=course, state=DeliveryCourse.S.APPROVED).count() == 3
+    )
     return course.pk
 
 

@@ -76,7 +76,8 @@ def example_report(completers: int, provider_number: str = "99991"):
         delivery_course=delivery, session=session, site=site, applicants=max(20, completers)
     )
     ExamApplication.objects.filter(pk=application.pk).update(
-        state="submitted", submitted_at=datetime.datetime(2018, 5, 17, 1, 0, tzinfo=datetime.UTC)
+        state=ExamApplication.S.SUBMITTED,
+        submitted_at=datetime.datetime(2018, 5, 17, 1, 0, tzinfo=datetime.UTC),
     )
     application.refresh_from_db()
     report = ResultReport.objects.create(

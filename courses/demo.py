@@ -179,7 +179,7 @@ def journey_course(provider, staff, reviewer, today, first_start, last_exam):
     starting on ``first_start`` (submitted after the certification) and an
     exam on ``last_exam``; a new one is certified when none fits any more."""
     fits = ExemptionCourse.objects.filter(
-        provider=provider, course_type=CourseType.NONE_IPA, state="certified",
+        provider=provider, course_type=CourseType.NONE_IPA, state=ExemptionCourse.S.CERTIFIED,
         certified_on__lte=first_start - datetime.timedelta(days=21), valid_until__gte=last_exam,
     ).order_by("-certified_on").first()  # fmt: skip
     if fits:

@@ -71,13 +71,16 @@ def course_not_certified(delivery) -> str | None:
 DONE = "この講座は既に処理されています（現在の状態：{state}）。"
 COURSE_STATES = (
     workflow.State(S.DRAFT, S.DRAFT.label, "badge", provider_may_edit=True),
-    workflow.State(S.SUBMITTED, S.SUBMITTED.label, "badge state-submitted"),
-    workflow.State(S.RETURNED, S.RETURNED.label, "badge state-returned", provider_may_edit=True),
+    workflow.State(S.SUBMITTED, S.SUBMITTED.label, "badge state-submitted", waiting_for_ipa=True),
+    workflow.State(
+        S.RETURNED, S.RETURNED.label, "badge state-returned", provider_may_edit=True, returned=True
+    ),
+    # Approved, to be certified on the 1st (C8): not yet in force.
     workflow.State(S.APPROVED, S.APPROVED.label, "badge state-accepted"),
-    workflow.State(S.CERTIFIED, S.CERTIFIED.label, "badge state-accepted"),
-    workflow.State(S.EXPIRED, S.EXPIRED.label, "badge"),
-    workflow.State(S.REVOKED, S.REVOKED.label, "badge state-returned"),
-    workflow.State(S.WITHDRAWN, S.WITHDRAWN.label, "badge"),
+    workflow.State(S.CERTIFIED, S.CERTIFIED.label, "badge state-accepted", in_force=True),
+    workflow.State(S.EXPIRED, S.EXPIRED.label, "badge", closed=True),
+    workflow.State(S.REVOKED, S.REVOKED.label, "badge state-returned", closed=True),
+    workflow.State(S.WITHDRAWN, S.WITHDRAWN.label, "badge", closed=True),
 )
 _SUBMITTED_NOTICES = (
     workflow.Notify("course_submitted_ipa", ("ipa_notice",), _own_review_page),
@@ -202,11 +205,17 @@ DELIVERY_COURSE = workflow.register(
         error=CourseStateError,
         states=(
             workflow.State(S.DRAFT, S.DRAFT.label, "badge", provider_may_edit=True),
-            workflow.State(S.SUBMITTED, S.SUBMITTED.label, "badge state-submitted"),
             workflow.State(
-                S.RETURNED, S.RETURNED.label, "badge state-returned", provider_may_edit=True
+                S.SUBMITTED, S.SUBMITTED.label, "badge state-submitted", waiting_for_ipa=True
             ),
-            workflow.State(S.APPROVED, S.APPROVED.label, "badge state-accepted"),
+            workflow.State(
+                S.RETURNED,
+                S.RETURNED.label,
+                "badge state-returned",
+                provider_may_edit=True,
+                returned=True,
+            ),
+            workflow.State(S.APPROVED, S.APPROVED.label, "badge state-accepted", in_force=True),
         ),
         transitions=(
             workflow.Transition(

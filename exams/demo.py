@@ -153,7 +153,7 @@ def _report_journey(provider, staff, reviewer, today, now) -> None:
             day, REPORT_LABEL, report_opens_at=at(day + DAY, 0), report_closes_at=at(closes, 17)
         )
     paid = ExamApplication.objects.filter(
-        session=session, site__provider=provider, state="submitted",
+        session=session, site__provider=provider, state=ExamApplication.S.SUBMITTED,
         fee_line__payment_request__confirmed_on__isnull=False,
     )  # fmt: skip
     if not paid.exists():

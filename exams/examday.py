@@ -399,7 +399,7 @@ EXAMDAY_SHEET_TITLE = "修了試験当日の実施要領"
 ANSWER_SHEET_TEMPLATE = "exams/examday/answer_sheet.html"
 EXAMDAY_SHEET_TEMPLATE = "exams/examday/examday_sheet.html"
 WEEKDAYS = "月火水木金土日"
-DECISIONS = {"approved": "認める", "rejected": "認めない", "": "未判断"}
+UNDECIDED = "未判断"  # a special-measure request not decided yet
 
 
 def exam_day_label(day: datetime.date) -> str:
@@ -544,7 +544,7 @@ def examday_sheet_data(site) -> dict:
                 ),
                 "measures": row["measures"],
                 "details": row["request"].details,
-                "decision": DECISIONS.get(row["request"].decision, row["request"].decision),
+                "decision": row["request"].get_decision_display() or UNDECIDED,
                 "problems": row["problems"],
             }
             for row in special_measure_rows(site)

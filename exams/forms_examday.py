@@ -83,7 +83,7 @@ class SpecialMeasureForm(JapaneseErrorsMixin, forms.ModelForm):
     )
     decision = forms.ChoiceField(
         label="判断",
-        choices=[("", "未判断"), ("approved", "認める"), ("rejected", "認めない")],
+        choices=[("", examday.UNDECIDED), *SpecialMeasureRequest.Decision.choices],
         widget=forms.RadioSelect,
         required=False,
     )
@@ -148,7 +148,7 @@ class SpecialMeasureForm(JapaneseErrorsMixin, forms.ModelForm):
         self.problems = examday.evidence_problem_fields(
             request_like, self.exam_date, self.opens_on, today=self.today
         )
-        if cleaned.get("decision") == "approved" and self.problems:
+        if cleaned.get("decision") == SpecialMeasureRequest.Decision.APPROVED and self.problems:
             self.add_error(
                 "decision",
                 "「判断」を「認める」にできません。表7-1の必要書類等がそろっていません"

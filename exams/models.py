@@ -475,6 +475,10 @@ class SpecialMeasureRequest(models.Model):
     """E10 (M§7): one examinee's request for special measures, decided by the
     provider, with the evidence table 7-1 asks for."""
 
+    class Decision(models.TextChoices):
+        APPROVED = "approved", "認める"
+        REJECTED = "rejected", "認めない"
+
     site = models.ForeignKey(
         ExamSite,
         verbose_name="運営実施体制",
@@ -499,7 +503,7 @@ class SpecialMeasureRequest(models.Model):
         "判断",
         max_length=10,
         blank=True,
-        choices=[("approved", "認める"), ("rejected", "認めない")],
+        choices=Decision.choices,
     )
     decided_on = models.DateField("判断日", null=True, blank=True)
     note = models.TextField("備考", blank=True)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from courses.models import DeliveryCourse
-from portal import audit, documents
+from portal import audit, documents, workflow
 from portal.decorators import role_required
 from portal.forms import apply_service_errors, flash_errors
 from portal.isolation import get_for_user_or_404, provider_of
@@ -26,6 +26,7 @@ provider_required = role_required(is_provider_staff)
 staff_required = role_required(is_ipa_staff)
 reviewer_required = role_required(is_reviewer)
 REPORT_DOCUMENTS = ["shoshiki_4", "minkan_goukaku", "completer_notice"]
+REPORTED = (ResultReport.S.SUBMITTED, ResultReport.S.ACCEPTED)  # reported and not returned
 
 
 # Provider ------------------------------------------------------------------------
@@ -39,14 +40,14 @@ def exam_calendar(request):
     now = timezone.now()
     sessions = list(ExamSession.objects.filter(published=True).order_by("-exam_date")[:12])
     applied = dict(
-        ExamApplication.objects.filter(site__provider=provider, state="submitted")
+        ExamApplication.objects.filter(site__provider=provider, state=ExamApplication.S.SUBMITTED)
         .values_list("session_id")
         .annotate(n=Sum("applicants"))
     )
     reports = dict(
         ResultReport.objects.filter(delivery_course__course__provider=provider)
         .values_list("session_id")
-        .annotate(n=Count("id", filter=Q(state__in=["submitted", "accepted"])))
+        .annotate(n=Count("id", filter=Q(state__in=REPORTED)))
     )
     rows = [
         {
@@ -108,7 +109,7 @@ def exam_session(request, pk: int):
         delivery_course__course__provider=provider, session=session
     ).select_related("delivery_course__course__provider", "application")
     reviewed_candidates = DeliveryCourse.objects.filter(
-        course__provider=provider, state="approved", exams__kind="reviewed",
+        course__provider=provider, state=DeliveryCourse.S.APPROVED, exams__kind="reviewed",
         exams__vendor_date__year=session.exam_date.year, exams__vendor_date__month=session.exam_date.month,
     ).select_related("course__provider").distinct()  # fmt: skip
     return render(
@@ -120,7 +121,7 @@ def exam_session(request, pk: int):
                 (
                     s,
                     documents.panel(request.user, s, ["unei_taisei_exam"]),
-                    sum(a.state == "draft" for a in s.applications.all()),
+                    sum(a.state == ExamApplication.S.DRAFT for a in s.applications.all()),
                 )
                 for s in sites
             ],  # fmt: skip
@@ -296,7 +297,7 @@ def _report_page(request, report: ResultReport, form=None, completer_form=None, 
             "completers": completers,
             "private": private,
             "problems": services.report_problems(report)
-            if report.state in ("draft", "returned")
+            if workflow.is_editable_by_provider(report)
             else [],
             "window_problem": services.report_window_problem_for(report, timezone.now()),
             "pass_score": services.pass_score(report),
@@ -516,7 +517,7 @@ def _late_payments_to_decide():
     """E2/F3/W7: submitted applications whose confirmed problem fee came after
     the closing day and that wait for IPA's decision."""
     return ExamApplication.objects.filter(
-        state="submitted",
+        state=ExamApplication.S.SUBMITTED,
         late_payment_decision="",
         fee_line__payment_request__confirmed_on__isnull=False,
         fee_line__payment_request__payment_date__gt=TruncDate(
@@ -527,13 +528,11 @@ def _late_payments_to_decide():
 
 @staff_required
 def review_exams(request):
-    submitted = ExamApplication.objects.filter(state="submitted")
+    submitted = ExamApplication.objects.filter(state=ExamApplication.S.SUBMITTED)
     sessions = ExamSession.objects.order_by("-exam_date").annotate(
         n_applications=_per_session(submitted, Count("pk")),
         n_applicants=_per_session(submitted, Sum("applicants")),
-        n_reports=_per_session(
-            ResultReport.objects.filter(state__in=["submitted", "accepted"]), Count("pk")
-        ),
+        n_reports=_per_session(ResultReport.objects.filter(state__in=REPORTED), Count("pk")),
         n_late=_per_session(ResultReport.objects.filter(late_flag=True), Count("pk")),
         n_late_payment=_per_session(_late_payments_to_decide(), Count("pk")),
     )[:24]
@@ -545,7 +544,7 @@ def review_exam_session(request, pk: int):
     session = get_object_or_404(ExamSession, pk=pk)
     now = timezone.now()
     applications = (
-        ExamApplication.objects.filter(session=session, state="submitted")
+        ExamApplication.objects.filter(session=session, state=ExamApplication.S.SUBMITTED)
         .select_related(
             "delivery_course__course__provider", "fee_line__payment_request", "site", "session"
         )
@@ -570,7 +569,7 @@ def review_exam_session(request, pk: int):
             "late_payment_problem": services.late_payment_problem(a),
             "report": report,
             "overdue": session.report_closes_at is not None and now >= session.report_closes_at
-            and (report is None or report.state == "draft"),
+            and (report is None or report.state == ResultReport.S.DRAFT),
         })  # fmt: skip
     reviewed = ResultReport.objects.filter(
         session=session, application__isnull=True

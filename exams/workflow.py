@@ -60,11 +60,17 @@ RESULT_REPORT = workflow.register(
         error=ExamStateError,
         states=(
             workflow.State(S.DRAFT, S.DRAFT.label, "badge", provider_may_edit=True),
-            workflow.State(S.SUBMITTED, S.SUBMITTED.label, "badge state-submitted"),
             workflow.State(
-                S.RETURNED, S.RETURNED.label, "badge state-returned", provider_may_edit=True
+                S.SUBMITTED, S.SUBMITTED.label, "badge state-submitted", waiting_for_ipa=True
             ),
-            workflow.State(S.ACCEPTED, S.ACCEPTED.label, "badge state-accepted"),
+            workflow.State(
+                S.RETURNED,
+                S.RETURNED.label,
+                "badge state-returned",
+                provider_may_edit=True,
+                returned=True,
+            ),
+            workflow.State(S.ACCEPTED, S.ACCEPTED.label, "badge state-accepted", in_force=True),
         ),
         transitions=(
             workflow.Transition(
@@ -147,8 +153,11 @@ EXAM_APPLICATION = workflow.register(
         receipt=application_receipt,
         states=(
             workflow.State(AS.DRAFT, AS.DRAFT.label, "badge", provider_may_edit=True),
-            workflow.State(AS.SUBMITTED, AS.SUBMITTED.label, "badge state-submitted"),
-            workflow.State(AS.WITHDRAWN, AS.WITHDRAWN.label, "badge"),
+            # Made (申込み済み): IPA reviews nothing more, the exam is on.
+            workflow.State(
+                AS.SUBMITTED, AS.SUBMITTED.label, "badge state-submitted", in_force=True
+            ),
+            workflow.State(AS.WITHDRAWN, AS.WITHDRAWN.label, "badge", closed=True),
         ),
         transitions=(
             workflow.Transition(

@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Prefetch, Q, Sum
+from django.db.models import Count, F, Prefetch, Q, Sum, TextChoices
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -136,7 +136,16 @@ def payment_request_detail(request, pk: int):
     )  # fmt: skip
 
 
-PAYMENT_STATUSES = ("open", "confirmed", "returned", "all")
+class PaymentTab(TextChoices):
+    """The tabs of the reviewer's payment queue (not a filing's state)."""
+
+    OPEN = "open", "確認待ち"
+    CONFIRMED = "confirmed", "確認済み"
+    RETURNED = "returned", "差し戻し"
+    ALL = "all", "すべて"
+
+
+PAYMENT_STATUSES = tuple(PaymentTab.values)
 
 
 def _purposes(payment) -> list[dict]:
@@ -195,11 +204,11 @@ def _review_payments_page(request, status: str, page_number, refused=None, field
             Prefetch("lines", queryset=lines), Prefetch("returned_lines", queryset=lines)
         )
     )
-    if status == "open":
+    if status == PaymentTab.OPEN:
         payments = payments.filter(confirmed_on__isnull=True, returned_on__isnull=True)
-    elif status == "confirmed":
+    elif status == PaymentTab.CONFIRMED:
         payments = payments.filter(confirmed_on__isnull=False)
-    elif status == "returned":
+    elif status == PaymentTab.RETURNED:
         payments = payments.filter(returned_on__isnull=False)
     page = Paginator(payments.order_by("payment_date", "pk"), 50).get_page(page_number)
     rows = list(page.object_list)
@@ -230,16 +239,17 @@ def _review_payments_page(request, status: str, page_number, refused=None, field
     return render(
         request,
         "fees/review_payments.html",
-        {"page": page, "status": status, "can_decide": is_reviewer(request.user),
+        {"page": page, "status": status, "tabs": PaymentTab.choices,
+         "can_decide": is_reviewer(request.user),
          "today": timezone.localdate(), "refused": refused, "refused_field": field},
     )  # fmt: skip
 
 
 @role_required(is_ipa_staff)
 def review_payments(request):
-    status = request.GET.get("status", "open")
+    status = request.GET.get("status", PaymentTab.OPEN)
     if status not in PAYMENT_STATUSES:
-        status = "open"
+        status = PaymentTab.OPEN
     return _review_payments_page(request, status, request.GET.get("page"))
 
 
@@ -249,9 +259,9 @@ def review_payment_confirm(request, pk: int):
     """F3: the reviewer records the day IPA saw the money. A missing, malformed
     or future date is refused beside the field, keeping what was typed."""
     payment = get_object_or_404(PaymentRequest, pk=pk)
-    status = request.POST.get("status", "open")
+    status = request.POST.get("status", PaymentTab.OPEN)
     if status not in PAYMENT_STATUSES:
-        status = "open"
+        status = PaymentTab.OPEN
     page_number = request.POST.get("page") or None
     typed = (request.POST.get("confirmed_on") or "").strip()
     try:
@@ -280,9 +290,9 @@ def review_payment_return(request, pk: int):
     """F3: 入金を確認できません — the reviewer returns a form IPA cannot match
     with money received, with a reason; its fees are owed again (未払い)."""
     payment = get_object_or_404(PaymentRequest, pk=pk)
-    status = request.POST.get("status", "open")
+    status = request.POST.get("status", PaymentTab.OPEN)
     if status not in PAYMENT_STATUSES:
-        status = "open"
+        status = PaymentTab.OPEN
     page_number = request.POST.get("page") or None
     typed = (request.POST.get("return_reason") or "").strip()
     try:

@@ -53,10 +53,25 @@ class TransitionForbidden(TransitionError, PermissionDenied):
 
 @dataclass(frozen=True)
 class State:
+    """One state of a filing: its label and badge, and the facts pages and
+    views ask about it (portal.templatetags.workflow_tags), so that none of
+    them compares state values."""
+
     value: str
     label: str
     badge: str = "badge"
     provider_may_edit: bool = False
+    # Filed and under IPA's review or check (審査待ち): what IPA does next,
+    # the fee that starts the review.
+    waiting_for_ipa: bool = False
+    # Back with the provider with IPA's reasons (差し戻し中).
+    returned: bool = False
+    # Granted and counting now (受理・承認・認定済み, an application made):
+    # what depends on the filing may go on, e.g. a result reported on an
+    # application, a delivery course added to a certified course.
+    in_force: bool = False
+    # Ended for good (取下げ, 有効期間終了, 取消し).
+    closed: bool = False
 
 
 @dataclass(frozen=True)
@@ -218,14 +233,23 @@ def for_object(obj) -> Workflow:
     return for_model(obj._meta.concrete_model)
 
 
-def state_label(obj) -> str:
+def has_workflow(obj) -> bool:
+    """Whether the object is a filing with a declared life cycle."""
+    return obj._meta.concrete_model._meta.label in _REGISTRY
+
+
+def state_of(obj) -> State:
+    """The declared State the filing is in now."""
     flow = for_object(obj)
-    return flow.state(getattr(obj, flow.field)).label
+    return flow.state(getattr(obj, flow.field))
+
+
+def state_label(obj) -> str:
+    return state_of(obj).label
 
 
 def is_editable_by_provider(obj) -> bool:
-    flow = for_object(obj)
-    return flow.state(getattr(obj, flow.field)).provider_may_edit
+    return state_of(obj).provider_may_edit
 
 
 def latest_receipt(obj):
@@ -245,6 +269,21 @@ def available_actions(obj, user) -> list[Transition]:
     flow = for_object(obj)
     current = getattr(obj, flow.field)
     return [move for move in flow.transitions if current in move.sources and move.allows(user, obj)]
+
+
+def may(obj, action: str, user, *, conditions: bool = False) -> bool:
+    """Whether ``user`` may make the move ``action`` on ``obj`` now: its state
+    is a source of the move and the move allows the user (``conditions``: and
+    the declared conditions hold). An undeclared action is an error."""
+    flow = for_object(obj)
+    move = flow.get(action)
+    if move.with_parent:
+        return False
+    try:
+        _check(flow, move, obj, getattr(obj, flow.field), user, conditions)
+    except TransitionError:
+        return False
+    return True
 
 
 # Recipients ------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 import datetime
 
+from .models import Provider
+
 PROVIDER_NUMBER_MAX = 99999
 REVOCATION_BAR_YEARS = 2
 
@@ -42,14 +44,14 @@ def status_write_problem(
 ) -> str | None:
     """P8/P6 (M§11, M§2.5): a withdrawn (取止め) or revoked (認定取消し)
     provider keeps reading its data but submits nothing any more."""
-    if status == "withdrawn":
+    if status == Provider.Status.WITHDRAWN:
         since = f"（{_ja_date(withdrawn_on)}）" if withdrawn_on else ""
         return (
             f"講座開設者の取止め{since}により、申請・届出・報告はできません。"
             "登録内容や提出済みの書類は引き続き閲覧できます。"
             "再び講座を開設する場合は、新たに講座開設者の登録を申請してください（以前の講座開設者番号は使えません）。"
         )
-    if status == "revoked":
+    if status == Provider.Status.REVOKED:
         since = f"（{_ja_date(revoked_on)}）" if revoked_on else ""
         return (
             f"講座の認定の取消し{since}により、申請・届出・報告はできません。"

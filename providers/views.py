@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from portal import audit, documents
+from portal import audit, documents, workflow
 from portal.decorators import role_required
 from portal.forms import apply_service_errors
 from portal.isolation import provider_of
@@ -121,7 +121,7 @@ def exam_deadlines(provider) -> list[tuple[str, str]]:
     ).order_by("application_closes_at")
     for session in open_apply:
         applied = ExamApplication.objects.filter(
-            session=session, site__provider=provider, state="submitted"
+            session=session, site__provider=provider, state=ExamApplication.S.SUBMITTED
         )
         waiting = exam_services.eligible_delivery_courses(provider, session).exclude(
             pk__in=applied.values("delivery_course_id")
@@ -137,10 +137,10 @@ def exam_deadlines(provider) -> list[tuple[str, str]]:
     ).order_by("report_closes_at")
     for session in open_report:
         applied = ExamApplication.objects.filter(
-            session=session, site__provider=provider, state="submitted"
+            session=session, site__provider=provider, state=ExamApplication.S.SUBMITTED
         )
         reported = ResultReport.objects.filter(
-            application__in=applied, state__in=["submitted", "accepted"]
+            application__in=applied, state__in=[ResultReport.S.SUBMITTED, ResultReport.S.ACCEPTED]
         )
         missing = applied.count() - reported.count()
         if missing > 0:
@@ -168,18 +168,19 @@ def dashboard(request):
     next_steps = exam_deadlines(provider)
     for course in courses:
         url = reverse("course_detail", args=[course.pk])
-        if course.state == "returned":
+        state = workflow.state_of(course)
+        if state.returned:
             next_steps.append(
                 (
                     f"{course.number} が差し戻されています。理由を確認して修正・再申請してください。",
                     url,
                 )
             )
-        elif course.state == "draft":
+        elif state.provider_may_edit:  # 作成中
             next_steps.append(
                 (f"{course.number} は作成中です。入力を終えて申請してください。", url)
             )
-        elif course.state == "submitted" and not course.payment_confirmed_on:
+        elif state.waiting_for_ipa and not course.payment_confirmed_on:
             next_steps.append(
                 (f"{course.number} の講座認定審査手数料の入金確認を待っています。", url)
             )

@@ -50,12 +50,18 @@ REGISTRATION = workflow.register(
         provider=lambda registration: registration.provider,
         error=RegistrationStateError,
         states=(
-            workflow.State(S.SUBMITTED, S.SUBMITTED.label, "badge state-submitted"),
             workflow.State(
-                S.RETURNED, S.RETURNED.label, "badge state-returned", provider_may_edit=True
+                S.SUBMITTED, S.SUBMITTED.label, "badge state-submitted", waiting_for_ipa=True
             ),
-            workflow.State(S.ACCEPTED, S.ACCEPTED.label, "badge state-accepted"),
-            workflow.State(S.WITHDRAWN, S.WITHDRAWN.label, "badge"),
+            workflow.State(
+                S.RETURNED,
+                S.RETURNED.label,
+                "badge state-returned",
+                provider_may_edit=True,
+                returned=True,
+            ),
+            workflow.State(S.ACCEPTED, S.ACCEPTED.label, "badge state-accepted", in_force=True),
+            workflow.State(S.WITHDRAWN, S.WITHDRAWN.label, "badge", closed=True),
         ),
         transitions=(
             workflow.Transition(

@@ -22,16 +22,17 @@ def receipt_panel(obj, receipts=None, show_next=None):
     """The 到達番号 panel of a filing: its latest receipt, what IPA does next
     and the earlier submissions. ``receipts`` (newest first) may be passed in
     when the page already loaded them. What IPA does next is shown while the
-    filing waits for IPA (state ``submitted``, or objects without a state)
-    unless ``show_next`` says otherwise."""
+    filing waits for IPA (a state declared ``waiting_for_ipa``, or objects
+    without a life cycle) unless ``show_next`` says otherwise."""
     from portal import receipts as service
+    from portal import workflow
 
     rows = list(
         receipts if receipts is not None else service.for_object(obj).select_related("actor")
     )
     latest = rows[0] if rows else None
     if show_next is None:
-        show_next = getattr(obj, "state", "submitted") == "submitted"
+        show_next = not workflow.has_workflow(obj) or workflow.state_of(obj).waiting_for_ipa
     return {
         "receipt": latest,
         "next_steps": service.next_steps(latest) if latest and show_next else "",
