@@ -4,7 +4,7 @@ special measures, with the two exam-day documents.
 The first half is pure rules (no database): :func:`proctors_needed`,
 :func:`timetable`, :data:`MEASURES` and :func:`evidence_problems`. The second
 half renders the answer sheet (答案用紙, 表6.7-1) and the exam-day sheet
-(当日の実施要領) as PDFs with WeasyPrint through ``certifications.pdf`` and
+(当日の実施要領) as PDFs with WeasyPrint through ``portal.pdf`` and
 registers both in the portal's document registry on import.
 
 Readings of the manual (M = 事務運用マニュアル 2024年度 1.0版) that are not
@@ -453,7 +453,7 @@ def answer_sheet_html(data: dict) -> str:
 
 
 def render_answer_sheet(site) -> bytes:
-    from certifications import pdf  # WeasyPrint loads on first render only
+    from portal import pdf  # WeasyPrint loads on first render only
 
     return pdf.html_to_pdf(answer_sheet_html(answer_sheet_data(site)))
 
@@ -575,7 +575,7 @@ def examday_sheet_html(data: dict) -> str:
 
 
 def render_examday_sheet(site) -> bytes:
-    from certifications import pdf
+    from portal import pdf
 
     return pdf.html_to_pdf(examday_sheet_html(examday_sheet_data(site)))
 

@@ -24,6 +24,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from playwright.sync_api import expect  # noqa: E402
 
+from certifications.management.commands.load_demo import DEMO_PASSWORD  # noqa: E402
 from courses.models import ExemptionCourse, SyllabusItem  # noqa: E402
 from courses.rules import (  # noqa: E402
     add_months,
@@ -35,7 +36,6 @@ from courses.rules import (  # noqa: E402
 from exams import rules as exam_rules  # noqa: E402
 from exams.demo import APPLY_LABEL, REPORT_LABEL, labelled_sessions  # noqa: E402
 from exams.models import ExamSession  # noqa: E402
-from portal.management.commands.load_demo import DEMO_PASSWORD  # noqa: E402
 from providers.models import Provider  # noqa: E402
 
 from .conftest import screenshot as _shot  # noqa: E402

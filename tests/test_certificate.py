@@ -10,7 +10,6 @@ import zlib
 import pytest
 from django.utils import timezone
 
-from certifications import pdf
 from certifications.documents import (
     CERTIFICATE,
     certificate_data,
@@ -22,7 +21,7 @@ from courses.models import DeliveryCourse, ExemptionCourse
 from exams.models import ExamSession
 from fees import services as fee_services
 from fees.models import FeeLine
-from portal import documents
+from portal import documents, pdf
 from portal import services as portal_services
 from portal.documents import PDF_MIME
 from portal.models import GeneratedDocument
