@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_fsm import has_transition_perm
 
+from calendars.models import ExamSession
 from certifications import services as certificates
-from exams.models import ExamSession
 from fees import services as fee_services
 from fees.models import FeeKind, FeeLine, FeeSchedule
 from fees.rules import fee_amount

@@ -4,10 +4,11 @@ exam windows open right now that concern the provider."""
 from django.urls import reverse
 from django.utils import timezone
 
+from calendars.models import ExamSession
 from portal import dashboard
 
 from . import rules, services
-from .models import ExamApplication, ExamSession, ResultReport
+from .models import ExamApplication, ResultReport
 
 
 def exam_deadlines(provider, context, now) -> list[tuple[str, str]]:

@@ -10,6 +10,7 @@ import zlib
 import pytest
 from django.utils import timezone
 
+from calendars.models import ExamSession
 from certifications.documents import (
     CERTIFICATE,
     certificate_data,
@@ -18,7 +19,6 @@ from certifications.documents import (
 )
 from courses import services
 from courses.models import DeliveryCourse, ExemptionCourse
-from exams.models import ExamSession
 from fees import services as fee_services
 from fees.models import FeeLine
 from portal import documents, pdf

@@ -10,9 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
 
+from calendars.models import ExamSession
 from courses import services
 from courses.models import DeliveryCourse, ExemptionCourse, StudyPlanRow
-from exams.models import ExamSession
 from fees import services as fee_services
 from fees.models import FeeLine
 from portal import receipts
