@@ -15,8 +15,7 @@ from django_fsm import has_transition_perm
 from calendars.models import ExamSession
 from certifications import services as certificates
 from fees import services as fee_services
-from fees.models import FeeKind, FeeLine, FeeSchedule
-from fees.rules import fee_amount
+from fees.models import FeeKind
 from portal import audit, receipts
 from portal.isolation import owns, require_owner
 from portal.roles import require_reviewer
@@ -377,11 +376,11 @@ def submit_course(course_pk: int, user) -> ExemptionCourse:
             delivery.submit()
             _save(delivery)
         if not course.fee_lines.filter(kind=FeeKind.REVIEW).exists():
-            FeeLine.objects.create(
-                provider=course.provider,
-                kind=FeeKind.REVIEW,
+            fee_services.charge(
+                course.provider,
+                FeeKind.REVIEW,
                 description=f"{course.number} {course.name}",
-                unit_amount=fee_amount(FeeSchedule.objects.all(), FeeKind.REVIEW, today),
+                on=today,
                 course=course,
             )
         audit.record(
@@ -413,6 +412,26 @@ def review_fee_status(course: ExemptionCourse) -> str:
     if course.fee_lines.filter(kind=FeeKind.REVIEW, payment_request__isnull=False).exists():
         return "requested"
     return "unpaid"
+
+
+def record_review_fee_paid(course_pk: int, on: datetime.date, actor) -> ExemptionCourse | None:
+    """F3: IPA confirmed the payment of the course's review fee (told by
+    fees.signals.payment_confirmed, inside the confirming transaction): the
+    course keeps the 入金確認日 of its first confirmed payment, with its
+    history and an audit entry. None when it was already recorded."""
+    course = _locked(course_pk)
+    if course.payment_confirmed_on is not None:
+        return None
+    before = audit.snapshot(course, ["payment_confirmed_on"])
+    course.payment_confirmed_on = on
+    course.save(update_fields=["payment_confirmed_on"])
+    audit.record(
+        "course.payment_confirm",
+        course,
+        actor=actor,
+        changes=audit.diff(before, audit.snapshot(course, ["payment_confirmed_on"])),
+    )
+    return course
 
 
 # IPA side --------------------------------------------------------------------------

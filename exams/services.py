@@ -16,8 +16,8 @@ from calendars import rules as calendar_rules
 from calendars.models import ExamSession
 from courses.models import DeliveryCourse, DeliveryExam, SubmissionStates
 from fees import rules as fee_rules
-from fees.models import FeeKind, FeeLine, FeeSchedule
-from fees.rules import fee_amount
+from fees import services as fee_services
+from fees.models import FeeKind
 from portal import audit, receipts
 from portal.isolation import owns, require_owner
 from portal.roles import require_reviewer
@@ -262,7 +262,7 @@ def problem_fee_unit(on: datetime.date) -> int | None:
     """F1: the problem fee per applicant in force on ``on`` (None when the fee
     schedule has none)."""
     try:
-        return fee_amount(FeeSchedule.objects.all(), FeeKind.PROBLEM, on)
+        return fee_services.unit_amount(FeeKind.PROBLEM, on)
     except LookupError:
         return None
 
@@ -353,18 +353,17 @@ def submit_applications(site_pk: int, user, now=None) -> list[ExamApplication]:
         )
         if not drafts:
             raise ValidationError("申し込む実施講座がありません。")
-        unit = fee_amount(FeeSchedule.objects.all(), FeeKind.PROBLEM, timezone.localdate(now))
         # The 到達番号 first, so that the notices of the move carry it; the
         # acting staff's 到達 mail is the workflow's notice (no second mail).
         receipts.issue(site, receipts.Kind.EXAM_APPLICATION, user, now, url=reverse("exam_session", args=[site.session_id]),
                        title=f"{site}（{'、'.join(f'{a.delivery_course.number} {a.applicants}名' for a in drafts)}）",
                        mail=False)  # fmt: skip
         for application in drafts:
-            application.fee_line = FeeLine.objects.create(
-                provider=site.provider,
-                kind=FeeKind.PROBLEM,
+            application.fee_line = fee_services.charge(
+                site.provider,
+                FeeKind.PROBLEM,
                 description=f"{application.delivery_course.number} {site.session.exam_date:%Y年%-m月%-d日}の修了試験",
-                unit_amount=unit,
+                on=timezone.localdate(now),
                 quantity=application.applicants,
             )
             transition(application, "submit", actor=user, now=now,
