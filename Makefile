@@ -46,9 +46,11 @@ check: deps
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
-# Eager tests in parallel; then the Celery worker tests and the browser tests,
+# The apps' layers (import-linter contracts in pyproject.toml); eager tests in
+# parallel; then the Celery worker tests and the browser tests,
 # each in its own pytest run (they need committed data and their own threads).
 test: deps browser-deps check lint
+	$(VENV)/bin/lint-imports --no-logo
 	$(PY) -m pytest -n $${PYTEST_WORKERS:-2} -m "not worker and not browser" -q
 	$(PY) -m pytest -m worker -q -p no:xdist
 	$(PY) -m pytest -m browser -q -p no:xdist

@@ -34,9 +34,9 @@ WARMUPS = 3
 def _example_course():
     """A certified course of the manual's example provider (99991, IPA大学,
     情報　太郎) with three delivery courses, certified on 2024-10-01."""
+    from calendars.models import ExamSession
     from courses import services
     from courses.models import DeliveryCourse
-    from exams.models import ExamSession
     from fees import services as fee_services
     from fees.models import FeeLine
     from tests.course_factories import complete_course

@@ -50,9 +50,10 @@ GIVEN = [("一郎", "イチロウ"), ("花子", "ハナコ"), ("太郎", "タロ
 
 def _reports(count: int):
     """Result reports of provider 99991 (IPA大学), one per delivery course."""
+    from calendars.models import ExamSession
     from courses.models import DeliveryCourse, ExemptionCourse
     from courses.rules import CourseType
-    from exams.models import ExamSession, ResultReport
+    from exams.models import ResultReport
     from tests.factories import ProviderFactory
 
     provider = ProviderFactory(number="99991", name="IPA大学")

@@ -17,9 +17,8 @@ import datetime
 from django.template.loader import render_to_string
 
 from courses.models import ExemptionCourse, SubmissionStates
+from portal import pdf
 from portal.documents import PDF_MIME, DocumentType, register, reviewer_or_owner
-
-from . import pdf
 
 TITLE = "基本情報技術者試験免除対象講座認定証"
 TEMPLATE = "certifications/certificate.html"

@@ -6,5 +6,9 @@ class CoursesConfig(AppConfig):
     verbose_name = "免除対象講座・実施講座"
 
     def ready(self):
-        # The delivery course's life cycle (portal.workflow).
-        from . import workflow  # noqa: F401
+        # The delivery course's life cycle (portal.workflow), and what the
+        # apps below hear from this one through their hooks (providers, fees).
+        from . import (
+            hooks,  # noqa: F401
+            workflow,  # noqa: F401
+        )

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
-from exams.models import ExamSession
-from exams.rules import typical_exam_dates
+from calendars.models import ExamSession
+from calendars.rules import typical_exam_dates
 from fees import services as fee_services
 from portal.bizdays import business_days_before, next_business_day_on_or_after
 

@@ -2,7 +2,7 @@ from django import forms
 from django.core import validators
 from django.core.exceptions import ValidationError
 
-from exams.models import ExamSession
+from calendars.models import ExamSession
 from portal.forms import JapaneseErrorsMixin, japanese_messages
 
 from . import rules

@@ -360,7 +360,7 @@ class DeliveryExam(models.Model):
     slot = models.PositiveSmallIntegerField("回", choices=[(1, "①"), (2, "②")])
     kind = models.CharField("問題の種類", max_length=10, choices=Kind.choices, default=Kind.IPA)
     session = models.ForeignKey(
-        "exams.ExamSession",
+        "calendars.ExamSession",
         verbose_name="修了試験日（IPA提供問題）",
         null=True,
         blank=True,

@@ -11,10 +11,9 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from exams.models import ExamSession
+from calendars.models import ExamSession
 from fees import services as fee_services
-from fees.models import FeeKind, FeeLine, FeeSchedule
-from fees.rules import fee_amount
+from fees.models import FeeKind
 from portal import audit, receipts, workflow
 from portal.isolation import owns, require_owner
 from portal.roles import require_reviewer
@@ -370,11 +369,11 @@ def submit_course(course_pk: int, user) -> ExemptionCourse:
         if resubmission:
             course.defects_cleared_on = today
         if not course.fee_lines.filter(kind=FeeKind.REVIEW).exists():
-            FeeLine.objects.create(
-                provider=course.provider,
-                kind=FeeKind.REVIEW,
+            fee_services.charge(
+                course.provider,
+                FeeKind.REVIEW,
                 description=f"{course.number} {course.name}",
-                unit_amount=fee_amount(FeeSchedule.objects.all(), FeeKind.REVIEW, today),
+                on=today,
                 course=course,
             )
         # The 到達番号 first, so that the notices of the move carry it (the
@@ -403,6 +402,26 @@ def review_fee_status(course: ExemptionCourse) -> str:
     if course.fee_lines.filter(kind=FeeKind.REVIEW, payment_request__isnull=False).exists():
         return "requested"
     return "unpaid"
+
+
+def record_review_fee_paid(course_pk: int, on: datetime.date, actor) -> ExemptionCourse | None:
+    """F3: IPA confirmed the payment of the course's review fee (told by
+    fees.signals.payment_confirmed, inside the confirming transaction): the
+    course keeps the 入金確認日 of its first confirmed payment, with its
+    history and an audit entry. None when it was already recorded."""
+    course = _locked(course_pk)
+    if course.payment_confirmed_on is not None:
+        return None
+    before = audit.snapshot(course, ["payment_confirmed_on"])
+    course.payment_confirmed_on = on
+    course.save(update_fields=["payment_confirmed_on"])
+    audit.record(
+        "course.payment_confirm",
+        course,
+        actor=actor,
+        changes=audit.diff(before, audit.snapshot(course, ["payment_confirmed_on"])),
+    )
+    return course
 
 
 # IPA side --------------------------------------------------------------------------

@@ -9,7 +9,9 @@ class ExamsConfig(AppConfig):
         # The exam-day documents live beside their rules; register them at
         # start-up so that the web process and the Celery worker both know them.
         # The result report's life cycle (portal.workflow).
+        # What fees hears from this app (exams.hooks).
         from . import (
-            examday,  # noqa: F401
+            hooks,  # noqa: F401
             workflow,  # noqa: F401
         )
+        from .examday import documents  # noqa: F401

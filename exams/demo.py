@@ -2,7 +2,7 @@
 
 * the coming exams of the usual pattern (June and December: 2nd Sunday, July
   and January: 4th Sunday) for the next 18 months, with the usual windows
-  (rules.typical_schedule) — only dates not in the calendar yet; IPA's
+  (calendar_rules.typical_schedule) — only dates not in the calendar yet; IPA's
   published dates are never changed;
 * one exam whose application window is open today and one whose report window
   is open today, with IPA大学's delivery courses on them; the latter is already
@@ -20,14 +20,16 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from calendars import rules as calendar_rules
+from calendars.models import ExamSession
 from courses import demo as course_demo
 from courses.demo import DAY, _on, _pay, at, clock
 from courses.rules import add_months, fiscal_year
 from fees import services as fee_services
 from portal.bizdays import is_business_day
 
-from . import rules, services
-from .models import ExamApplication, ExamSession, ResultReport
+from . import services
+from .models import ExamApplication, ResultReport
 
 D = datetime.date
 TYPICAL_LABEL = "デモ用（標準的な日程から計算）"
@@ -52,8 +54,8 @@ COMING_MONTHS = 18
 
 def _new_session(day: datetime.date, label: str, **overrides) -> ExamSession:
     session = ExamSession(
-        exam_date=day, fiscal_year=fiscal_year(day), season=rules.exam_season(day), note=label,
-        **{**rules.typical_schedule(day), **overrides},
+        exam_date=day, fiscal_year=fiscal_year(day), season=calendar_rules.exam_season(day), note=label,
+        **{**calendar_rules.typical_schedule(day), **overrides},
     )  # fmt: skip
     session.save()
     return session
@@ -62,7 +64,7 @@ def _new_session(day: datetime.date, label: str, **overrides) -> ExamSession:
 def _free_sunday(day: datetime.date, step: int) -> datetime.date:
     """The Sunday nearest ``day`` (towards ``step``: +1 later, -1 earlier) that
     is neither in the calendar nor a date of the usual pattern, and whose usual
-    windows (rules.typical_schedule) open and close on IPA business days, so
+    windows (calendar_rules.typical_schedule) open and close on IPA business days, so
     that no holiday moves them."""
     day += datetime.timedelta(
         days=(6 - day.weekday()) % 7 if step > 0 else -((day.weekday() + 1) % 7)
@@ -70,7 +72,7 @@ def _free_sunday(day: datetime.date, step: int) -> datetime.date:
     taken = set(ExamSession.objects.values_list("exam_date", flat=True))
     while (
         day in taken
-        or rules.typical_exam_dates(day - DAY, day)
+        or calendar_rules.typical_exam_dates(day - DAY, day)
         or not all(is_business_day(day + k * DAY) for k in (-32, -25, -4, 1, 5))
     ):
         day += datetime.timedelta(weeks=step)
@@ -87,7 +89,7 @@ def load_demo_sessions(today: datetime.date) -> None:
     """The coming exams of the usual pattern (E1), for the dates IPA has not
     put in the calendar."""
     taken = set(ExamSession.objects.values_list("exam_date", flat=True))
-    for day in rules.typical_exam_dates(today, add_months(today, COMING_MONTHS)):
+    for day in calendar_rules.typical_exam_dates(today, add_months(today, COMING_MONTHS)):
         if day not in taken:
             _new_session(day, TYPICAL_LABEL)
 
@@ -125,11 +127,11 @@ def _application_journey(provider, staff, reviewer, today, now) -> None:
     closing in about two weeks at 15:00), with a delivery course to apply for."""
     session = next(
         (s for s in labelled_sessions(APPLY_LABEL)
-         if rules.window_is_open(s.application_opens_at, s.application_closes_at, now)),
+         if calendar_rules.window_is_open(s.application_opens_at, s.application_closes_at, now)),
         None,
     )  # fmt: skip
     if session is None:
-        closes = rules.business_day_on_or_before(today + 14 * DAY)
+        closes = calendar_rules.business_day_on_or_before(today + 14 * DAY)
         session = _new_session(
             _free_sunday(today + 28 * DAY, +1), APPLY_LABEL,
             application_opens_at=at(today - 3 * DAY, 0), application_closes_at=at(closes, 15),
@@ -143,12 +145,12 @@ def _report_journey(provider, staff, reviewer, today, now) -> None:
     closing in about two weeks at 17:00), applied for and paid for."""
     session = next(
         (s for s in labelled_sessions(REPORT_LABEL)
-         if rules.window_is_open(s.report_opens_at, s.report_closes_at, now)),
+         if calendar_rules.window_is_open(s.report_opens_at, s.report_closes_at, now)),
         None,
     )  # fmt: skip
     if session is None:
         day = _free_sunday(today - 3 * DAY, -1)
-        closes = rules.business_day_on_or_before(today + 14 * DAY)
+        closes = calendar_rules.business_day_on_or_before(today + 14 * DAY)
         session = _new_session(
             day, REPORT_LABEL, report_opens_at=at(day + DAY, 0), report_closes_at=at(closes, 17)
         )

@@ -1,8 +1,5 @@
 """Completion exams (E1–E10) and their results (R1–R13)."""
 
-import datetime
-import zoneinfo
-
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -23,75 +20,6 @@ from portal.validators import (
 )
 
 
-class ExamSession(models.Model):
-    """One IPA-provided completion exam (修了試験) with its windows (E1) and the
-    exemption validity of its completers (R10)."""
-
-    class Season(models.TextChoices):
-        SUMMER = "summer", "夏季"
-        WINTER = "winter", "冬季"
-
-    exam_date = models.DateField("修了試験の実施日", unique=True)
-    fiscal_year = models.PositiveSmallIntegerField("年度")
-    season = models.CharField("時期", max_length=8, choices=Season.choices)
-    application_opens_at = models.DateTimeField("申込み開始", null=True, blank=True)
-    application_closes_at = models.DateTimeField(
-        "申込み締切", null=True, blank=True, help_text="締切日の15:00（日本時間）"
-    )
-    problems_delivered_on = models.DateField("修了試験問題の提供日", null=True, blank=True)
-    report_opens_at = models.DateTimeField("結果報告の開始", null=True, blank=True)
-    report_closes_at = models.DateTimeField(
-        "結果報告の締切", null=True, blank=True, help_text="締切日の17:00（日本時間）"
-    )
-    exemption_valid_from = models.DateField(
-        "科目A試験免除の有効期間（開始）", null=True, blank=True
-    )
-    exemption_valid_to = models.DateField("科目A試験免除の有効期間（終了）", null=True, blank=True)
-    published = models.BooleanField("公表済み", default=True)
-    note = models.CharField(
-        "備考", max_length=100, blank=True,
-        help_text="講座開設者の日程表とIPAの画面に表示します（例：デモ用の日程であること）。",
-    )  # fmt: skip
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = "修了試験日程"
-        verbose_name_plural = "修了試験日程"
-        ordering = ["exam_date"]
-
-    def __str__(self):
-        return f"{self.exam_date:%Y年%-m月%-d日}の修了試験"
-
-    # Sessions made by `manage.py load_demo` are not IPA's published dates: the
-    # demo writes its label (「デモ用（…）」) in the note.
-    DEMO_LABEL = "デモ用"
-
-    @property
-    def is_demo(self) -> bool:
-        return self.note.startswith(self.DEMO_LABEL)
-
-    @classmethod
-    def reporting_for_reviewed_exam(cls, vendor_date: datetime.date):
-        """E1/R1 (table 4.5-5): the published IPA exam of the same month whose
-        report window an IPA審査 exam on ``vendor_date`` is reported in — the
-        first one closing on or after that date; None when there is none (a
-        vendor exam after the month's IPA report close could never be
-        reported)."""
-        start = datetime.datetime.combine(
-            vendor_date, datetime.time(0), tzinfo=zoneinfo.ZoneInfo("Asia/Tokyo")
-        )
-        return (
-            cls.objects.filter(
-                published=True,
-                exam_date__year=vendor_date.year,
-                exam_date__month=vendor_date.month,
-                report_closes_at__gt=start,
-            )
-            .order_by("report_closes_at")
-            .first()
-        )
-
-
 class ExamSite(StructureRoles):
     """講座の運営実施体制 for one exam at one site (E4, 表5.7-2), with the
     problem recipient (E3). The delivery courses sitting there are the exam
@@ -106,7 +34,10 @@ class ExamSite(StructureRoles):
         related_name="exam_sites",
     )
     session = models.ForeignKey(
-        ExamSession, verbose_name="修了試験日程", on_delete=models.PROTECT, related_name="sites"
+        "calendars.ExamSession",
+        verbose_name="修了試験日程",
+        on_delete=models.PROTECT,
+        related_name="sites",
     )
     recipient_is_contact = models.BooleanField(
         "修了試験問題の受取人は講座の担当者", default=True,
@@ -192,7 +123,7 @@ class ExamApplication(ConcurrentTransitionMixin, models.Model):
         related_name="exam_applications",
     )
     session = models.ForeignKey(
-        ExamSession,
+        "calendars.ExamSession",
         verbose_name="修了試験日程",
         on_delete=models.PROTECT,
         related_name="applications",
@@ -299,7 +230,7 @@ class ResultReport(ConcurrentTransitionMixin, models.Model):
         related_name="report",
     )
     session = models.ForeignKey(
-        ExamSession, verbose_name="修了試験日程", on_delete=models.PROTECT, related_name="reports",
+        "calendars.ExamSession", verbose_name="修了試験日程", on_delete=models.PROTECT, related_name="reports",
         help_text="IPA提供問題の試験日。IPA審査問題では同じ月のIPA提供問題（報告期間の基準）。",
     )  # fmt: skip
     exam_date = models.DateField("修了試験実施日")

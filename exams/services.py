@@ -12,9 +12,12 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
+from calendars import rules as calendar_rules
+from calendars.models import ExamSession
 from courses.models import DeliveryCourse, DeliveryExam, SubmissionStates
-from fees.models import FeeKind, FeeLine, FeeSchedule
-from fees.rules import fee_amount
+from fees import rules as fee_rules
+from fees import services as fee_services
+from fees.models import FeeKind
 from portal import audit, receipts
 from portal.isolation import owns, require_owner
 from portal.roles import require_reviewer
@@ -28,7 +31,6 @@ from .models import (
     Completer,
     CompleterUpload,
     ExamApplication,
-    ExamSession,
     ExamSite,
     LatePaymentDecision,
     ResultReport,
@@ -61,7 +63,7 @@ def _window_problem(opens, closes, now, name: str) -> str | None:
         return f"この修了試験の{name}はまだ公表されていません。"
     if now < opens:
         return f"{name}は{_local(opens)}からです。"
-    if not rules.window_is_open(opens, closes, now):
+    if not calendar_rules.window_is_open(opens, closes, now):
         return f"{name}は{_local(closes)}に締め切りました。締切後は理由のいかんにかかわらず受け付けられません。"
     return None
 
@@ -260,7 +262,7 @@ def problem_fee_unit(on: datetime.date) -> int | None:
     """F1: the problem fee per applicant in force on ``on`` (None when the fee
     schedule has none)."""
     try:
-        return fee_amount(FeeSchedule.objects.all(), FeeKind.PROBLEM, on)
+        return fee_services.unit_amount(FeeKind.PROBLEM, on)
     except LookupError:
         return None
 
@@ -351,18 +353,17 @@ def submit_applications(site_pk: int, user, now=None) -> list[ExamApplication]:
         )
         if not drafts:
             raise ValidationError("申し込む実施講座がありません。")
-        unit = fee_amount(FeeSchedule.objects.all(), FeeKind.PROBLEM, timezone.localdate(now))
         # The 到達番号 first, so that the notices of the move carry it; the
         # acting staff's 到達 mail is the workflow's notice (no second mail).
         receipts.issue(site, receipts.Kind.EXAM_APPLICATION, user, now, url=reverse("exam_session", args=[site.session_id]),
                        title=f"{site}（{'、'.join(f'{a.delivery_course.number} {a.applicants}名' for a in drafts)}）",
                        mail=False)  # fmt: skip
         for application in drafts:
-            application.fee_line = FeeLine.objects.create(
-                provider=site.provider,
-                kind=FeeKind.PROBLEM,
+            application.fee_line = fee_services.charge(
+                site.provider,
+                FeeKind.PROBLEM,
                 description=f"{application.delivery_course.number} {site.session.exam_date:%Y年%-m月%-d日}の修了試験",
-                unit_amount=unit,
+                on=timezone.localdate(now),
                 quantity=application.applicants,
             )
             transition(application, "submit", actor=user, now=now,
@@ -415,7 +416,7 @@ def late_payment_date(application: ExamApplication) -> datetime.date | None:
     request = line.payment_request if line is not None else None
     if request is None or request.confirmed_on is None:
         return None
-    if rules.payment_is_late(request.payment_date, application.session.application_closes_at):
+    if fee_rules.payment_is_late(request.payment_date, application.session.application_closes_at):
         return request.payment_date
     return None
 
@@ -423,7 +424,7 @@ def late_payment_date(application: ExamApplication) -> datetime.date | None:
 def late_payment_problem(application: ExamApplication) -> str | None:
     """Why the problems cannot be provided nor the result accepted because
     the fee came after the close (None when in time or accepted by IPA)."""
-    from .examday import exam_day_label
+    from calendars.rules import exam_day_label
 
     paid = late_payment_date(application)
     if paid is None or application.late_payment_decision == LatePaymentDecision.ACCEPTED:
@@ -594,7 +595,7 @@ def _editable_report(report_pk: int, user) -> ResultReport:
 def certified_on_problem(report: ResultReport, today: datetime.date) -> str | None:
     """R2: the 修了認定年月日 lies between the exam date and the day the report
     is submitted (``today``): never before the exam, never in the future."""
-    from .examday import exam_day_label
+    from calendars.rules import exam_day_label
 
     day = report.certified_on
     if day is None:

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from calendars.models import ExamSession
 from courses.models import DeliveryCourse
 from portal import audit, documents, workflow
 from portal.decorators import role_required
@@ -20,7 +21,7 @@ from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
 
 from . import rules, services
 from .forms import CompleterForm, ExamSiteForm, ReportForm, ReviewedReportForm
-from .models import CompleterUpload, ExamApplication, ExamSession, ExamSite, ResultReport
+from .models import CompleterUpload, ExamApplication, ExamSite, ResultReport
 
 provider_required = role_required(is_provider_staff)
 staff_required = role_required(is_ipa_staff)

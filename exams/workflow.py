@@ -5,6 +5,7 @@ Registered at start-up by exams.apps."""
 
 from django.urls import reverse
 
+from fees import services as fee_services
 from portal import receipts, workflow
 from portal.roles import is_provider_member, is_reviewer
 
@@ -33,13 +34,7 @@ def problem_fee_unpaid(report) -> str | None:
     application = report.application
     if application is None:
         return None
-    line = application.fee_line
-    paid = (
-        line is not None
-        and line.payment_request_id is not None
-        and line.payment_request.confirmed_on is not None
-    )
-    if not paid:
+    if not fee_services.is_paid(application):
         return "この修了試験の問題提供料の入金が確認できていないため受理できません。"
     return None
 

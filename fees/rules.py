@@ -3,6 +3,8 @@
 import datetime
 import unicodedata
 
+from portal.bizdays import JST
+
 # M§13.2 表13.2-1 (F5)
 IPA_BANK_ACCOUNT = {
     "bank": "三菱UFJ銀行",
@@ -39,3 +41,15 @@ def payer_name_problem(payer_name_kana: str, provider_number: str) -> str | None
             "「振込名義人」は講座開設者番号に続けて、講座開設者名を全角カタカナで入力してください。"
         )
     return None
+
+
+def payment_is_late(
+    payment_date: datetime.date | None, application_closes_at: datetime.datetime | None
+) -> bool:
+    """E2/F3 (M§5.7): the problem fee must have arrived (着金) by the
+    application close. A payment dated after the closing day is late; one on
+    the closing day itself cannot be told apart by its date and counts as in
+    time."""
+    if payment_date is None or application_closes_at is None:
+        return False
+    return payment_date > application_closes_at.astimezone(JST).date()

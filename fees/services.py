@@ -1,9 +1,14 @@
-"""Payment requests (入金確認依頼票, F2) and payment confirmation (F3)."""
+"""Fees as the other apps use them: :func:`charge` (a fee line, F1),
+:func:`is_paid`, payment requests (入金確認依頼票, F2) and payment confirmation
+(F3), whose consequences the charging apps hear through
+``fees.signals.payment_confirmed``. Which unpaid lines nothing could ever
+close (C9/E2) the charging apps say through :func:`register_orphans`."""
 
 import datetime
+from collections.abc import Callable, Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from portal import audit
@@ -12,7 +17,53 @@ from portal.roles import require_reviewer
 from providers.services import require_active
 
 from . import rules
-from .models import FeeKind, FeeLine, PaymentRequest
+from .models import FeeKind, FeeLine, FeeSchedule, PaymentRequest
+from .signals import payment_confirmed
+
+
+def unit_amount(kind: str, on: datetime.date) -> int:
+    """F1: the amount of ``kind`` in force on ``on`` (LookupError when the
+    fee schedule has none)."""
+    return rules.fee_amount(FeeSchedule.objects.all(), kind, on)
+
+
+def charge(
+    provider,
+    kind: str,
+    *,
+    description: str,
+    on: datetime.date,
+    quantity: int = 1,
+    course=None,
+) -> FeeLine:
+    """F1: one fee owed by ``provider``, at the amount in force on ``on``
+    (never refunded; cancelled only while on no 入金確認依頼票, C9)."""
+    return FeeLine.objects.create(
+        provider=provider,
+        kind=kind,
+        description=description,
+        unit_amount=unit_amount(kind, on),
+        quantity=quantity,
+        course=course,
+    )
+
+
+def is_paid(obj) -> bool:
+    """Whether IPA confirmed the payment of ``obj``: a FeeLine, or an object
+    with its fee line (``fee_line``) or lines (``fee_lines``). Cancelled lines
+    are owed no more; an object with nothing owed is not paid."""
+    if isinstance(obj, FeeLine):
+        lines = [obj]
+    elif hasattr(obj, "fee_lines"):
+        lines = list(obj.fee_lines.select_related("payment_request"))
+    else:
+        line = getattr(obj, "fee_line", None)
+        lines = [line] if line is not None else []
+    owed = [line for line in lines if line.cancelled_on is None]
+    return bool(owed) and all(
+        line.payment_request_id is not None and line.payment_request.confirmed_on is not None
+        for line in owed
+    )
 
 
 def create_payment_request(provider, user, line_ids: list[int], values: dict) -> PaymentRequest:
@@ -68,14 +119,17 @@ def confirm_payment(request_pk: int, reviewer, on: datetime.date) -> PaymentRequ
         request.confirmed_on = on
         request.confirmed_by = reviewer
         request.save(update_fields=["confirmed_on", "confirmed_by"])
-        from courses.models import ExemptionCourse
-
-        course_ids = request.lines.filter(kind=FeeKind.REVIEW).values_list("course_id", flat=True)
-        ExemptionCourse.objects.filter(pk__in=course_ids, payment_confirmed_on__isnull=True).update(
-            payment_confirmed_on=on
-        )
         audit.record(
             "payment.confirm", request, actor=reviewer, changes={"confirmed_on": [None, on]}
+        )
+        # The apps that charged the lines record what the payment means for
+        # them (courses: the course's 入金確認日), inside this transaction.
+        payment_confirmed.send(
+            sender=PaymentRequest,
+            request=request,
+            lines=list(request.lines.order_by("created_at", "id")),
+            on=on,
+            actor=reviewer,
         )
     return request
 
@@ -101,10 +155,6 @@ def cancel_unpaid(lines, reason: str, actor=None, on: datetime.date | None = Non
                 note=f"{line.get_kind_display()}（{line.description}、{line.amount:,}円）を取り消しました。{reason}",
             )
     return cancelled
-
-
-def _weekday_date(day: datetime.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日（{'月火水木金土日'[day.weekday()]}）"
 
 
 def return_payment_request(
@@ -179,34 +229,31 @@ def return_payment_request(
     return request
 
 
+# C9/E2: what each kind of line is for lives in the app that charges it. That
+# app registers, for its kind, ``find(unpaid_lines, today)`` giving
+# (lines, reason) pairs: the unpaid lines nothing could ever close, and why.
+Orphans = Callable[[object, datetime.date], Iterable[tuple[object, str]]]
+_ORPHANS: dict[str, Orphans] = {}
+
+
+def register_orphans(kind: str, find: Orphans) -> None:
+    _ORPHANS[kind] = find
+
+
 def cancel_orphaned(lines, today: datetime.date, actor=None) -> list[FeeLine]:
     """C9/E2: cancel the unpaid lines of ``lines`` that nothing could ever close:
     a review fee of a course deleted or withdrawn (M§5.3), a problem fee of an
     exam whose date has passed (M§5.7: the fee is due by the close; IPA may
-    still accept a late payment until the exam, never after)."""
-    from courses.models import SubmissionStates
-
+    still accept a late payment until the exam, never after) — as the
+    charging apps tell (:func:`register_orphans`)."""
     cancelled = []
     unpaid = lines.unpaid()
-    gone = unpaid.filter(kind=FeeKind.REVIEW).filter(
-        models.Q(course__isnull=True) | models.Q(course__state=SubmissionStates.WITHDRAWN)
-    )
-    if gone.exists():
-        cancelled += cancel_unpaid(
-            gone,
-            "入金が確認できず、免除対象講座は削除または取り下げ済みのため",
-            actor=actor,
-            on=today,
-        )
-    lapsed = unpaid.filter(kind=FeeKind.PROBLEM, exam_application__session__exam_date__lt=today)
-    for line in lapsed.select_related("exam_application__session"):
-        exam_date = line.exam_application.session.exam_date
-        cancelled += cancel_unpaid(
-            FeeLine.objects.filter(pk=line.pk),
-            f"修了試験日（{_weekday_date(exam_date)}）までに問題提供料の入金を確認できなかったため",
-            actor=actor,
-            on=today,
-        )
+    for kind in FeeKind.values:
+        find = _ORPHANS.get(kind)
+        if find is None:
+            continue
+        for orphans, reason in find(unpaid.filter(kind=kind), today):
+            cancelled += cancel_unpaid(orphans, reason, actor=actor, on=today)
     return cancelled
 
 

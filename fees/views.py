@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from exams.rules import payment_is_late
 from portal import documents
 from portal.decorators import role_required
 from portal.forms import JapaneseErrorsMixin, apply_service_errors
@@ -169,7 +168,7 @@ def _purposes(payment) -> list[dict]:
             # E2/W7: the fee is due by the close; a later payment date needs
             # IPA's decision before problems are provided (M§5.7).
             closes = application.session.application_closes_at
-            if payment_is_late(payment.payment_date, closes):
+            if rules.payment_is_late(payment.payment_date, closes):
                 late = (
                     f"入金日が申込み締切（{timezone.localtime(closes):%Y/%m/%d %H:%M}）より後です"
                 )

@@ -153,6 +153,7 @@ ACTIONS = {
     "special_measure.update": "{obj}を更新しました",
     "payment_request.create": "{obj}を作成しました",
     "payment.confirm": "{obj}の入金を確認しました",
+    "course.payment_confirm": "{obj}の講座認定審査手数料の入金確認日を記録しました",
     "payment_request.return": "入金を確認できないため{obj}を差し戻しました",
     "document.download": "{obj}の書類をダウンロードしました",
     "admin.examsession.fill": "管理画面で{obj}の空欄に標準的な期間を入れました",

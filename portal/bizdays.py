@@ -19,11 +19,12 @@ This module is pure Python: no database, no Django settings.
 from __future__ import annotations
 
 import functools
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import holidays
 
 __all__ = [
+    "JST",
     "add_business_days",
     "business_days_before",
     "business_days_between",
@@ -32,6 +33,9 @@ __all__ = [
 ]
 
 _ONE_DAY = timedelta(days=1)
+
+# IPA's days and deadlines are Japan's (no summer time).
+JST = timezone(timedelta(hours=9), "JST")
 
 
 # At most 151 supported years (1949-2099), so the cache stays small.

@@ -58,17 +58,28 @@ def owns(user, obj) -> bool:
     return provider_id == membership.provider_id
 
 
+# What a provider must be to submit anything (P6/P8: not withdrawn or revoked):
+# functions of the provider that raise ValidationError, registered at start-up
+# by the providers app (providers.services.require_active), since portal
+# imports no domain app.
+_write_guards: list = []
+
+
+def register_write_guard(guard) -> None:
+    if guard not in _write_guards:
+        _write_guards.append(guard)
+
+
 def require_owner(user, obj) -> None:
     """Services' check that ``obj`` belongs to the user's provider, and that
-    this provider may still submit (not withdrawn or revoked: P6/P8, see
-    providers.services.require_active)."""
+    this provider may still submit (the registered write guards)."""
     from django.core.exceptions import PermissionDenied
-
-    from providers.services import require_active
 
     if not owns(user, obj):
         raise PermissionDenied("この操作を行う権限がありません。")
-    require_active(membership_of(user).provider)
+    provider = membership_of(user).provider
+    for guard in _write_guards:
+        guard(provider)
 
 
 def get_for_user_or_404(

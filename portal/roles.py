@@ -37,16 +37,23 @@ def is_ipa_admin(user):
 is_ipa_staff = is_reviewer | is_ipa_admin
 
 
+# portal imports no domain app: the providers app registers, at start-up
+# (ProvidersConfig.ready), the function that finds a user's active membership.
+_membership_lookup = None
+
+
+def register_membership_lookup(lookup) -> None:
+    """``lookup(user)``: the active membership (with ``provider``) or None."""
+    global _membership_lookup
+    _membership_lookup = lookup
+
+
 def membership_of(user):
     """The providers.Membership of an active provider staff user, or None."""
     if not user or not user.is_authenticated or not user.is_active:
         return None
     if not hasattr(user, "_membership_cache"):
-        from providers.models import Membership
-
-        user._membership_cache = (
-            Membership.objects.select_related("provider").filter(user=user, active=True).first()
-        )
+        user._membership_cache = _membership_lookup(user) if _membership_lookup else None
     return user._membership_cache
 
 

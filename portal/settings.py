@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "simple_history",
     "rules",
     "portal",
+    "calendars",
     "providers",
     "courses",
     "exams",

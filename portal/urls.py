@@ -47,7 +47,7 @@ urlpatterns = [
     path("", include("certifications.urls")),
     path("", include("fees.urls")),
     path("", include("exams.urls")),
-    path("", include("exams.urls_examday")),
+    path("", include("exams.examday.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -5,7 +5,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from . import audit, documents, services
+from . import dashboard as dashboard_parts
 from .forms import LoginForm
+from .isolation import provider_of
 from .models import GeneratedDocument
 from .roles import is_ipa_admin, is_provider_staff, is_reviewer
 
@@ -26,14 +28,22 @@ def home(request):
     if not user.is_authenticated:
         return render(request, "portal/landing.html")
     if is_provider_staff(user):
-        from providers.views import dashboard
-
         return dashboard(request)
     if is_reviewer(user):
         return redirect("review_queue")
     if is_ipa_admin(user):
         return redirect("admin:index")
     return render(request, "portal/no_role.html")
+
+
+@login_required
+def dashboard(request):
+    """I1: where the provider stands and what to do next; each app adds its
+    part (portal.dashboard)."""
+    provider = provider_of(request.user)
+    if provider is None:
+        raise Http404
+    return render(request, "portal/dashboard.html", dashboard_parts.page_context(request, provider))
 
 
 def _document_for_user(request, pk: int):

@@ -7,4 +7,14 @@ class ProvidersConfig(AppConfig):
 
     def ready(self):
         # The registration's life cycle (portal.workflow).
-        from . import workflow  # noqa: F401
+        from portal import isolation, roles
+
+        from . import (
+            services,
+            workflow,  # noqa: F401
+        )
+
+        # portal knows no domain app: tell it who a provider's staff are, and
+        # that a withdrawn or revoked provider submits nothing (P6/P8).
+        roles.register_membership_lookup(services.active_membership)
+        isolation.register_write_guard(services.require_active)

@@ -63,15 +63,30 @@ def require_active(provider) -> None:
         raise ValidationError(problem)
 
 
+def active_membership(user) -> Membership | None:
+    """The active membership of a provider staff user (portal.roles.membership_of
+    asks this: registered in ProvidersConfig.ready)."""
+    return Membership.objects.select_related("provider").filter(user=user, active=True).first()
+
+
+# The apps that revoke something of a provider (its courses: courses) tell how
+# to find those dates: functions of the provider giving dates, registered in
+# their AppConfig.ready, so that this app imports none of them.
+_REVOCATION_SOURCES: list = []
+
+
+def register_revocation_source(dates_of) -> None:
+    if dates_of not in _REVOCATION_SOURCES:
+        _REVOCATION_SOURCES.append(dates_of)
+
+
 def revocation_dates(provider) -> list:
     """The revocations that may bar this provider (M§2.5): its own, those of
-    its courses, and those of an earlier provider record under the same name."""
-    from courses.models import ExemptionCourse
-
+    its courses (registered sources), and those of an earlier provider record
+    under the same name."""
     dates = [provider.revoked_on]
-    dates += ExemptionCourse.objects.filter(
-        provider=provider, revoked_on__isnull=False
-    ).values_list("revoked_on", flat=True)
+    for dates_of in _REVOCATION_SOURCES:
+        dates += list(dates_of(provider))
     key = rules.normalize_name_for_match(provider.name)
     for other in (
         Provider.objects.filter(revoked_on__isnull=False)

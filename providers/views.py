@@ -1,22 +1,19 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from portal import audit, documents, workflow
+from portal import audit, documents
 from portal.decorators import role_required
 from portal.forms import apply_service_errors
 from portal.isolation import provider_of
 from portal.receipts import annotate_latest_number
 from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
 
-from . import rules, services
+from . import services
 from .filters import RegistrationFilter
 from .forms import RegistrationForm, ReturnForm, SignupForm
 from .models import Provider, Registration
@@ -103,118 +100,6 @@ def registration_status(request, token: str):
             "form": form,
             "rows": field_rows(registration, registration.return_fields),
             "token": token,
-        },
-    )
-
-
-def exam_deadlines(provider) -> list[tuple[str, str]]:
-    """The exam windows open right now that concern this provider, most urgent
-    first: applications still to make (15:00) and results still to report (17:00)."""
-    from exams import rules as exam_rules
-    from exams import services as exam_services
-    from exams.models import ExamApplication, ExamSession, ResultReport
-
-    now = timezone.now()
-    steps = []
-    open_apply = ExamSession.objects.filter(
-        published=True, application_opens_at__lte=now, application_closes_at__gt=now
-    ).order_by("application_closes_at")
-    for session in open_apply:
-        applied = ExamApplication.objects.filter(
-            session=session, site__provider=provider, state=ExamApplication.S.SUBMITTED
-        )
-        waiting = exam_services.eligible_delivery_courses(provider, session).exclude(
-            pk__in=applied.values("delivery_course_id")
-        )
-        if waiting.exists():
-            steps.append((
-                f"{session.exam_date:%-m月%-d日}の修了試験の申込み締切は{timezone.localtime(session.application_closes_at):%-m月%-d日 %H:%M}です"
-                f"（{exam_rules.countdown_text(session.application_closes_at, now)}）。",
-                reverse("exam_session", args=[session.pk]),
-            ))  # fmt: skip
-    open_report = ExamSession.objects.filter(
-        published=True, report_opens_at__lte=now, report_closes_at__gt=now
-    ).order_by("report_closes_at")
-    for session in open_report:
-        applied = ExamApplication.objects.filter(
-            session=session, site__provider=provider, state=ExamApplication.S.SUBMITTED
-        )
-        reported = ResultReport.objects.filter(
-            application__in=applied, state__in=[ResultReport.S.SUBMITTED, ResultReport.S.ACCEPTED]
-        )
-        missing = applied.count() - reported.count()
-        if missing > 0:
-            steps.append((
-                f"{session.exam_date:%-m月%-d日}の修了試験の結果報告が{missing}件残っています。締切は"
-                f"{timezone.localtime(session.report_closes_at):%-m月%-d日 %H:%M}です（{exam_rules.countdown_text(session.report_closes_at, now)}）。",
-                reverse("exam_session", args=[session.pk]),
-            ))  # fmt: skip
-    return steps
-
-
-@login_required
-def dashboard(request):
-    """I1: where the provider stands and what to do next."""
-    provider = provider_of(request.user)
-    if provider is None:
-        raise Http404
-    members = provider.memberships.select_related("user").order_by("-is_contact", "user__email")
-    courses = list(
-        provider.courses.select_related("provider")
-        .annotate(n_deliveries=Count("delivery_courses"))
-        .order_by("-serial")[:20]
-    )
-    unpaid = provider.fee_lines.unpaid().count()
-    next_steps = exam_deadlines(provider)
-    for course in courses:
-        url = reverse("course_detail", args=[course.pk])
-        state = workflow.state_of(course)
-        if state.returned:
-            next_steps.append(
-                (
-                    f"{course.number} が差し戻されています。理由を確認して修正・再申請してください。",
-                    url,
-                )
-            )
-        elif state.provider_may_edit:  # 作成中
-            next_steps.append(
-                (f"{course.number} は作成中です。入力を終えて申請してください。", url)
-            )
-        elif state.waiting_for_ipa and not course.payment_confirmed_on:
-            next_steps.append(
-                (f"{course.number} の講座認定審査手数料の入金確認を待っています。", url)
-            )
-    if unpaid:
-        next_steps.append(
-            (
-                f"未払いの手数料が{unpaid}件あります。振込後に入金確認依頼票を作成してください。",
-                reverse("fee_list"),
-            )
-        )
-    if not courses:
-        next_steps.append(
-            ("免除対象講座を申請しましょう。認定希望月の1か月前までに不備なく完了させてください（最短で申請月の翌々月1日に認定）。",
-             reverse("course_create"))
-        )  # fmt: skip
-    # P6/P8: a withdrawn or revoked provider reads, but submits nothing.
-    status_problem = services.write_problem(provider)
-    bar_problem = rules.revocation_bar_problem(
-        services.revocation_dates(provider), timezone.localdate()
-    )
-    if status_problem:
-        next_steps = []
-    return render(
-        request,
-        "providers/dashboard.html",
-        {
-            "provider": provider,
-            "members": members,
-            "next_steps": next_steps,
-            "courses": courses,
-            "unpaid": unpaid,
-            "status_problem": status_problem,
-            "bar_problem": bar_problem,
-            "documents": documents.panel(request.user, provider, ["shoshiki_1"]),
         },
     )
 

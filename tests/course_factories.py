@@ -5,10 +5,10 @@ import datetime
 from decimal import Decimal
 from unittest import mock
 
+from calendars.models import ExamSession
 from courses import services
 from courses.models import OperationStructure, StudyMaterial, StudyPlanRow, SyllabusItem
 from courses.rules import CourseType
-from exams.models import ExamSession
 
 FILED_ON = datetime.date(2024, 8, 20)  # the day this example course is filed
 

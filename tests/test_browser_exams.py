@@ -14,8 +14,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from playwright.sync_api import expect  # noqa: E402
 
+from calendars.models import ExamSession  # noqa: E402
 from courses.models import DeliveryExam  # noqa: E402
-from exams.models import ExamSession  # noqa: E402
 
 from .conftest import login as _login  # noqa: E402
 from .conftest import screenshot as _shot  # noqa: E402

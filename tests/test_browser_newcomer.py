@@ -24,6 +24,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from playwright.sync_api import expect  # noqa: E402
 
+from calendars import rules as calendar_rules  # noqa: E402
+from calendars.models import ExamSession  # noqa: E402
+from certifications.management.commands.load_demo import DEMO_PASSWORD  # noqa: E402
 from courses.models import ExemptionCourse, SyllabusItem  # noqa: E402
 from courses.rules import (  # noqa: E402
     add_months,
@@ -32,10 +35,7 @@ from courses.rules import (  # noqa: E402
     first_of_month,
     fiscal_year,
 )
-from exams import rules as exam_rules  # noqa: E402
 from exams.demo import APPLY_LABEL, REPORT_LABEL, labelled_sessions  # noqa: E402
-from exams.models import ExamSession  # noqa: E402
-from portal.management.commands.load_demo import DEMO_PASSWORD  # noqa: E402
 from providers.models import Provider  # noqa: E402
 
 from .conftest import screenshot as _shot  # noqa: E402
@@ -129,7 +129,7 @@ def _season_pair(after: datetime.date, until: datetime.date):
 
 def _open_session(label, opens, closes, now):
     for session in labelled_sessions(label):
-        if exam_rules.window_is_open(getattr(session, opens), getattr(session, closes), now):
+        if calendar_rules.window_is_open(getattr(session, opens), getattr(session, closes), now):
             return session
     raise AssertionError(f"the demo has no session labelled {label} open now")
 

@@ -10,7 +10,7 @@ import zlib
 import pytest
 from django.utils import timezone
 
-from certifications import pdf
+from calendars.models import ExamSession
 from certifications import services as certificate_services
 from certifications.documents import (
     CERTIFICATE,
@@ -20,10 +20,9 @@ from certifications.documents import (
 )
 from courses import services
 from courses.models import DeliveryCourse, ExemptionCourse
-from exams.models import ExamSession
 from fees import services as fee_services
 from fees.models import FeeLine
-from portal import documents
+from portal import documents, pdf
 from portal import services as portal_services
 from portal.documents import PDF_MIME
 from portal.models import GeneratedDocument

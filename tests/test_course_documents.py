@@ -11,11 +11,11 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils.module_loading import autodiscover_modules
 
+from calendars.models import ExamSession
 from courses import documents as course_docs
 from courses import services
 from courses.models import DeliveryCourse, ExemptionCourse, StudyMaterial, StudyPlanRow
 from courses.rules import CourseType
-from exams.models import ExamSession
 from fees import documents as fee_docs
 from fees import services as fee_services
 from fees.models import FeeKind, FeeLine

@@ -12,10 +12,10 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from calendars.models import ExamSession
 from courses import rules, services
 from courses.models import DeliveryCourse, ExemptionCourse
 from courses.rules import CourseType
-from exams.models import ExamSession
 from fees import services as fee_services
 from fees.models import FeeLine
 from portal.models import AuditEntry

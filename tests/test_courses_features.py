@@ -14,9 +14,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from calendars.models import ExamSession
 from courses import services
 from courses.models import DeliveryCourse, ExemptionCourse, StudyPlanRow, SyllabusItem
-from exams.models import ExamSession
 
 from .course_factories import certified_course, complete_course
 

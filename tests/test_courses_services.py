@@ -10,9 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
 
+from calendars.models import ExamSession
 from courses import services
 from courses.models import DeliveryCourse, ExemptionCourse, StudyPlanRow
-from exams.models import ExamSession
 from fees import services as fee_services
 from fees.models import FeeLine
 from portal import receipts
@@ -106,8 +106,8 @@ def test_full_course_journey_submit_return_fix_pay_approve_certify(provider_a, s
     actions = list(AuditEntry.objects.filter(object_id=str(course.pk), content_type__model="exemptioncourse")
                    .order_by("at", "id").values_list("action", flat=True))  # fmt: skip
     assert actions == ["course.create", "course.submit", "course.return", "course.update",
-                       "course.resubmit", "course.review_start", "course.approve", "course.certify",
-                       "course.expire"]  # fmt: skip
+                       "course.resubmit", "course.payment_confirm", "course.review_start",
+                       "course.approve", "course.certify", "course.expire"]  # fmt: skip
 
 
 def test_c8_late_fix_slips_the_certification_date(provider_a, staff_a, reviewer, monkeypatch):

@@ -13,13 +13,15 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 
+from calendars import rules as calendar_rules
+from calendars.models import ExamSession
 from courses import services as course_services
 from courses.demo import _delivery, _fill
 from courses.models import DeliveryCourse, ExemptionCourse
 from courses.rules import CourseType, certification_end_date, earliest_certification_date
-from exams import rules, services
+from exams import services
 from exams.demo import ROLES
-from exams.models import Completer, ExamApplication, ExamSession, ResultReport
+from exams.models import Completer, ExamApplication, ResultReport
 from providers.models import Provider
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +65,9 @@ def _open_application_session(provider, today):
     for session in ExamSession.objects.filter(published=True):
         if (
             all(
-                rules.window_is_open(session.application_opens_at, session.application_closes_at, m)
+                calendar_rules.window_is_open(
+                    session.application_opens_at, session.application_closes_at, m
+                )
                 for m in _moments(today)
             )
             and services.eligible_delivery_courses(provider, session).exists()
@@ -80,7 +84,7 @@ def _paid_application_in_open_report_window(provider, today):
         session = application.session
         if (
             all(
-                rules.window_is_open(session.report_opens_at, session.report_closes_at, m)
+                calendar_rules.window_is_open(session.report_opens_at, session.report_closes_at, m)
                 for m in _moments(today)
             )
             and not ResultReport.objects.filter(application=application).exists()
@@ -237,8 +241,9 @@ def test_e1_typical_exam_dates_are_the_2nd_and_4th_sundays():
         ).values_list("exam_date", flat=True)
     )
     assert (
-        rules.typical_exam_dates(datetime.date(2024, 4, 1), datetime.date(2026, 3, 31)) == published
+        calendar_rules.typical_exam_dates(datetime.date(2024, 4, 1), datetime.date(2026, 3, 31))
+        == published
     )
-    assert rules.typical_exam_dates(datetime.date(2027, 6, 13), datetime.date(2027, 7, 31)) == [
-        datetime.date(2027, 7, 25)
-    ]
+    assert calendar_rules.typical_exam_dates(
+        datetime.date(2027, 6, 13), datetime.date(2027, 7, 31)
+    ) == [datetime.date(2027, 7, 25)]

@@ -13,9 +13,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
+from calendars.models import ExamSession
 from courses.models import DeliveryCourse, ExemptionCourse
 from exams import documents as exam_docs
-from exams.models import Completer, ExamApplication, ExamSession, ExamSite, ResultReport
+from exams.models import Completer, ExamApplication, ExamSite, ResultReport
 from fees.models import FeeKind, FeeLine
 from portal import documents
 

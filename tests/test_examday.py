@@ -10,8 +10,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from exams import examday
-from exams.models import ExamApplication, ExamSession, ExamSite, SpecialMeasureRequest
+from calendars.models import ExamSession
+from exams.examday import documents as examday_documents
+from exams.examday import rules as examday
+from exams.models import ExamApplication, ExamSite, SpecialMeasureRequest
 from portal import documents
 from portal.models import AuditEntry
 
@@ -193,7 +195,7 @@ def test_e7_answer_choices_and_question_count():
 
 def test_e7_answer_sheet_pdf_has_60_numbered_rows_of_a_i_u_e(provider_a, tmp_path):
     site = make_site(provider_a)
-    data = examday.render_answer_sheet(site)
+    data = examday_documents.render_answer_sheet(site)
     assert data.startswith(b"%PDF")
     pages = pdf_pages(data, tmp_path)
     assert len(pages) == 1
@@ -208,7 +210,7 @@ def test_e7_answer_sheet_pdf_has_60_numbered_rows_of_a_i_u_e(provider_a, tmp_pat
     for label in ("実施講座番号", "実施講座名", "受験番号", "氏名"):
         assert label in flat
     # The same data renders the same bytes.
-    assert examday.render_answer_sheet(site) == data
+    assert examday_documents.render_answer_sheet(site) == data
 
 
 def test_e7_examday_sheet_pdf_shows_timetables_proctors_and_measures(provider_a, staff_a, tmp_path):
@@ -218,7 +220,7 @@ def test_e7_examday_sheet_pdf_shows_timetables_proctors_and_measures(provider_a,
         site=site, examinee_name="受験\u3000一郎", measures=["western_toilet"],
         evidence=[examday.HANDBOOK], decision="approved", decided_on=datetime.date(2024, 11, 1),
     )  # fmt: skip
-    data = examday.render_examday_sheet(site)
+    data = examday_documents.render_examday_sheet(site)
     assert all(p == pytest.approx((595.28, 841.89), abs=0.5) for p in pdf_pages(data, tmp_path))
     flat = re.sub(r"\s+", "", pdf_text(data))
     assert "9:30～11:00（90分間）" in flat

@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from calendars.models import ExamSession
 from courses.models import DeliveryExam
 from exams import services
-from exams.models import ExamSession
 
 from .course_factories import certified_course
 

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from exams.models import ExamSession
-from exams.rules import window_is_open
+from calendars.models import ExamSession
+from calendars.rules import window_is_open
 
 JST = ZoneInfo("Asia/Tokyo")
 
@@ -63,13 +63,13 @@ def test_e1_r10_fiscal_2024_calendar_is_loaded_from_the_manual():
      (datetime.date(2025, 1, 26), datetime.date(2025, 2, 14), datetime.date(2026, 2, 13))],
 )  # fmt: skip
 def test_r10_exemption_validity_matches_table_4_7_2(exam, start, end):
-    from exams.rules import exemption_validity
+    from calendars.rules import exemption_validity
 
     assert exemption_validity(exam) == (start, end)
 
 
 def test_e1_typical_schedule_reproduces_the_june_2024_exam():
-    from exams.rules import typical_schedule
+    from calendars.rules import typical_schedule
 
     s = typical_schedule(datetime.date(2024, 6, 9))
     assert s["application_opens_at"] == at(2024, 5, 8)
@@ -104,7 +104,7 @@ def test_e1_admin_fills_empty_windows_with_the_typical_schedule(client):
     june = ExamSession.objects.get(exam_date=datetime.date(2025, 6, 8))
     assert june.application_closes_at is None
     client.post(
-        "/admin/exams/examsession/",
+        "/admin/calendars/examsession/",
         {"action": "fill_typical_schedule", "_selected_action": [june.pk]},
     )
     june.refresh_from_db()
@@ -127,7 +127,7 @@ def test_e1_admin_fills_empty_windows_with_the_typical_schedule(client):
 def test_e1_typical_schedule_never_closes_on_a_holiday_or_in_the_year_end_break(
     exam, field, expected
 ):
-    from exams.rules import typical_schedule
+    from calendars.rules import typical_schedule
     from portal.bizdays import is_business_day
 
     schedule = typical_schedule(exam)
@@ -148,7 +148,7 @@ def test_e1_typical_application_window_keeps_its_week_before_the_year_end_break(
 ):
     """Moving the close before 12/29–1/3 must not shrink the window to a day or
     two: providers still get a week to apply (table 4.5-4, January 2025)."""
-    from exams.rules import typical_schedule
+    from calendars.rules import typical_schedule
     from portal.bizdays import is_business_day
 
     schedule = typical_schedule(exam)
@@ -162,13 +162,13 @@ def test_e1_admin_says_to_check_the_filled_dates_against_ipas_published_ones(cli
     from tests.factories import AdminFactory
 
     client.force_login(AdminFactory())
-    page = client.get("/admin/exams/examsession/").content.decode()
+    page = client.get("/admin/calendars/examsession/").content.decode()
     assert "必ずIPAが公表した日程と照合し" in page
     session = ExamSession.objects.create(
         exam_date=datetime.date(2027, 1, 24), fiscal_year=2026, season="winter"
     )
     response = client.post(
-        "/admin/exams/examsession/",
+        "/admin/calendars/examsession/",
         {"action": "fill_typical_schedule", "_selected_action": [session.pk]},
         follow=True,
     )

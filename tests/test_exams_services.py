@@ -9,8 +9,9 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from calendars.models import ExamSession
 from exams import services
-from exams.models import Completer, ExamSession, ResultReport
+from exams.models import Completer, ResultReport
 from fees.models import FeeLine
 from portal.models import Receipt
 

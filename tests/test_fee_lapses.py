@@ -11,10 +11,10 @@ from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 
+from calendars.models import ExamSession
 from courses import services as course_services
 from courses.models import ExemptionCourse
 from exams import services as exam_services
-from exams.models import ExamSession
 from fees import services as fee_services
 from fees.models import FeeLine, PaymentRequest
 from portal.models import AuditEntry

@@ -384,7 +384,7 @@ def test_newcomer_an_english_browser_still_gets_japanese_dates(client):
     same Japanese page: weekdays read （日）, not （Sun）."""
     import datetime
 
-    from exams.models import ExamSession
+    from calendars.models import ExamSession
 
     ExamSession.objects.create(
         exam_date=datetime.date(2030, 6, 9), fiscal_year=2030, season="summer"

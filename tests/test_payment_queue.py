@@ -10,9 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from calendars.models import ExamSession
 from courses.models import DeliveryCourse
 from exams import services as exam_services
-from exams.models import ExamApplication, ExamSession
+from exams.models import ExamApplication
 from fees import services as fee_services
 from fees.models import FeeLine, PaymentRequest
 

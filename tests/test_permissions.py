@@ -10,12 +10,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from calendars.models import ExamSession
 from courses.models import CourseAttachment
 from exams import services as exam_services
 from exams.models import (
     Completer,
     CompleterUpload,
-    ExamSession,
     PrivateCertificateCopy,
     SpecialMeasureRequest,
 )

@@ -9,10 +9,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from calendars.models import ExamSession
 from courses import services as course_services
 from courses.models import DeliveryCourse, ExemptionCourse
 from exams import services as exam_services
-from exams.models import ExamApplication, ExamSession, ExamSite, ResultReport
+from exams.models import ExamApplication, ExamSite, ResultReport
 from fees import services as fee_services
 from fees.models import FeeLine, PaymentRequest
 from providers.models import Provider

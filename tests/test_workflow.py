@@ -16,10 +16,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from calendars.models import ExamSession
 from courses import services as course_services
 from courses.models import DeliveryCourse, ExemptionCourse
 from exams import services
-from exams.models import ExamApplication, ExamSession, ResultReport
+from exams.models import ExamApplication, ResultReport
 from portal import audit, workflow
 from portal.models import Notice
 from providers.models import Registration

@@ -4,7 +4,6 @@ from portal import audit
 from portal.admin import AuditedAdminMixin, HistoryAdmin
 
 from . import rules
-from .examday import exam_day_label
 from .models import ExamSession
 
 
@@ -47,7 +46,7 @@ class ExamSessionAdmin(AuditedAdminMixin, HistoryAdmin):
         if not filled:
             messages.info(request, "空欄の期間はありませんでした。")
             return
-        days = "、".join(f"{exam_day_label(s.exam_date)}の修了試験" for s in filled)
+        days = "、".join(f"{rules.exam_day_label(s.exam_date)}の修了試験" for s in filled)
         messages.warning(
             request,
             f"{len(filled)}件の修了試験日程（{days}）の空欄を標準的な日程で埋めました。"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_examday as views
+from . import views
 
 urlpatterns = [
     path("exam-sites/<int:pk>/examday/", views.examday_site, name="examday_site"),

@@ -2,7 +2,10 @@
 a reviewer, an administrator, one registration waiting for review and one
 returned for correction, and courses and exams computed from the day it runs
 (``--today YYYY-MM-DD`` to load it as on another day), so that on any date a
-course can be submitted, an exam applied for and a result reported."""
+course can be submitted, an exam applied for and a result reported.
+
+The command lives in the top app of the layers (certifications), the one that
+may import every other app's demo (see [tool.importlinter] in pyproject.toml)."""
 
 import datetime
 

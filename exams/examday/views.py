@@ -1,7 +1,7 @@
 """Exam-day pages of one exam site (E5, E6, E7, E10): timetable with the
 delay of M§6.12, proctors, the two exam-day documents and the register of
-special-measure requests. Thin: the rules live in ``exams.examday``, the
-checks in ``exams.forms_examday``.
+special-measure requests. Thin: the rules live in ``exams.examday.rules``,
+the checks in ``exams.examday.forms``.
 
 Who: the site's own provider staff read and edit; IPA staff (reviewers,
 administrators) read; another provider's staff get 404 (portal.isolation).
@@ -14,15 +14,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from portal import audit, documents
+from calendars import rules as calendar_rules
+from portal import audit
+from portal import documents as portal_documents
 from portal.decorators import role_required
 from portal.isolation import get_for_user_or_404, owns
 from portal.roles import is_ipa_staff, is_provider_staff
 from providers import services as provider_services
 
-from . import examday
-from .forms_examday import ExamDayOptionsForm, SpecialMeasureForm
-from .models import ExamSite, SpecialMeasureRequest
+from ..models import ExamSite, SpecialMeasureRequest
+from . import documents, rules
+from .forms import ExamDayOptionsForm, SpecialMeasureForm
 
 EXAMDAY_DOCUMENTS = ["examday_sheet", "answer_sheet"]
 
@@ -47,8 +49,8 @@ def _own_site(request, pk: int) -> ExamSite:
 
 def _rooms(counts: list[int], total: int) -> dict:
     if not counts:
-        return {"rows": [], "total_proctors": examday.proctors_needed(total), "mismatch": False}
-    proctors = examday.proctors_for_rooms(counts)
+        return {"rows": [], "total_proctors": rules.proctors_needed(total), "mismatch": False}
+    proctors = rules.proctors_for_rooms(counts)
     return {
         "rows": [
             {"room": i, "examinees": n, "proctors": p}
@@ -71,28 +73,28 @@ def examday_site(request, pk: int):
             delay = options.cleaned_data.get("delay") or 0
         if "rooms" not in options.errors:
             rooms = options.cleaned_data.get("rooms") or []
-    applications = list(examday.site_applications(site))
-    total = examday.applicant_total(applications)
+    applications = list(documents.site_applications(site))
+    total = documents.applicant_total(applications)
     return render(
         request,
         "exams/examday/site.html",
         {
             "site": site,
-            "exam_day": examday.exam_day_label(site.session.exam_date),
+            "exam_day": calendar_rules.exam_day_label(site.session.exam_date),
             "options": options,
             "delay": delay,
-            "timetables": [examday.timetable(False, delay), examday.timetable(True, delay)],
+            "timetables": [rules.timetable(False, delay), rules.timetable(True, delay)],
             "applications": applications,
             "applicants": total,
-            "proctors": examday.proctors_needed(total),
+            "proctors": rules.proctors_needed(total),
             "rooms": _rooms(rooms, total),
-            "proctor_guide": examday.PROCTOR_GUIDE,
-            "measure_rows": examday.special_measure_rows(site),
-            "measures": examday.MEASURES,
+            "proctor_guide": documents.PROCTOR_GUIDE,
+            "measure_rows": documents.special_measure_rows(site),
+            "measures": rules.MEASURES,
             "can_edit": owns(request.user, site),
-            "documents": documents.panel(request.user, site, EXAMDAY_DOCUMENTS),
-            "question_count": examday.QUESTION_COUNT,
-            "answer_choices": examday.ANSWER_CHOICES,
+            "documents": portal_documents.panel(request.user, site, EXAMDAY_DOCUMENTS),
+            "question_count": rules.QUESTION_COUNT,
+            "answer_choices": rules.ANSWER_CHOICES,
         },
     )
 
@@ -125,20 +127,23 @@ def _measure_form(request, site: ExamSite, measure: SpecialMeasureRequest | None
     elif request.method == "POST" or measure is None:
         warnings = form.problem_messages
     else:
-        warnings = examday.evidence_problems(
-            measure, site.session.exam_date, examday.application_opens_on(site.session), today=today
+        warnings = rules.evidence_problems(
+            measure,
+            site.session.exam_date,
+            documents.application_opens_on(site.session),
+            today=today,
         )
     return render(
         request,
         "exams/examday/special_measure_form.html",
         {
             "site": site,
-            "exam_day": examday.exam_day_label(site.session.exam_date),
+            "exam_day": calendar_rules.exam_day_label(site.session.exam_date),
             "measure": measure,
             "form": form,
             "warnings": warnings,
-            "measures": examday.MEASURES,
-            "window": examday.certificate_window(site.session.exam_date),
+            "measures": rules.MEASURES,
+            "window": rules.certificate_window(site.session.exam_date),
         },
     )
 

@@ -8,8 +8,8 @@ from django import forms
 
 from portal.forms import JapaneseErrorsMixin, japanese_messages
 
-from . import examday
-from .models import SpecialMeasureRequest
+from ..models import SpecialMeasureRequest
+from . import documents, rules
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DELAY_MESSAGE = (
@@ -28,7 +28,7 @@ class ExamDayOptionsForm(JapaneseErrorsMixin, forms.Form):
         coerce=int,
         required=False,
         empty_value=0,
-        choices=[(d, f"{d}分" if d else "繰り下げなし") for d in examday.DELAY_CHOICES],
+        choices=[(d, f"{d}分" if d else "繰り下げなし") for d in rules.DELAY_CHOICES],
         help_text="局所的な災害（台風・集中豪雨等）のときだけ、会場全体で最大60分まで繰り下げられます。",
     )
     rooms = forms.CharField(
@@ -71,19 +71,19 @@ class SpecialMeasureForm(JapaneseErrorsMixin, forms.ModelForm):
 
     measures = forms.MultipleChoiceField(
         label="希望する特別措置",
-        choices=examday.MEASURE_CHOICES,
+        choices=rules.MEASURE_CHOICES,
         widget=forms.CheckboxSelectMultiple,
     )
     evidence = forms.MultipleChoiceField(
         label="提出された書類",
-        choices=examday.EVIDENCE_CHOICES,
+        choices=rules.EVIDENCE_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text="医師の診断書は原本（コピー不可）で、対象とする修了試験の月を含む4か月以内のものに限ります（表7-1 ※3）。",
     )
     decision = forms.ChoiceField(
         label="判断",
-        choices=[("", examday.UNDECIDED), *SpecialMeasureRequest.Decision.choices],
+        choices=[("", documents.UNDECIDED), *SpecialMeasureRequest.Decision.choices],
         widget=forms.RadioSelect,
         required=False,
     )
@@ -114,7 +114,7 @@ class SpecialMeasureForm(JapaneseErrorsMixin, forms.ModelForm):
         self.site = site
         self.today = today
         self.exam_date = site.session.exam_date
-        self.opens_on = examday.application_opens_on(site.session)
+        self.opens_on = documents.application_opens_on(site.session)
         self.problems: list[tuple[str, str]] = []
         course_field = self.fields["delivery_course"]
         course_field.queryset = (
@@ -145,7 +145,7 @@ class SpecialMeasureForm(JapaneseErrorsMixin, forms.ModelForm):
         )
         if not cleaned.get("measures"):
             return cleaned  # the field's own "required" error says it
-        self.problems = examday.evidence_problem_fields(
+        self.problems = rules.evidence_problem_fields(
             request_like, self.exam_date, self.opens_on, today=self.today
         )
         if cleaned.get("decision") == SpecialMeasureRequest.Decision.APPROVED and self.problems:
