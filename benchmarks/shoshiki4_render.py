@@ -41,8 +41,9 @@ def example_report(completers: int, provider_number: str = "99991"):
     course 99991-001-004 2018年度FE実施講座6月コースA, its exam site, application
     (20 applicants) and result report of the exam of 2018-06-10, certified on
     2018-06-14, with ``completers`` completers (the first five are 別紙8's)."""
+    from certifications.models import Completer
     from courses.models import DeliveryCourse, ExemptionCourse
-    from exams.models import Completer, ExamApplication, ExamSession, ExamSite, ResultReport
+    from exams.models import ExamApplication, ExamSession, ExamSite, ResultReport
     from tests.course_factories import complete_course
     from tests.factories import MembershipFactory, ProviderFactory
 

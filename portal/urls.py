@@ -46,6 +46,7 @@ urlpatterns = [
     path("", include("courses.urls")),
     path("", include("fees.urls")),
     path("", include("exams.urls")),
+    path("", include("certifications.urls")),
     path("", include("exams.urls_examday")),
     path("admin/", admin.site.urls),
 ]

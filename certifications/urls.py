@@ -1,0 +1,30 @@
+"""The completers' pages, under the result report's URLs (exams.urls)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("exams/reports/<int:pk>/completers/add/", views.completer_add, name="completer_add"),
+    path(
+        "exams/reports/<int:pk>/completers/<int:completer_pk>/",
+        views.completer_edit,
+        name="completer_edit",
+    ),
+    path(
+        "exams/reports/<int:pk>/completers/delete/", views.completer_delete, name="completer_delete"
+    ),
+    path("exams/reports/<int:pk>/upload/", views.completer_upload, name="completer_upload"),
+    path("exams/uploads/<int:pk>/", views.upload_preview, name="upload_preview"),
+    path("exams/uploads/<int:pk>/confirm/", views.upload_confirm, name="upload_confirm"),
+    path(
+        "exams/reports/<int:pk>/certificates/<int:copy_pk>/",
+        views.certificate_copy_download,
+        name="certificate_copy_download",
+    ),
+    path(
+        "exams/reports/<int:pk>/certificates/",
+        views.certificate_copy_upload,
+        name="certificate_copy_upload",
+    ),
+]
