@@ -5,7 +5,7 @@ directory, migrates it, creates a provider, a course, two delivery courses and
 one result report per file format with the ORM, builds the files in memory in
 the layout of the manual's 修了認定者情報 file (表5.8-3) and times
 
-  read      ``exams.completer_import.read_completer_file`` (type/size/zip-bomb
+  read      ``certifications.completer_import.read_completer_file`` (type/size/zip-bomb
             checks, openpyxl read-only or csv, header mapping),
   validated the look-up of the serials and people already reported (R7) plus
             ``validate_completer_rows``,
@@ -130,8 +130,12 @@ def upload(report, name: str, data: bytes) -> tuple[float, float, float, int]:
     """Read, validate and store one file as a view would; (read, validate, store, rows)."""
     from django.db import transaction
 
-    from exams.completer_import import person_key, read_completer_file, validate_completer_rows
-    from exams.models import Completer
+    from certifications.completer_import import (
+        person_key,
+        read_completer_file,
+        validate_completer_rows,
+    )
+    from certifications.models import Completer
     from exams.rules import ipa_pass_score
 
     t0 = time.perf_counter()
@@ -168,7 +172,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="completer-bench-") as tmp:
         setup_django(tmp)
-        from exams.models import Completer
+        from certifications.models import Completer
 
         xlsx_report, csv_report = _reports(2)
         files = [
@@ -195,8 +199,8 @@ def main() -> int:
                 f"total {total:.2f} s (goal <= {GOAL_SECONDS:.0f} s: {'ok' if ok else 'MISSED'})"
             )
         # The path the provider really takes: stage (read, check, keep for the
-        # preview page) and confirm (save all at once) through exams.services.
-        from exams import services
+        # preview page) and confirm (save all at once) through certifications.services.
+        from certifications import services as completer_services
         from tests.factories import MembershipFactory
 
         report = xlsx_report
@@ -205,9 +209,11 @@ def main() -> int:
         for _ in range(args.runs):
             report.completers.all().delete()
             t0 = time.perf_counter()
-            staged = services.stage_upload(report.pk, staff, "修了認定者情報.xlsx", files[0][3])
+            staged = completer_services.stage_upload(
+                report.pk, staff, "修了認定者情報.xlsx", files[0][3]
+            )
             t1 = time.perf_counter()
-            saved = services.confirm_upload(staged.pk, staff)
+            saved = completer_services.confirm_upload(staged.pk, staff)
             t2 = time.perf_counter()
             assert saved == args.rows and not staged.errors
             timings.append((t1 - t0, t2 - t1))
@@ -223,7 +229,7 @@ def main() -> int:
         # A zip bomb: 1 GB of zeros declared inside a small .xlsx.
         from django.core.exceptions import ValidationError
 
-        from exams.completer_import import read_completer_file
+        from certifications.completer_import import read_completer_file
 
         bomb = io.BytesIO()
         import zipfile

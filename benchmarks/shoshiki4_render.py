@@ -42,8 +42,9 @@ def example_report(completers: int, provider_number: str = "99991"):
     (20 applicants) and result report of the exam of 2018-06-10, certified on
     2018-06-14, with ``completers`` completers (the first five are 別紙8's)."""
     from calendars.models import ExamSession
+    from certifications.models import Completer
     from courses.models import DeliveryCourse, ExemptionCourse
-    from exams.models import Completer, ExamApplication, ExamSite, ResultReport
+    from exams.models import ExamApplication, ExamSite, ResultReport
     from tests.course_factories import complete_course
     from tests.factories import MembershipFactory, ProviderFactory
 

@@ -1,7 +1,20 @@
-"""基本情報技術者試験免除対象講座認定証 (C12, 別紙14): the certificate of a
-certified course as a PDF.
+"""The documents of certified completers and courses:
 
-:func:`render_certificate` renders the course's current data; it is called
+* ``minkan_goukaku``    (99991)民間資格の合格者一覧.xlsx (別紙10, 表5.8-3/5.8-4, R8)
+* ``csv_export``        修了認定者情報 CSV of the bulk export (申請情報一括出力,
+  別紙1, W4)
+* ``completer_notice``  修了認定者管理番号のお知らせ: one slip per completer for the
+  provider to hand out (R12: IPA never tells completers their numbers)
+* ``certificate``       基本情報技術者試験免除対象講座認定証 (C12, 別紙14): the
+  certificate of a certified course as a PDF
+
+The completer documents read the result report's data and use the table
+writer of :mod:`exams.documents` (申請書式4 lists the same completers); each
+renderer reads only the plain values of its ``*_data`` function (their hash
+is the data version) and stamps the workbook with a date of the data, so the
+same data gives the same bytes.
+
+The certificate: :func:`render_certificate` renders the course's current data; it is called
 once per issue (認定, 再発行) by :mod:`certifications.services`, which stores
 the bytes. Downloads (the registry's ``certificate``) serve the stored bytes.
 
@@ -12,13 +25,304 @@ creation and modification dates are the issue date, so the same data gives
 the same bytes.
 """
 
+import csv
 import datetime
+import hashlib
+import io
 
 from django.template.loader import render_to_string
+from openpyxl.worksheet.pagebreak import Break
 
 from courses.models import ExemptionCourse, SubmissionStates
-from portal import pdf
+from exams import rules
+from exams.documents import (
+    STYLES,
+    L,
+    V,
+    _can_download,
+    _date,
+    _report_data,
+    _report_provider_number,
+    _sheet,
+    _stamp,
+    slash_date,
+    write_table_rows,
+)
+from exams.models import ReportState, ResultReport
+from portal import pdf, xlsx
 from portal.documents import PDF_MIME, DocumentType, register, reviewer_or_owner
+from portal.xlsx import Data
+
+from .models import Completer
+
+# --- completers ---------------------------------------------------------------------------
+
+# W4: the bulk export holds the reports IPA has (submitted or accepted).
+EXPORTED_REPORT_STATES = (ReportState.SUBMITTED, ReportState.ACCEPTED)
+
+
+# --- 民間資格の合格者一覧 (別紙10, 表5.8-3, R8) -----------------------------------------------
+
+# R8 / 別紙1: the columns of 修了認定者情報 (the CSV of the bulk export).
+CSV_HEADER = [
+    "免除対象講座番号", "実施講座番号", "修了試験回数", "修了認定者管理番号",
+    "姓(漢字)", "名(漢字)", "姓(カナ)", "名(カナ)", "生年月日", "修了認定年月日", "修了試験結果",
+]  # fmt: skip
+MINKAN_HEADER = [*CSV_HEADER, "民間資格の合格日", "民間資格の合格番号"]
+MINKAN_SHEET = "修了認定者情報"
+MINKAN_WIDTHS = {
+    "A": 12, "B": 10, "C": 10, "D": 21, "E": 9, "F": 9, "G": 12, "H": 12, "I": 11, "J": 12,
+    "K": 10, "L": 12, "M": 18,
+}  # fmt: skip
+DATE_FORMAT = "yyyy/m/d"  # as Excel shows the dates of the CSV (別紙10)
+MINKAN_STYLES = {
+    "minkan_head": xlsx.style(10, horizontal="center", wrap=True, fill=xlsx.LABEL_FILL, bordered=True),
+    # the cells as Excel shows the opened CSV: numbers and dates right, text left
+    "minkan_int": xlsx.style(10, horizontal="right", bordered=True),
+    "minkan_text": xlsx.style(10, horizontal="left", bordered=True),
+    "minkan_date": xlsx.style(10, horizontal="right", bordered=True, number_format=DATE_FORMAT),
+}  # fmt: skip
+MINKAN_CELL_STYLES = (
+    "minkan_int", "minkan_int", "minkan_int", "minkan_text", "minkan_text", "minkan_text",
+    "minkan_text", "minkan_text", "minkan_date", "minkan_date", "minkan_int", "minkan_date",
+    "minkan_text",
+)  # fmt: skip
+# The table writer of exams.documents looks the row styles up in its STYLES.
+STYLES.update(MINKAN_STYLES)
+
+
+def minkan_goukaku_data(report) -> dict:
+    return _report_data(report)
+
+
+def minkan_rows(data: dict) -> list[tuple]:
+    """表5.8-3: the CSV's columns (numbers as numbers, dates as dates, as Excel
+    reads the CSV) and the two private-qualification columns."""
+    d, r = data["delivery"], data["report"]
+    certified_on = _date(r["certified_on"])
+    return [
+        (
+            d["course_serial"],
+            d["serial"],
+            r["serial"],
+            rules.management_number_display(c["management_number"]),
+            c["family_name"],
+            c["given_name"],
+            c["family_kana"],
+            c["given_kana"],
+            _date(c["birth_date"]),
+            certified_on,
+            c["score"],
+            _date(c["private_pass_date"]),
+            c["private_pass_number"],
+        )
+        for c in data["completers"]
+    ]
+
+
+def render_minkan_goukaku(report) -> bytes:
+    data = minkan_goukaku_data(report)
+    wb = xlsx.new_workbook()
+    ws = xlsx.new_sheet(wb, MINKAN_SHEET, MINKAN_WIDTHS)
+    header = [(1, 32, [(col, text, "minkan_head") for col, text in zip("ABCDEFGHIJKLM", MINKAN_HEADER, strict=True)])]  # fmt: skip
+    xlsx.write_rows(ws, header, {}, STYLES, MINKAN_WIDTHS)
+    last = write_table_rows(ws, 2, minkan_rows(data), MINKAN_CELL_STYLES)
+    ws.freeze_panes = "A2"
+    xlsx.setup_page(ws, f"A1:M{max(last, 1)}", landscape=True, fit_height=0, title_rows="1:1")
+    stamp = _stamp(data["report"]["certified_on"], data["date"])
+    return xlsx.workbook_bytes(wb, stamp, title="民間資格の合格者一覧")
+
+
+class UntimedDocumentType(DocumentType):
+    """A document whose file name has no timestamp: 表5.8-4 names the file
+    ``(xxxxx)民間資格の合格者一覧.xlsx``."""
+
+    def filename(self, obj, at: datetime.datetime | None = None) -> str:
+        return f"({self.provider_number(obj)}){self.title}.{self.extension}"
+
+
+# --- 修了認定者情報 CSV (申請情報一括出力, 別紙1, W4) ---------------------------------------
+
+CSV_MIME = "text/csv; charset=utf-8"
+CSV_FIELDS = (
+    "report__delivery_course__course__serial",
+    "report__delivery_course__serial",
+    "report__serial",
+    "report__exam_date",
+    "report__certified_on",
+    "serial",
+    "family_name",
+    "given_name",
+    "family_kana",
+    "given_kana",
+    "birth_date",
+    "score",
+)
+
+
+def csv_rows(provider):
+    """The provider's completers of the reports IPA has (submitted or
+    accepted), one query streamed in chunks: a provider may have tens of
+    thousands of them."""
+    number = str(provider.number)
+    completers = (
+        Completer.objects.filter(
+            report__delivery_course__course__provider=provider,
+            report__state__in=EXPORTED_REPORT_STATES,
+        )
+        .order_by(
+            "report__delivery_course__course__serial",
+            "report__delivery_course__serial",
+            "report__serial",
+            "serial",
+        )
+        .values_list(*CSV_FIELDS)
+    )
+    for row in completers.iterator(chunk_size=2000):
+        course, delivery, exam, exam_date, certified_on, serial = row[:6]
+        names, birth, score = row[6:10], row[10], row[11]
+        managed = rules.management_number(number, exam_date, serial)
+        yield [
+            course, delivery, exam, rules.management_number_display(managed), *names,
+            slash_date(birth), slash_date(certified_on), score,
+        ]  # fmt: skip
+
+
+def _csv_text(rows) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def csv_export_data(provider) -> dict:
+    """The data version: a digest of every row (the rows themselves may be
+    tens of thousands)."""
+    digest = hashlib.sha256()
+    count = 0
+    for row in csv_rows(provider):
+        digest.update(repr(row).encode())
+        count += 1
+    return {
+        "provider": str(provider.number),
+        "completers": count,
+        "rows_sha256": digest.hexdigest(),
+    }
+
+
+def render_csv_export(provider) -> bytes:
+    # UTF-8 with a BOM, so that Excel opens the Japanese text correctly; CRLF.
+    return _csv_text(csv_rows(provider)).encode("utf-8-sig")
+
+
+# --- 修了認定者管理番号のお知らせ (R12) ------------------------------------------------------
+
+NOTICE_SHEET = "修了認定者管理番号のお知らせ"
+NOTICE_WIDTHS = {"A": 20, "B": 16, "C": 16, "D": 16, "E": 14, "F": 14}
+NOTICE_NOTE = (
+    "基本情報技術者試験の受験申込み（予約）の際は「FE 科目A免除（修了認定者）」試験を選び、"
+    "「一部免除申請番号」欄に上記の修了認定者管理番号（ハイフンなし・16けた）を入力してください。"
+    "氏名（カナ）・生年月日が正しく入力されていないと、免除が認められないことがあります。"
+    "IPAでは修了認定者管理番号のお問合せには回答しませんので、この用紙を大切に保管してください。"
+)
+CUT_LINE = f"{'- ' * 24} 切り取り線 {' -' * 24}"
+SLIPS_PER_PAGE = 3
+
+
+def completer_notice_data(report) -> dict:
+    return _report_data(report)
+
+
+def _validity(r: dict) -> str:
+    """R10: the exemption validity of the exam (the calendar stores it)."""
+    if not r["exemption_valid_from"] or not r["exemption_valid_to"]:
+        return "IPAの公表をご確認ください"
+    start, end = (_date(r[key]) for key in ("exemption_valid_from", "exemption_valid_to"))
+    weekday = xlsx.WEEKDAYS
+    return (
+        f"{xlsx.japanese_date(start)}（{weekday[start.weekday()]}）～"
+        f"{xlsx.japanese_date(end)}（{weekday[end.weekday()]}）"
+    )
+
+
+def _slip(first: int, data: dict, c: dict) -> list:
+    p, d, r = data["provider"], data["delivery"], data["report"]
+    course = f"（{p['number']}）{p['name']}\n{d['name']}（実施講座番号 {d['number']}）"
+    return [
+        (first, 24, [("A:F", "修了認定者管理番号のお知らせ", "slip_title")]),
+        (first + 1, 22, [("A", "氏名", L), ("B:C", Data(f"{c['family_name']}\u3000{c['given_name']}"), V),
+                         ("D", "生年月日", L), ("E:F", Data(xlsx.japanese_date(c["birth_date"])), V)]),
+        (first + 2, 22, [("A", "氏名（カナ）", L), ("B:C", Data(f"{c['family_kana']}\u3000{c['given_kana']}"), V),
+                         ("D", "修了試験実施日", L), ("E:F", Data(xlsx.japanese_date_weekday(r["exam_date"])), V)]),
+        (first + 3, 30, [("A", "修了認定者管理番号", L),
+                         ("B:C", Data(rules.management_number_display(c["management_number"])), "slip_number"),
+                         ("D", "入力する番号\n（ハイフンなし）", L), ("E:F", Data(c["management_number"]), "slip_plain_number")]),
+        (first + 4, 22, [("A", "科目A試験免除の有効期間", L), ("B:F", Data(_validity(r)), V)]),
+        (first + 5, 34, [("A", "講座", L), ("B:F", Data(course), V)]),
+        (first + 6, 50, [("A:F", NOTICE_NOTE, "slip_note")]),
+        (first + 7, 22, [("A:F", CUT_LINE, "cut")]),
+    ]  # fmt: skip
+
+
+SLIP_ROWS = 8
+
+
+def render_completer_notice(report) -> bytes:
+    data = completer_notice_data(report)
+    wb = xlsx.new_workbook()
+    rows = []
+    for n, c in enumerate(data["completers"]):
+        rows += _slip(1 + n * SLIP_ROWS, data, c)
+    if not rows:
+        rows = [(1, 22, [("A:F", ResultReport.NO_COMPLETERS_REMARK, "plain")])]
+    ws = _sheet(wb, NOTICE_SHEET, NOTICE_WIDTHS, rows, {}, title_rows=None)
+    # Any number of pages, one page wide; a slip is never split across pages.
+    ws.page_setup.fitToHeight = 0
+    for n in range(SLIPS_PER_PAGE, len(data["completers"]), SLIPS_PER_PAGE):
+        ws.row_breaks.append(Break(id=n * SLIP_ROWS))
+    stamp = _stamp(data["report"]["certified_on"], data["date"])
+    return xlsx.workbook_bytes(wb, stamp, title=NOTICE_SHEET)
+
+
+MINKAN_GOUKAKU = register(
+    UntimedDocumentType(
+        id="minkan_goukaku",
+        title="民間資格の合格者一覧",
+        model="exams.ResultReport",
+        render=render_minkan_goukaku,
+        provider_number=_report_provider_number,
+        can_download=_can_download,
+        data=minkan_goukaku_data,
+    )
+)
+CSV_EXPORT = register(
+    DocumentType(
+        id="csv_export",
+        title="修了認定者情報",
+        model="providers.Provider",
+        render=render_csv_export,
+        provider_number=lambda provider: provider.number,
+        can_download=_can_download,
+        data=csv_export_data,
+        extension="csv",
+        mime_type=CSV_MIME,
+    )
+)
+COMPLETER_NOTICE = register(
+    DocumentType(
+        id="completer_notice",
+        title="修了認定者管理番号のお知らせ",
+        model="exams.ResultReport",
+        render=render_completer_notice,
+        provider_number=_report_provider_number,
+        can_download=_can_download,
+        data=completer_notice_data,
+    )
+)
+
+
+# --- 認定証 (C12, 別紙14) ---------------------------------------------------------------
 
 TITLE = "基本情報技術者試験免除対象講座認定証"
 TEMPLATE = "certifications/certificate.html"

@@ -1,11 +1,26 @@
-"""An issued 認定証 (C12, 別紙14) is a record: the PDF bytes stored when it was
-issued, served unchanged afterwards, one row per issue (認定 and each 再発行)."""
+"""Certified completers (修了認定者, R3–R8) and course certificates (認定証, C12).
+
+* :class:`Completer`: one completer of a result report (exams.ResultReport)
+  with the stored 16-character 修了認定者管理番号 (R4);
+  :class:`CompleterUpload`: a bulk upload staged for the preview page;
+  :class:`PrivateCertificateCopy`: copies of private-qualification
+  certificates (R8). They came from ``exams`` and keep its tables
+  (``exams_completer`` …).
+* :class:`IssuedCertificate`: an issued 認定証 (C12, 別紙14) is a record: the
+  PDF bytes stored when it was issued, served unchanged afterwards, one row
+  per issue (認定 and each 再発行).
+"""
 
 import hashlib
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact
 from django.utils import timezone
+
+from exams import rules as exam_rules
+from portal.validators import KatakanaValidator, PersonNameValidator
 
 
 class IssuedCertificate(models.Model):
@@ -52,3 +67,135 @@ class IssuedCertificate(models.Model):
     @staticmethod
     def checksum_of(content: bytes) -> str:
         return hashlib.sha256(content).hexdigest()
+
+
+class CompleterQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """R4: bulk-created completers get their stored 16-character number too."""
+        objs = list(objs)
+        for completer in objs:
+            completer.set_management_number()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+class Completer(models.Model):
+    """修了認定者 (R3, R4, R8). The 16-character 修了認定者管理番号 is stored and
+    unique in the database: serials are unique per provider and exam month
+    across all its reports (R4)."""
+
+    report = models.ForeignKey(
+        "exams.ResultReport",
+        verbose_name="修了試験結果の報告",
+        on_delete=models.CASCADE,
+        related_name="completers",
+    )
+    serial = models.PositiveIntegerField("修了認定者管理番号（下5桁）")
+    management_number = models.CharField(
+        "修了認定者管理番号", max_length=16, unique=True, blank=True, editable=False,
+        help_text="講座開設者番号＋FE＋修了試験の年月（YYMM）＋下5桁。保存時に付けます。",
+    )  # fmt: skip
+    family_name = models.CharField(
+        "姓（漢字）", max_length=20, validators=[PersonNameValidator("姓（漢字）")]
+    )
+    given_name = models.CharField(
+        "名（漢字）", max_length=20, validators=[PersonNameValidator("名（漢字）")]
+    )
+    family_kana = models.CharField(
+        "姓（カナ）", max_length=40, validators=[KatakanaValidator("姓（カナ）")]
+    )
+    given_kana = models.CharField(
+        "名（カナ）", max_length=40, validators=[KatakanaValidator("名（カナ）")]
+    )
+    birth_date = models.DateField("生年月日")
+    score = models.PositiveSmallIntegerField("点数")
+    private_pass_date = models.DateField("民間資格の合格日", null=True, blank=True)
+    private_pass_number = models.CharField("民間資格の合格番号", max_length=40, blank=True)
+
+    objects = CompleterQuerySet.as_manager()
+
+    class Meta:
+        db_table = "exams_completer"  # moved from exams; the table keeps its name
+        verbose_name = "修了認定者"
+        verbose_name_plural = "修了認定者"
+        ordering = ["report", "serial"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "serial"], name="unique_completer_serial"),
+            models.CheckConstraint(condition=models.Q(serial__gte=1, serial__lte=99999), name="completer_serial_5_digits"),
+            models.CheckConstraint(condition=Exact(Length("management_number"), 16), name="completer_number_16_characters"),
+        ]  # fmt: skip
+
+    def __str__(self):
+        return f"{self.management_number_display} {self.family_name}\u3000{self.given_name}"
+
+    def save(self, *args, **kwargs):
+        self.set_management_number()  # follows the serial when it is corrected
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "serial" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "management_number"}
+        super().save(*args, **kwargs)
+
+    def computed_management_number(self) -> str:
+        """R4: 16 characters, e.g. 99991FE150600001, from the report's provider
+        and exam month and this serial."""
+        report = self.report
+        return exam_rules.management_number(
+            report.delivery_course.course.provider.number, report.exam_date, self.serial
+        )
+
+    def set_management_number(self) -> None:
+        self.management_number = self.computed_management_number()
+
+    @property
+    def management_number_display(self) -> str:
+        return exam_rules.management_number_display(self.management_number)
+
+
+class PrivateCertificateCopy(models.Model):
+    """R8: a copy of a completer's private-qualification certificate."""
+
+    report = models.ForeignKey(
+        "exams.ResultReport",
+        verbose_name="修了試験結果の報告",
+        on_delete=models.CASCADE,
+        related_name="certificate_copies",
+    )
+    title = models.CharField("内容", max_length=100)
+    file = models.FileField("ファイル", upload_to="private-certificates/%Y/%m/")
+    uploaded_at = models.DateTimeField("登録日時", default=timezone.now)
+
+    class Meta:
+        db_table = "exams_privatecertificatecopy"
+        verbose_name = "民間資格の合格証のコピー"
+        verbose_name_plural = "民間資格の合格証のコピー"
+
+    def __str__(self):
+        return self.title
+
+
+class CompleterUpload(models.Model):
+    """A validated bulk upload waiting for the provider's confirmation on the
+    preview page; saved all at once or not at all."""
+
+    report = models.ForeignKey(
+        "exams.ResultReport",
+        verbose_name="修了試験結果の報告",
+        on_delete=models.CASCADE,
+        related_name="uploads",
+    )
+    uploaded_by = models.ForeignKey(
+        "portal.User", verbose_name="登録者", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filename = models.CharField("ファイル名", max_length=200)
+    rows = models.JSONField("読み込んだ行", default=list)
+    errors = models.JSONField("エラー", default=list)
+    created_at = models.DateTimeField("読込み日時", default=timezone.now)
+    applied_at = models.DateTimeField("登録日時", null=True, blank=True)
+
+    class Meta:
+        db_table = "exams_completerupload"
+        verbose_name = "修了認定者の一括登録"
+        verbose_name_plural = "修了認定者の一括登録"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.filename}（{len(self.rows)}件）"

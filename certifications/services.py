@@ -1,20 +1,356 @@
-"""Issuing a 認定証 (C12): the PDF is rendered once, when it is issued, and
-stored with the values printed on it; downloads serve the stored bytes."""
+"""The certified completers of a result report (R3–R8) and the 認定証 (C12),
+one function each.
+
+* Completers: added or corrected one by one, deleted, or uploaded in bulk
+  (staged, then confirmed: all rows or none); their 修了認定者管理番号 are
+  unique per provider and exam month across all its reports (R4). Every
+  change is made on a draft or returned report (exams.services.editable_report).
+* Private-qualification certificate copies (R8).
+* Issuing a 認定証 (C12): the PDF is rendered once, when it is issued, and
+  stored with the values printed on it; downloads serve the stored bytes.
+"""
 
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.dispatch import receiver
 from django.utils import timezone
 
 from courses import services as course_services
 from courses.models import ExemptionCourse, SubmissionStates
+from exams import rules as exam_rules
+from exams.models import ResultReport
+from exams.services import (
+    ExamStateError,
+    editable_report,
+    is_private,
+    max_score,
+    pass_score,
+)
 from portal import audit, workflow
+from portal.isolation import require_owner
 from portal.roles import require_reviewer
+from portal.uploads import check_office_or_pdf
 
-from .models import IssuedCertificate
+from .completer_import import birth_date_problem, read_completer_file, validate_completer_rows
+from .models import Completer, CompleterUpload, IssuedCertificate, PrivateCertificateCopy
+
+R = ResultReport.S
+
+
+# Completers (R3–R8) -------------------------------------------------------------------
+
+
+def existing_people(report: ResultReport) -> set[tuple]:
+    """R7: people already reported for this delivery course (other exams)."""
+    return set(
+        Completer.objects.filter(report__delivery_course=report.delivery_course)
+        .exclude(report=report)
+        .values_list("family_name", "given_name", "family_kana", "given_kana", "birth_date")
+    )
+
+
+def _month_completers(report: ResultReport):
+    """R4: the completers of the report's provider and exam month, in every
+    report (their numbers share the first 11 characters)."""
+    prefix = exam_rules.management_number(
+        report.delivery_course.course.provider.number, report.exam_date, 1
+    )[:11]
+    return Completer.objects.filter(management_number__startswith=prefix)
+
+
+def month_serials(report: ResultReport) -> set[int]:
+    """R4: serials already used by the provider for this exam month."""
+    return set(_month_completers(report).values_list("serial", flat=True))
+
+
+def next_completer_serial(report: ResultReport) -> int | None:
+    """R4: the serial to propose — the one after the highest of the provider
+    and exam month across all its reports (gaps stay, R3); None when all
+    99,999 are used."""
+    highest = _month_completers(report).aggregate(m=Max("serial"))["m"] or 0
+    if highest < 99999:
+        return highest + 1
+    used = month_serials(report)
+    return next((n for n in range(1, 100000) if n not in used), None)
+
+
+def serial_problem(report: ResultReport, serial: int, exclude_pk=None) -> str | None:
+    """R4: why this serial cannot be used in this report (the number it makes
+    is taken), with the next free serial."""
+    number = exam_rules.management_number(
+        report.delivery_course.course.provider.number, report.exam_date, serial
+    )
+    holder = (
+        Completer.objects.filter(management_number=number)
+        .exclude(pk=exclude_pk)
+        .select_related("report__delivery_course__course")
+        .first()
+    )
+    if holder is None:
+        return None
+    where = (
+        "この報告" if holder.report_id == report.pk else f"修了試験 {holder.report.number} の報告"
+    )
+    proposal = next_completer_serial(report)
+    hint = f"空いている番号は {proposal:05d} です。" if proposal else ""
+    return (
+        f"修了認定者管理番号 {exam_rules.management_number_display(number)} は{where}で既に使われています。"
+        f"同じ年月の修了試験では、報告が違っても同じ番号は使えません。{hint}"
+    )
+
+
+def _completer_problems(report: ResultReport, completer: Completer) -> dict:
+    """The checks of one completer from the form, shared by adding and
+    correcting (R3, R4, R6, R7, R8, E7, E8): {field: message}. A completer
+    being corrected is not compared with itself."""
+    completer.full_clean(exclude=["report", "management_number"])
+    others = report.completers.exclude(pk=completer.pk) if completer.pk else report.completers.all()
+    errors = {}
+    taken = serial_problem(report, completer.serial, exclude_pk=completer.pk)
+    if taken:
+        errors["serial"] = taken
+    person = (
+        completer.family_name,
+        completer.given_name,
+        completer.family_kana,
+        completer.given_kana,
+        completer.birth_date,
+    )
+    same = others.filter(family_name=person[0], given_name=person[1], family_kana=person[2],
+                         given_kana=person[3], birth_date=person[4]).exists()  # fmt: skip
+    if same or person in existing_people(report):
+        errors["family_name"] = (
+            "同じ修了認定者が既に報告されています（同じ実施講座では1回だけ報告します）。"  # R7
+        )
+    top = max_score(report)
+    if top is not None and completer.score > top:
+        errors["score"] = f"「点数」は満点（{top}点）以下にしてください。"
+    birth_problem = birth_date_problem(completer.birth_date, report.exam_date)
+    if birth_problem:
+        errors["birth_date"] = f"「生年月日」は{birth_problem}"
+    threshold = pass_score(report)
+    if threshold is not None and completer.score < threshold:
+        errors["score"] = f"「点数」が合格基準（{threshold}点）に達していません。"  # E8
+    if is_private(report) and not (completer.private_pass_date and completer.private_pass_number):
+        errors["private_pass_date"] = (
+            "民間資格を活用する講座では「民間資格の合格日」と「合格番号」を入力してください。"  # R8
+        )
+    if others.count() + 1 > report.examinees:
+        # R6, beside (not instead of) a taken number (R4)
+        errors["serial"] = [
+            *([errors["serial"]] if "serial" in errors else []),
+            f"修了認定者数は「受験者数」（{report.examinees}名）以下にしてください。",
+        ]
+    return errors
+
+
+def _save_completer(report: ResultReport, completer: Completer) -> None:
+    """Save one completer; the database refuses a number taken at the same
+    moment by another report (R4), answered like the check before."""
+    try:
+        with transaction.atomic():
+            completer.save()
+    except IntegrityError:
+        raise ValidationError(
+            {
+                "serial": serial_problem(report, completer.serial, exclude_pk=completer.pk)
+                or "他の操作と重なりました。画面を更新してやり直してください。"
+            }
+        ) from None
+
+
+def add_completer(report_pk: int, user, values: dict) -> Completer:
+    """One completer from the form (R3, R4, R7, E8)."""
+    with transaction.atomic():
+        report = editable_report(report_pk, user)
+        if report.examinees is None:
+            # R5
+            raise ValidationError({"serial": "先に「受験者数」を入力してください。"})
+        completer = Completer(report=report, **values)
+        if completer.serial is None:
+            completer.serial = next_completer_serial(report)
+            if completer.serial is None:
+                raise ValidationError(
+                    {"serial": "この年月の修了認定者管理番号（下5桁）に空きがありません。"}
+                )
+        errors = _completer_problems(report, completer)
+        if errors:
+            raise ValidationError(errors)
+        _save_completer(report, completer)
+        audit.record("completer.add", report, actor=user, note=completer.management_number_display)
+    return completer
+
+
+COMPLETER_FIELDS = ["serial", "family_name", "given_name", "family_kana", "given_kana", "birth_date",
+                    "score", "private_pass_date", "private_pass_number"]  # fmt: skip
+
+
+def update_completer(report_pk: int, completer_pk: int, user, values: dict) -> Completer:
+    """R3: correct one completer of a draft or returned report in place (開く /
+    更新), with the same checks as adding; once the report is submitted,
+    corrections go through a change request (R11)."""
+    with transaction.atomic():
+        report = editable_report(report_pk, user)
+        completer = report.completers.select_for_update().get(pk=completer_pk)
+        before = audit.snapshot(completer, COMPLETER_FIELDS)
+        for name, value in values.items():
+            if name in COMPLETER_FIELDS and not (name == "serial" and value is None):
+                setattr(completer, name, value)
+        errors = _completer_problems(report, completer)
+        if errors:
+            raise ValidationError(errors)
+        _save_completer(report, completer)
+        audit.record(
+            "completer.update",
+            report,
+            actor=user,
+            changes={  # labelled with the completer's own fields
+                f"completers.{name}": values
+                for name, values in audit.diff(
+                    before, audit.snapshot(completer, COMPLETER_FIELDS)
+                ).items()
+            },
+            note=completer.management_number_display,
+        )
+    return completer
+
+
+def delete_completers(report_pk: int, user, completer_pks: list[int] | None = None) -> int:
+    """Delete some or all completers (all of them unlocks the examinee count, R5)."""
+    with transaction.atomic():
+        report = editable_report(report_pk, user)
+        qs = report.completers.all()
+        if completer_pks is not None:
+            qs = qs.filter(pk__in=completer_pks)
+        count = qs.count()
+        qs.delete()
+        audit.record("completer.delete", report, actor=user, note=f"{count}名")
+    return count
+
+
+def stage_upload(report_pk: int, user, filename: str, data: bytes) -> CompleterUpload:
+    """Bulk upload (step 1): read and check the whole file; nothing is saved as
+    completers yet. The preview page shows the rows or the per-row errors."""
+    report = ResultReport.objects.select_related("delivery_course__course__provider").get(
+        pk=report_pk
+    )
+    require_owner(user, report.delivery_course.course)
+    if report.state not in (R.DRAFT, R.RETURNED):
+        raise ExamStateError("報告済み・受理済みの報告には登録できません。")
+    rows = read_completer_file(filename, data, private=is_private(report))
+    cleaned, errors = validate_completer_rows(
+        rows,
+        provider_number=report.delivery_course.course.provider.number,
+        exam_date=report.exam_date,
+        pass_score=pass_score(report),
+        max_score=max_score(report) or 100,
+        private=is_private(report),
+        existing_people=existing_people(report)
+        | set(
+            report.completers.values_list(
+                "family_name", "given_name", "family_kana", "given_kana", "birth_date"
+            )
+        ),
+        existing_serials=month_serials(report),
+    )
+    upload = CompleterUpload.objects.create(
+        report=report,
+        uploaded_by=user,
+        filename=filename[:200],
+        rows=[
+            {k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in row.items()}
+            for row in cleaned
+        ],
+        errors=[{"row": e.row, "column": e.column, "message": e.message} for e in errors],
+    )
+    audit.record(
+        "completer.upload_staged",
+        report,
+        actor=user,
+        note=f"{filename}：{len(cleaned)}件、エラー{len(errors)}件",
+    )
+    return upload
+
+
+def confirm_upload(upload_pk: int, user) -> int:
+    """Bulk upload (step 2): save every staged row, or nothing (R5, R6)."""
+    with transaction.atomic():
+        upload = CompleterUpload.objects.select_for_update().get(pk=upload_pk)
+        report = editable_report(upload.report_id, user)
+        if upload.applied_at is not None:
+            raise ExamStateError("この一括登録は既に反映されています。")
+        if upload.errors:
+            raise ValidationError(
+                "エラーのある行があるため登録できません。ファイルを修正して読み込み直してください。"
+            )
+        if report.examinees is None:
+            # R5
+            raise ValidationError("先に「受験者数」を入力してください。")
+        total = report.completers.count() + len(upload.rows)
+        if total > report.examinees:
+            raise ValidationError(
+                # R6
+                f"修了認定者数（{total}名）が「受験者数」（{report.examinees}名）を超えています。"
+            )
+        completers = []
+        for row in upload.rows:
+            values = dict(row)
+            values["birth_date"] = datetime.date.fromisoformat(values["birth_date"])
+            if values.get("private_pass_date"):
+                values["private_pass_date"] = datetime.date.fromisoformat(
+                    values["private_pass_date"]
+                )
+            completers.append(Completer(report=report, **values))
+        # Completers added by hand since the preview must not collide (R4, R7).
+        serials = month_serials(report)
+        people = existing_people(report) | set(
+            report.completers.values_list(
+                "family_name", "given_name", "family_kana", "given_kana", "birth_date"
+            )
+        )
+        clashes = [
+            c for c in completers
+            if c.serial in serials
+            or (c.family_name, c.given_name, c.family_kana, c.given_kana, c.birth_date) in people
+        ]  # fmt: skip
+        if clashes:
+            raise ValidationError(
+                f"読み込んだ後に登録された修了認定者と重なる行が{len(clashes)}件あります"
+                f"（例：{clashes[0].family_name}\u3000{clashes[0].given_name}）。ファイルを読み込み直してください。"
+            )
+        try:
+            with transaction.atomic():
+                Completer.objects.bulk_create(completers, batch_size=1000)
+        except IntegrityError:  # numbers taken at the same moment (R4)
+            raise ValidationError(
+                "他の操作で同じ修了認定者管理番号が使われました。ファイルを読み込み直してください。"
+            ) from None
+        upload.applied_at = timezone.now()
+        upload.save(update_fields=["applied_at"])
+        audit.record(
+            "completer.upload", report, actor=user, note=f"{upload.filename}：{len(completers)}名"
+        )
+    return len(completers)
+
+
+def add_certificate_copy(report_pk: int, user, title: str, upload) -> None:
+    """R8: a copy of a completer's private-qualification certificate (PDF or
+    an image scan is not accepted here: PDF or Office files only)."""
+    check_office_or_pdf(upload, "民間資格の合格証のコピー")
+    with transaction.atomic():
+        report = editable_report(report_pk, user)
+        if not is_private(report):
+            raise ExamStateError("民間資格を活用しない講座では合格証のコピーは不要です。")
+        copy = PrivateCertificateCopy.objects.create(
+            report=report, title=title or upload.name, file=upload
+        )
+        audit.record("report.certificate_copy", report, actor=user, note=copy.file.name)
+
+
+# The 認定証 (C12) ---------------------------------------------------------------------
 
 
 def issue(course, actor, on: datetime.date, *, reissue: bool = False, reason: str = ""):

@@ -1,17 +1,212 @@
-"""Pages of the issued 認定証 (C12): downloads of the stored versions and the
-reviewer's 再発行."""
+"""Pages of the completers of a result report (R3–R8): add one, correct one
+(開く / 更新), delete, the bulk upload with its preview, and the copies of
+private-qualification certificates. Their URLs sit under the report's
+(``exams/reports/<pk>/…``); the report page itself (exams.views) shows them
+through ``exams.signals.report_page``. Views are thin. Also the issued 認定証 (C12): downloads of the stored
+versions and the reviewer's 再発行."""
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from courses.models import ExemptionCourse
 from courses.views import _date, _review_action, reviewer_required
+from exams import services as exam_services
+from exams.models import ResultReport
+from exams.services import ExamStateError
+from exams.views import own_report, report_page
 from portal.decorators import role_required
+from portal.forms import apply_service_errors, flash_errors
 from portal.isolation import get_for_user_or_404
 from portal.roles import is_ipa_staff, is_provider_staff
+from portal.views import serve_upload
 
 from . import services
+from .completer_import import MAX_UPLOAD_BYTES
+from .forms import CompleterForm
+from .models import CompleterUpload
+
+provider_required = role_required(is_provider_staff)
+
+
+def report_page_sections(sender, *, request, report, review, completer_form=None, **kwargs):
+    """exams.signals.report_page: the completers of the report; on the
+    provider's page also the completer form (a refused one again, open)."""
+    if review:
+        return {"completers": report.completers.all()}
+    return {
+        "completers": report.completers.all(),
+        "completer_form": completer_form
+        or CompleterForm(
+            private=exam_services.is_private(report),
+            initial={"serial": services.next_completer_serial(report)},
+        ),
+        "completer_form_open": completer_form is not None,
+    }
+
+
+@require_POST
+@provider_required
+def completer_add(request, pk: int):
+    """One completer from the form; a refusal shows the form again with every
+    field as typed and the message beside each field."""
+    report = own_report(request, pk)
+    form = CompleterForm(request.POST, private=exam_services.is_private(report))
+    if form.is_valid():
+        try:
+            completer = services.add_completer(report.pk, request.user, form.values())
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        except ExamStateError as exc:
+            messages.error(request, str(exc))
+            return redirect("report_detail", pk=report.pk)
+        else:
+            messages.success(
+                request,
+                f"{completer.management_number_display} {completer.family_name}　{completer.given_name} を登録しました。",
+            )
+            return redirect("report_detail", pk=report.pk)
+    messages.error(request, "修了認定者を登録できませんでした。入力内容を確認してください。")
+    return report_page(request, report, completer_form=form)
+
+
+@provider_required
+def completer_edit(request, pk: int, completer_pk: int):
+    """R3: 開く / 更新 — correct one completer of a draft or returned report."""
+    report = own_report(request, pk)
+    completer = get_object_or_404(report.completers, pk=completer_pk)
+    editable = report.state in (ResultReport.S.DRAFT, ResultReport.S.RETURNED)
+    form = CompleterForm(
+        request.POST or None,
+        instance=completer,
+        private=exam_services.is_private(report),
+        edit=True,
+    )
+    if not editable:
+        for field in form.fields.values():
+            field.disabled = True
+    if request.method == "POST" and form.is_valid():
+        try:
+            completer = services.update_completer(
+                report.pk, completer.pk, request.user, form.values()
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        except ExamStateError as exc:
+            messages.error(request, str(exc))
+            return redirect("report_detail", pk=report.pk)
+        else:
+            messages.success(
+                request,
+                f"{completer.management_number_display} {completer.family_name}　{completer.given_name} を更新しました。",
+            )
+            return redirect("report_detail", pk=report.pk)
+    return render(
+        request,
+        "certifications/completer_form.html",
+        {"report": report, "completer": completer, "form": form, "editable": editable},
+    )
+
+
+@require_POST
+@provider_required
+def completer_delete(request, pk: int):
+    report = own_report(request, pk)
+    ids = [int(x) for x in request.POST.getlist("completers") if x.isdigit()]
+    if not ids and request.POST.get("all") != "1":
+        messages.error(request, "削除する修了認定者を選んでください。")
+        return redirect("report_detail", pk=report.pk)
+    try:
+        count = services.delete_completers(report.pk, request.user, ids or None)
+    except (ExamStateError, ValidationError) as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(request, f"修了認定者を{count}名削除しました。")
+    return redirect("report_detail", pk=report.pk)
+
+
+@require_POST
+@provider_required
+def completer_upload(request, pk: int):
+    report = own_report(request, pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "「修了認定者ファイル」を選んでください。")
+        return redirect("report_detail", pk=report.pk)
+    if upload.size > MAX_UPLOAD_BYTES:
+        messages.error(
+            request,
+            f"「修了認定者ファイル」は{MAX_UPLOAD_BYTES // (1024 * 1024)}MB以下にしてください。",
+        )
+        return redirect("report_detail", pk=report.pk)
+    try:
+        staged = services.stage_upload(report.pk, request.user, upload.name, upload.read())
+    except (ValidationError, ExamStateError) as exc:
+        flash_errors(request, exc)
+        return redirect("report_detail", pk=report.pk)
+    return redirect("upload_preview", pk=staged.pk)
+
+
+@provider_required
+def upload_preview(request, pk: int):
+    upload = get_for_user_or_404(
+        CompleterUpload.objects.select_related("report__delivery_course__course__provider"), request.user,
+        provider_field="report__delivery_course__course__provider", pk=pk,
+    )  # fmt: skip
+    return render(request, "certifications/upload_preview.html", {"upload": upload, "report": upload.report,
+                                                        "rows": upload.rows[:200], "errors": upload.errors[:500]})  # fmt: skip
+
+
+@require_POST
+@provider_required
+def upload_confirm(request, pk: int):
+    upload = get_for_user_or_404(
+        CompleterUpload,
+        request.user,
+        provider_field="report__delivery_course__course__provider",
+        pk=pk,
+    )
+    try:
+        count = services.confirm_upload(upload.pk, request.user)
+    except (ValidationError, ExamStateError) as exc:
+        flash_errors(request, exc)
+        return redirect("upload_preview", pk=upload.pk)
+    messages.success(request, f"修了認定者を{count}名登録しました。")
+    return redirect("report_detail", pk=upload.report_id)
+
+
+@require_POST
+@provider_required
+def certificate_copy_upload(request, pk: int):
+    report = own_report(request, pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "「民間資格の合格証のコピー」のファイルを選んでください。")
+    else:
+        try:
+            services.add_certificate_copy(
+                report.pk, request.user, request.POST.get("title", ""), upload
+            )
+        except (ValidationError, ExamStateError) as exc:
+            flash_errors(request, exc)
+        else:
+            messages.success(request, "民間資格の合格証のコピーを登録しました。")
+    return redirect("report_detail", pk=report.pk)
+
+
+@role_required(lambda user: is_provider_staff(user) or is_ipa_staff(user))
+def certificate_copy_download(request, pk: int, copy_pk: int):
+    """R8 certificate copies: the provider's own staff and IPA staff only."""
+    report = get_for_user_or_404(
+        ResultReport.objects.select_related("delivery_course__course__provider"), request.user,
+        provider_field="delivery_course__course__provider", pk=pk,
+    )  # fmt: skip
+    copy = get_object_or_404(report.certificate_copies, pk=copy_pk)
+    return serve_upload(request, copy.file, report, "report.certificate_copy_download")
+
+
+# The issued 認定証 (C12) ---------------------------------------------------------
 
 
 @require_POST

@@ -7,8 +7,8 @@
 * one exam whose application window is open today and one whose report window
   is open today, with IPA大学's delivery courses on them; the latter is already
   applied for and paid, so its result report can be filed today;
-* on the first run, an earlier exam with a reported and accepted result (the
-  completers of 別紙8).
+* (certifications.demo, on the first run: an earlier exam with a reported and
+  accepted result, the completers of 別紙8.)
 
 Every session made here is labelled 「デモ用（…）」 in its note (備考). Built
 through the services, with the clock put inside each window; running it again
@@ -29,20 +29,12 @@ from fees import services as fee_services
 from portal.bizdays import is_business_day
 
 from . import services
-from .models import ExamApplication, ResultReport
+from .models import ExamApplication
 
 D = datetime.date
 TYPICAL_LABEL = "デモ用（標準的な日程から計算）"
 APPLY_LABEL = "デモ用（読み込んだ日に申込みを受付中）"
 REPORT_LABEL = "デモ用（読み込んだ日に結果の報告を受付中）"
-PAST_LABEL = "デモ用（受理済みの結果報告の例）"
-COMPLETERS = [  # 別紙8 (its 2018 scores were out of 100; today's IPA problems have 60 points)
-    ("情報", "一郎", "ジョウホウ", "イチロウ", D(1998, 10, 6), 60),
-    ("情報", "二郎", "ジョウホウ", "ジロウ", D(1997, 5, 22), 54),
-    ("情報", "三郎", "ジョウホウ", "サブロウ", D(1997, 7, 12), 52),
-    ("情報", "四郎", "ジョウホウ", "シロウ", D(1996, 3, 20), 57),
-    ("情報", "五郎", "ジョウホウ", "ゴロウ", D(1997, 4, 9), 51),
-]
 ROLES = {
     "exam_site": "東京都文京区本駒込2-28-8 IPA大学 本館3階", "manager": "情報 太郎 教務部",
     "manager_deputy": "情報 花子", "electronic_keeper": "情報 花子 教務部", "printer": "情報 花子 教務部",
@@ -163,35 +155,9 @@ def _report_journey(provider, staff, reviewer, today, now) -> None:
         _apply_and_pay(provider, staff, reviewer, session, delivery, 20)
 
 
-def _accepted_report(provider, staff, reviewer, today) -> None:
-    """An earlier exam, reported with the completers of 別紙8 and accepted."""
-    day = _free_sunday(today - 42 * DAY, -1)
-    session = _new_session(day, PAST_LABEL)
-    delivery = _delivery_for(provider, staff, reviewer, today, session, "結果の報告済み")
-    application = _apply_and_pay(provider, staff, reviewer, session, delivery, 25)
-    with _on(day + 2 * DAY):
-        report = services.open_report(application.pk, staff)
-        services.update_report(report.pk, staff, {"examinees": 22, "certified_on": day + 2 * DAY})
-        for serial, (family, given, family_kana, given_kana, birth, score) in enumerate(
-            COMPLETERS, start=1
-        ):
-            services.add_completer(report.pk, staff, {
-                "serial": serial, "family_name": family, "given_name": given, "family_kana": family_kana,
-                "given_kana": given_kana, "birth_date": birth, "score": score,
-            })  # fmt: skip
-        services.update_report(report.pk, staff, {"consent_confirmed": True})
-    submitted = at(day + 3 * DAY)
-    with clock(submitted):
-        services.submit_report(report.pk, staff, now=submitted)
-    with _on(day + 4 * DAY):
-        services.decide_report(report.pk, reviewer, accept=True)
-
-
 @transaction.atomic
 def load_demo_exams(provider, staff, reviewer, today: datetime.date, now=None) -> None:
     """The exam journeys of ``today`` (``now``: the moment they must be open)."""
     now = now or at(today, 12)
-    if not ResultReport.objects.filter(delivery_course__course__provider=provider).exists():
-        _accepted_report(provider, staff, reviewer, today)
     _application_journey(provider, staff, reviewer, today, now)
     _report_journey(provider, staff, reviewer, today, now)

@@ -21,29 +21,7 @@ urlpatterns = [
         name="reviewed_report_create",
     ),
     path("exams/reports/<int:pk>/", views.report_detail, name="report_detail"),
-    path("exams/reports/<int:pk>/completers/add/", views.completer_add, name="completer_add"),
-    path(
-        "exams/reports/<int:pk>/completers/<int:completer_pk>/",
-        views.completer_edit,
-        name="completer_edit",
-    ),
-    path(
-        "exams/reports/<int:pk>/completers/delete/", views.completer_delete, name="completer_delete"
-    ),
-    path("exams/reports/<int:pk>/upload/", views.completer_upload, name="completer_upload"),
-    path("exams/uploads/<int:pk>/", views.upload_preview, name="upload_preview"),
-    path("exams/uploads/<int:pk>/confirm/", views.upload_confirm, name="upload_confirm"),
     path("exams/reports/<int:pk>/submit/", views.report_submit, name="report_submit"),
-    path(
-        "exams/reports/<int:pk>/certificates/<int:copy_pk>/",
-        views.certificate_copy_download,
-        name="certificate_copy_download",
-    ),
-    path(
-        "exams/reports/<int:pk>/certificates/",
-        views.certificate_copy_upload,
-        name="certificate_copy_upload",
-    ),
     path("review/exams/", views.review_exams, name="review_exams"),
     path("review/exams/<int:pk>/", views.review_exam_session, name="review_exam_session"),
     path(

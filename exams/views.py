@@ -19,9 +19,9 @@ from portal.forms import apply_service_errors, flash_errors
 from portal.isolation import get_for_user_or_404, provider_of
 from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
 
-from . import rules, services
-from .forms import CompleterForm, ExamSiteForm, ReportForm, ReviewedReportForm
-from .models import CompleterUpload, ExamApplication, ExamSite, ResultReport
+from . import rules, services, signals
+from .forms import ExamSiteForm, ReportForm, ReviewedReportForm
+from .models import ExamApplication, ExamSite, ResultReport
 
 provider_required = role_required(is_provider_staff)
 staff_required = role_required(is_ipa_staff)
@@ -273,29 +273,25 @@ def reviewed_report_create(request, pk: int):
     return render(request, "exams/reviewed_report_form.html", {"form": form, "delivery": delivery})
 
 
-def _own_report(request, pk: int) -> ResultReport:
+def own_report(request, pk: int) -> ResultReport:
     return get_for_user_or_404(
         ResultReport.objects.select_related("delivery_course__course__provider", "session", "application"),
         request.user, provider_field="delivery_course__course__provider", pk=pk,
     )  # fmt: skip
 
 
-def _report_page(request, report: ResultReport, form=None, completer_form=None, status=200):
-    """The report page; a refused form is shown again with what was typed."""
+def report_page(request, report: ResultReport, form=None, status=200, **sections):
+    """The report page; a refused form is shown again with what was typed.
+    The apps above exams add their parts (signals.report_page), given
+    ``sections`` (e.g. certifications' refused completer form)."""
     private = services.is_private(report)
-    completers = report.completers.all()
     return render(
         request,
         "exams/report.html",
         {
             "report": report,
             "form": form or ReportForm(instance=report),
-            "completer_form": completer_form
-            or CompleterForm(
-                private=private, initial={"serial": services.next_completer_serial(report)}
-            ),
-            "completer_form_open": completer_form is not None,
-            "completers": completers,
+            **signals.report_page_sections(request, report, review=False, **sections),
             "private": private,
             "problems": services.report_problems(report)
             if workflow.is_editable_by_provider(report)
@@ -314,7 +310,7 @@ def _report_page(request, report: ResultReport, form=None, completer_form=None, 
 
 @provider_required
 def report_detail(request, pk: int):
-    report = _own_report(request, pk)
+    report = own_report(request, pk)
     form = ReportForm(request.POST or None, instance=report)
     if request.method == "POST" and form.is_valid():
         try:
@@ -327,161 +323,13 @@ def report_detail(request, pk: int):
             messages.success(request, "報告内容を保存しました。")
             return redirect("report_detail", pk=report.pk)
         report.refresh_from_db()
-    return _report_page(request, report, form=form)
-
-
-@require_POST
-@provider_required
-def completer_add(request, pk: int):
-    """One completer from the form; a refusal shows the form again with every
-    field as typed and the message beside each field."""
-    report = _own_report(request, pk)
-    form = CompleterForm(request.POST, private=services.is_private(report))
-    if form.is_valid():
-        try:
-            completer = services.add_completer(report.pk, request.user, form.values())
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        except services.ExamStateError as exc:
-            messages.error(request, str(exc))
-            return redirect("report_detail", pk=report.pk)
-        else:
-            messages.success(
-                request,
-                f"{completer.management_number_display} {completer.family_name}　{completer.given_name} を登録しました。",
-            )
-            return redirect("report_detail", pk=report.pk)
-    messages.error(request, "修了認定者を登録できませんでした。入力内容を確認してください。")
-    return _report_page(request, report, completer_form=form)
-
-
-@provider_required
-def completer_edit(request, pk: int, completer_pk: int):
-    """R3: 開く / 更新 — correct one completer of a draft or returned report."""
-    report = _own_report(request, pk)
-    completer = get_object_or_404(report.completers, pk=completer_pk)
-    editable = report.state in (ResultReport.S.DRAFT, ResultReport.S.RETURNED)
-    form = CompleterForm(
-        request.POST or None, instance=completer, private=services.is_private(report), edit=True
-    )
-    if not editable:
-        for field in form.fields.values():
-            field.disabled = True
-    if request.method == "POST" and form.is_valid():
-        try:
-            completer = services.update_completer(
-                report.pk, completer.pk, request.user, form.values()
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        except services.ExamStateError as exc:
-            messages.error(request, str(exc))
-            return redirect("report_detail", pk=report.pk)
-        else:
-            messages.success(
-                request,
-                f"{completer.management_number_display} {completer.family_name}　{completer.given_name} を更新しました。",
-            )
-            return redirect("report_detail", pk=report.pk)
-    return render(
-        request,
-        "exams/completer_form.html",
-        {"report": report, "completer": completer, "form": form, "editable": editable},
-    )
-
-
-@require_POST
-@provider_required
-def completer_delete(request, pk: int):
-    report = _own_report(request, pk)
-    ids = [int(x) for x in request.POST.getlist("completers") if x.isdigit()]
-    if not ids and request.POST.get("all") != "1":
-        messages.error(request, "削除する修了認定者を選んでください。")
-        return redirect("report_detail", pk=report.pk)
-    try:
-        count = services.delete_completers(report.pk, request.user, ids or None)
-    except (services.ExamStateError, ValidationError) as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, f"修了認定者を{count}名削除しました。")
-    return redirect("report_detail", pk=report.pk)
-
-
-@require_POST
-@provider_required
-def completer_upload(request, pk: int):
-    from .completer_import import MAX_UPLOAD_BYTES
-
-    report = _own_report(request, pk)
-    upload = request.FILES.get("file")
-    if upload is None:
-        messages.error(request, "「修了認定者ファイル」を選んでください。")
-        return redirect("report_detail", pk=report.pk)
-    if upload.size > MAX_UPLOAD_BYTES:
-        messages.error(
-            request,
-            f"「修了認定者ファイル」は{MAX_UPLOAD_BYTES // (1024 * 1024)}MB以下にしてください。",
-        )
-        return redirect("report_detail", pk=report.pk)
-    try:
-        staged = services.stage_upload(report.pk, request.user, upload.name, upload.read())
-    except (ValidationError, services.ExamStateError) as exc:
-        flash_errors(request, exc)
-        return redirect("report_detail", pk=report.pk)
-    return redirect("upload_preview", pk=staged.pk)
-
-
-@provider_required
-def upload_preview(request, pk: int):
-    upload = get_for_user_or_404(
-        CompleterUpload.objects.select_related("report__delivery_course__course__provider"), request.user,
-        provider_field="report__delivery_course__course__provider", pk=pk,
-    )  # fmt: skip
-    return render(request, "exams/upload_preview.html", {"upload": upload, "report": upload.report,
-                                                        "rows": upload.rows[:200], "errors": upload.errors[:500]})  # fmt: skip
-
-
-@require_POST
-@provider_required
-def upload_confirm(request, pk: int):
-    upload = get_for_user_or_404(
-        CompleterUpload,
-        request.user,
-        provider_field="report__delivery_course__course__provider",
-        pk=pk,
-    )
-    try:
-        count = services.confirm_upload(upload.pk, request.user)
-    except (ValidationError, services.ExamStateError) as exc:
-        flash_errors(request, exc)
-        return redirect("upload_preview", pk=upload.pk)
-    messages.success(request, f"修了認定者を{count}名登録しました。")
-    return redirect("report_detail", pk=upload.report_id)
-
-
-@require_POST
-@provider_required
-def certificate_copy_upload(request, pk: int):
-    report = _own_report(request, pk)
-    upload = request.FILES.get("file")
-    if upload is None:
-        messages.error(request, "「民間資格の合格証のコピー」のファイルを選んでください。")
-    else:
-        try:
-            services.add_certificate_copy(
-                report.pk, request.user, request.POST.get("title", ""), upload
-            )
-        except (ValidationError, services.ExamStateError) as exc:
-            flash_errors(request, exc)
-        else:
-            messages.success(request, "民間資格の合格証のコピーを登録しました。")
-    return redirect("report_detail", pk=report.pk)
+    return report_page(request, report, form=form)
 
 
 @require_POST
 @provider_required
 def report_submit(request, pk: int):
-    report = _own_report(request, pk)
+    report = own_report(request, pk)
     try:
         submitted = services.submit_report(report.pk, request.user)
     except (ValidationError, services.ExamStateError) as exc:
@@ -595,7 +443,7 @@ def review_report(request, pk: int):
     )  # fmt: skip
     application = report.application
     return render(request, "exams/review_report.html", {
-        "report": report, "completers": report.completers.all(),
+        "report": report, **signals.report_page_sections(request, report, review=True),
         "late_payment_on": services.late_payment_date(application) if application else None,
         "late_payment_problem": services.late_payment_problem(application) if application else None,
         "documents": documents.panel(request.user, report, REPORT_DOCUMENTS),
@@ -640,16 +488,3 @@ def review_late_payment_decide(request, pk: int):
             ),
         )
     return redirect("review_exam_session", pk=application.session_id)
-
-
-@role_required(lambda user: is_provider_staff(user) or is_ipa_staff(user))
-def certificate_copy_download(request, pk: int, copy_pk: int):
-    """R8 certificate copies: the provider's own staff and IPA staff only."""
-    from portal.views import serve_upload
-
-    report = get_for_user_or_404(
-        ResultReport.objects.select_related("delivery_course__course__provider"), request.user,
-        provider_field="delivery_course__course__provider", pk=pk,
-    )  # fmt: skip
-    copy = get_object_or_404(report.certificate_copies, pk=copy_pk)
-    return serve_upload(request, copy.file, report, "report.certificate_copy_download")

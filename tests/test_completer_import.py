@@ -1,4 +1,4 @@
-"""Completer list upload (exams.completer_import): R3, R4, R7, R8, R13, E8.
+"""Completer list upload (certifications.completer_import): R3, R4, R7, R8, R13, E8.
 
 Pure functions: no database access (pytest-django blocks it here)."""
 
@@ -12,14 +12,14 @@ import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 
-from exams.completer_import import (
+from certifications.completer_import import (
     MAX_UPLOAD_BYTES,
     RowError,
     person_key,
     read_completer_file,
     validate_completer_rows,
 )
-from exams.models import Completer
+from certifications.models import Completer
 from exams.rules import IPA_FULL_MARKS, ipa_pass_score
 
 PROVIDER = "99991"

@@ -15,13 +15,15 @@ from django.urls import reverse
 
 from calendars import rules as calendar_rules
 from calendars.models import ExamSession
+from certifications import services as completer_services
+from certifications.models import Completer
 from courses import services as course_services
 from courses.demo import _delivery, _fill
 from courses.models import DeliveryCourse, ExemptionCourse
 from courses.rules import CourseType, certification_end_date, earliest_certification_date
 from exams import services
 from exams.demo import ROLES
-from exams.models import Completer, ExamApplication, ResultReport
+from exams.models import ExamApplication, ResultReport
 from providers.models import Provider
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +120,7 @@ def _walk_journeys(today):
         report = services.open_report(application.pk, staff)
         certified_on = min(today, application.session.exam_date + datetime.timedelta(days=1))
         services.update_report(report.pk, staff, {"examinees": 10, "certified_on": certified_on})
-        services.add_completer(report.pk, staff, {
+        completer_services.add_completer(report.pk, staff, {
             "family_name": "情報", "given_name": "一郎", "family_kana": "ジョウホウ",
             "given_kana": "イチロウ", "birth_date": datetime.date(1998, 10, 6), "score": 50,
         })  # fmt: skip

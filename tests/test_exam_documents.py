@@ -14,9 +14,11 @@ from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
 from calendars.models import ExamSession
+from certifications import documents as cert_docs
+from certifications.models import Completer
 from courses.models import DeliveryCourse, ExemptionCourse
 from exams import documents as exam_docs
-from exams.models import Completer, ExamApplication, ExamSite, ResultReport
+from exams.models import ExamApplication, ExamSite, ResultReport
 from fees.models import FeeKind, FeeLine
 from portal import documents
 
@@ -324,7 +326,7 @@ def test_r8_minkan_goukaku_has_the_csv_columns_and_the_private_columns(manual):
     report.completers.filter(serial=1).update(
         private_pass_date=D(2018, 6, 1), private_pass_number="180601H99991"
     )
-    ws = _workbook(exam_docs.render_minkan_goukaku(report))["修了認定者情報"]
+    ws = _workbook(cert_docs.render_minkan_goukaku(report))["修了認定者情報"]
     assert [c.value for c in ws[1]] == [
         "免除対象講座番号", "実施講座番号", "修了試験回数", "修了認定者管理番号", "姓(漢字)", "名(漢字)",
         "姓(カナ)", "名(カナ)", "生年月日", "修了認定年月日", "修了試験結果", "民間資格の合格日",
@@ -362,11 +364,11 @@ def test_w4_csv_export_lists_the_reported_completers(manual, june_2018):
     )  # fmt: skip
     _add_completers(draft, [(1, "情報", "六郎", "ジョウホウ", "ロクロウ", D(1996, 4, 20), 60)])
     provider = report.delivery_course.course.provider
-    data = exam_docs.render_csv_export(provider)
+    data = cert_docs.render_csv_export(provider)
     assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel
     assert b"\r\n" in data and data.count(b"\n") == data.count(b"\r\n") == 6
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-    assert rows[0] == exam_docs.CSV_HEADER == [
+    assert rows[0] == cert_docs.CSV_HEADER == [
         "免除対象講座番号", "実施講座番号", "修了試験回数", "修了認定者管理番号", "姓(漢字)", "名(漢字)",
         "姓(カナ)", "名(カナ)", "生年月日", "修了認定年月日", "修了試験結果",
     ]  # fmt: skip
@@ -388,7 +390,7 @@ def test_w4_csv_export_of_many_completers_runs_in_few_queries(
     ResultReport.objects.filter(pk=report.pk).update(state="submitted")
     provider = report.delivery_course.course.provider
     with django_assert_max_num_queries(3):
-        data = exam_docs.render_csv_export(provider)
+        data = cert_docs.render_csv_export(provider)
     assert len(data.decode("utf-8-sig").splitlines()) == 3001
 
 
@@ -396,7 +398,7 @@ def test_w4_csv_export_of_many_completers_runs_in_few_queries(
 
 
 def test_r12_completer_notice_has_one_slip_per_completer(manual):
-    ws = _workbook(exam_docs.render_completer_notice(manual["report"]))[
+    ws = _workbook(cert_docs.render_completer_notice(manual["report"]))[
         "修了認定者管理番号のお知らせ"
     ]
     texts = _texts(ws)
@@ -411,7 +413,7 @@ def test_r12_completer_notice_has_one_slip_per_completer(manual):
     assert any("FE 科目A免除（修了認定者）" in t for t in texts if isinstance(t, str))
     titles = [c.value for c in ws["A"] if c.value == "修了認定者管理番号のお知らせ"]
     assert len(titles) == 5
-    assert [b.id for b in ws.row_breaks.brk] == [exam_docs.SLIP_ROWS * exam_docs.SLIPS_PER_PAGE]
+    assert [b.id for b in ws.row_breaks.brk] == [cert_docs.SLIP_ROWS * cert_docs.SLIPS_PER_PAGE]
 
 
 # --- W3: registry, file names, determinism, permission ---------------------------------
@@ -474,7 +476,7 @@ def test_w3_user_text_is_never_a_formula(manual):
     ws = _workbook(exam_docs.render_shoshiki_4(report))["申請書式4"]
     row = exam_docs.SHOSHIKI_4_HEADER_ROW + 1
     assert (ws[f"C{row}"].value, ws[f"C{row}"].data_type) == ("=1+1", "s")
-    minkan = _workbook(exam_docs.render_minkan_goukaku(report))["修了認定者情報"]
+    minkan = _workbook(cert_docs.render_minkan_goukaku(report))["修了認定者情報"]
     assert (minkan["F2"].value, minkan["F2"].data_type) == ('=HYPERLINK("x")', "s")
 
 

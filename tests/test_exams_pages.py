@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from calendars.models import ExamSession
+from certifications import services as completer_services
 from courses.models import DeliveryExam
 from exams import services
 
@@ -248,7 +249,7 @@ def test_e2_newcomer_a_provider_without_a_certified_course_is_told_to_get_one(
 def test_r4_one_by_one_form_proposes_the_next_free_serial_of_the_month(
     client, staff_a, provider_a, open_exam
 ):
-    from exams.models import Completer
+    from certifications.models import Completer
 
     session, delivery = open_exam
     site = services.save_site(provider_a, staff_a, session.pk, ROLES)
@@ -256,7 +257,7 @@ def test_r4_one_by_one_form_proposes_the_next_free_serial_of_the_month(
     application = services.submit_applications(site.pk, staff_a)[0]
     report = services.open_report(application.pk, staff_a)
     services.update_report(report.pk, staff_a, {"examinees": 4, "certified_on": session.exam_date})
-    services.add_completer(report.pk, staff_a, {
+    completer_services.add_completer(report.pk, staff_a, {
         "serial": 7, "family_name": "情報", "given_name": "一郎", "family_kana": "ジョウホウ",
         "given_kana": "イチロウ", "birth_date": datetime.date(1998, 10, 6), "score": 60,
     })  # fmt: skip

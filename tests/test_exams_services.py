@@ -10,8 +10,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from calendars.models import ExamSession
+from certifications import services as completer_services
+from certifications.models import Completer
 from exams import services
-from exams.models import Completer, ResultReport
+from exams.models import ResultReport
 from fees.models import FeeLine
 from portal.models import Receipt
 
@@ -138,7 +140,7 @@ PERSON = {"family_name": "情報", "given_name": "一郎", "family_kana": "ジ�
 
 def test_r4_management_number_is_16_characters_with_hyphens_for_display(setup, staff_a, provider_a):
     report = _report(setup, staff_a)
-    completer = services.add_completer(report.pk, staff_a, {**PERSON, "serial": 1})
+    completer = completer_services.add_completer(report.pk, staff_a, {**PERSON, "serial": 1})
     assert completer.management_number == f"{provider_a.number}FE241200001"
     assert len(completer.management_number) == 16
     assert completer.management_number_display == f"{provider_a.number}-FE2412-00001"
@@ -147,36 +149,36 @@ def test_r4_management_number_is_16_characters_with_hyphens_for_display(setup, s
 def test_e8_score_below_60_percent_is_not_a_completer(setup, staff_a):
     report = _report(setup, staff_a)
     with pytest.raises(ValidationError, match="合格基準（36点）"):
-        services.add_completer(report.pk, staff_a, {**PERSON, "score": 35})
-    services.add_completer(report.pk, staff_a, {**PERSON, "score": 36})
+        completer_services.add_completer(report.pk, staff_a, {**PERSON, "score": 35})
+    completer_services.add_completer(report.pk, staff_a, {**PERSON, "score": 36})
 
 
 def test_r3_completer_names_use_jis_level_1_and_2_only(setup, staff_a):
     report = _report(setup, staff_a)
     with pytest.raises(ValidationError) as error:
-        services.add_completer(report.pk, staff_a, {**PERSON, "family_name": "髙橋"})
+        completer_services.add_completer(report.pk, staff_a, {**PERSON, "family_name": "髙橋"})
     assert "髙" in error.value.message_dict["family_name"][0]
     assert not Completer.objects.exists()
 
 
 def test_r5_examinee_count_is_locked_once_completers_exist(setup, staff_a):
     report = _report(setup, staff_a)
-    services.add_completer(report.pk, staff_a, PERSON)
+    completer_services.add_completer(report.pk, staff_a, PERSON)
     with pytest.raises(ValidationError, match="「受験者数」を変更できません"):
         services.update_report(report.pk, staff_a, {"examinees": 4})
-    services.delete_completers(report.pk, staff_a)
+    completer_services.delete_completers(report.pk, staff_a)
     services.update_report(report.pk, staff_a, {"examinees": 4})
     assert ResultReport.objects.get(pk=report.pk).examinees == 4
 
 
 def test_r6_completers_le_examinees_le_applicants(setup, staff_a):
     report = _report(setup, staff_a, examinees=1)
-    services.add_completer(report.pk, staff_a, PERSON)
+    completer_services.add_completer(report.pk, staff_a, PERSON)
     with pytest.raises(ValidationError, match="「受験者数」（1名）以下"):
-        services.add_completer(
+        completer_services.add_completer(
             report.pk, staff_a, {**PERSON, "given_name": "二郎", "given_kana": "ジロウ"}
         )
-    services.delete_completers(report.pk, staff_a)
+    completer_services.delete_completers(report.pk, staff_a)
     services.update_report(report.pk, staff_a, {"examinees": 7})  # applicants are 6
     with pytest.raises(ValidationError, match="応募者数（6名）以下"):
         services.submit_report(report.pk, staff_a, now=IN_REPORT)
@@ -184,14 +186,14 @@ def test_r6_completers_le_examinees_le_applicants(setup, staff_a):
 
 def test_r7_same_person_once_per_delivery_course(setup, staff_a):
     report = _report(setup, staff_a)
-    services.add_completer(report.pk, staff_a, PERSON)
+    completer_services.add_completer(report.pk, staff_a, PERSON)
     with pytest.raises(ValidationError, match="既に報告されています"):
-        services.add_completer(report.pk, staff_a, {**PERSON, "serial": 2})
+        completer_services.add_completer(report.pk, staff_a, {**PERSON, "serial": 2})
 
 
 def test_r1_report_accepted_at_16_59_59_refused_at_17_00_00(setup, staff_a):
     report = _report(setup, staff_a)
-    services.add_completer(report.pk, staff_a, PERSON)
+    completer_services.add_completer(report.pk, staff_a, PERSON)
     services.update_report(report.pk, staff_a, {"consent_confirmed": True})
     with pytest.raises(services.ExamStateError, match="締め切りました"):
         services.submit_report(report.pk, staff_a, now=at(2024, 12, 13, 17, 0, 0))
@@ -202,7 +204,7 @@ def test_r1_report_accepted_at_16_59_59_refused_at_17_00_00(setup, staff_a):
 
 def test_r13_consent_is_required_with_completers(setup, staff_a):
     report = _report(setup, staff_a)
-    services.add_completer(report.pk, staff_a, PERSON)
+    completer_services.add_completer(report.pk, staff_a, PERSON)
     with pytest.raises(ValidationError, match="同意を得た"):
         services.submit_report(report.pk, staff_a, now=IN_REPORT)
 
@@ -218,7 +220,7 @@ def test_r2_no_completers_needs_the_fixed_remark_and_no_date(setup, staff_a):
 
 def test_r1_w7_late_report_after_two_weeks_is_flagged(setup, staff_a, reviewer):
     report = _report(setup, staff_a)
-    services.add_completer(report.pk, staff_a, PERSON)
+    completer_services.add_completer(report.pk, staff_a, PERSON)
     services.update_report(report.pk, staff_a, {"consent_confirmed": True})
     services.submit_report(report.pk, staff_a, now=IN_REPORT)
     services.decide_report(report.pk, reviewer, accept=False, reason="点数を確認してください。")
@@ -264,12 +266,12 @@ def test_r3_10000_row_upload_with_one_bad_row_saves_nothing_and_names_it(setup, 
         lines[7430].replace("ジョウホウ", "ｼﾞｮｳﾎｳ").replace("情報", "情報A")
     )  # row 7431 of the file
     data = ("\r\n".join(lines) + "\r\n").encode("utf-8")
-    upload = services.stage_upload(report.pk, staff_a, "completers.csv", data)
+    upload = completer_services.stage_upload(report.pk, staff_a, "completers.csv", data)
     rows_with_errors = {e["row"] for e in upload.errors}
     assert rows_with_errors == {7431}, upload.errors[:3]
     assert any(e["column"] == "姓（漢字）" and "A" in e["message"] for e in upload.errors)
     with pytest.raises(ValidationError, match="エラーのある行"):
-        services.confirm_upload(upload.pk, staff_a)
+        completer_services.confirm_upload(upload.pk, staff_a)
     assert not Completer.objects.exists()
 
 
@@ -284,17 +286,17 @@ def test_e9_no_re_exam_one_application_and_one_report_per_exam(setup, staff_a):
 
 def test_r11_reported_completers_are_corrected_only_by_change_request(setup, staff_a, reviewer):
     report = _report(setup, staff_a)
-    services.add_completer(report.pk, staff_a, PERSON)
+    completer_services.add_completer(report.pk, staff_a, PERSON)
     services.update_report(report.pk, staff_a, {"consent_confirmed": True})
     services.submit_report(report.pk, staff_a, now=IN_REPORT)
     _pay(report, staff_a, reviewer)
     services.decide_report(report.pk, reviewer, accept=True)
     with pytest.raises(services.ExamStateError, match="変更申請"):
-        services.add_completer(
+        completer_services.add_completer(
             report.pk, staff_a, {**PERSON, "given_name": "二郎", "given_kana": "ジロウ"}
         )
     with pytest.raises(services.ExamStateError, match="変更申請"):
-        services.delete_completers(report.pk, staff_a)
+        completer_services.delete_completers(report.pk, staff_a)
     assert Completer.objects.count() == 1
 
 
@@ -306,13 +308,13 @@ def test_r8_private_course_report_needs_pass_data_and_certificate_copy(setup, st
     ExemptionCourse.objects.filter(pk=setup["course"].pk).update(course_type="PRIVATE_IPA")
     report = _report(setup, staff_a)
     with pytest.raises(ValidationError, match="民間資格の合格日"):
-        services.add_completer(report.pk, staff_a, PERSON)
-    services.add_completer(report.pk, staff_a, {**PERSON, "private_pass_date": D(2024, 11, 1),
+        completer_services.add_completer(report.pk, staff_a, PERSON)
+    completer_services.add_completer(report.pk, staff_a, {**PERSON, "private_pass_date": D(2024, 11, 1),
                                                 "private_pass_number": "150708H99991"})  # fmt: skip
     services.update_report(report.pk, staff_a, {"consent_confirmed": True})
     with pytest.raises(ValidationError, match="合格証のコピー"):
         services.submit_report(report.pk, staff_a, now=IN_REPORT)
-    services.add_certificate_copy(
+    completer_services.add_certificate_copy(
         report.pk, staff_a, "合格証", SimpleUploadedFile("c.pdf", b"%PDF-1.7")
     )
     assert services.submit_report(report.pk, staff_a, now=IN_REPORT).state == "submitted"
@@ -320,7 +322,7 @@ def test_r8_private_course_report_needs_pass_data_and_certificate_copy(setup, st
 
 def test_f3_report_accepted_only_once_the_problem_fee_is_paid(setup, staff_a, reviewer):
     report = _report(setup, staff_a)
-    services.add_completer(report.pk, staff_a, PERSON)
+    completer_services.add_completer(report.pk, staff_a, PERSON)
     services.update_report(report.pk, staff_a, {"consent_confirmed": True})
     services.submit_report(report.pk, staff_a, now=IN_REPORT)
     with pytest.raises(services.ExamStateError, match="入金が確認できていない"):
@@ -332,9 +334,11 @@ def test_f3_report_accepted_only_once_the_problem_fee_is_paid(setup, staff_a, re
 def test_e7_e8_score_above_full_marks_and_implausible_birth_dates_are_refused(setup, staff_a):
     report = _report(setup, staff_a)
     with pytest.raises(ValidationError, match="満点（60点）"):
-        services.add_completer(report.pk, staff_a, {**PERSON, "score": 61})
+        completer_services.add_completer(report.pk, staff_a, {**PERSON, "score": 61})
     with pytest.raises(ValidationError, match="10歳に満たない"):
-        services.add_completer(report.pk, staff_a, {**PERSON, "birth_date": D(2020, 1, 1)})
+        completer_services.add_completer(
+            report.pk, staff_a, {**PERSON, "birth_date": D(2020, 1, 1)}
+        )
     assert not Completer.objects.exists()
 
 
@@ -348,10 +352,10 @@ def test_r6_report_follows_a_changed_applicant_count(setup, staff_a):
 def test_r7_confirming_an_upload_after_adding_the_same_person_by_hand_is_refused(setup, staff_a):
     report = _report(setup, staff_a)
     csv = "修了認定者管理番号,姓(漢字),名(漢字),姓(カナ),名(カナ),生年月日,点数\r\n7,情報,一郎,ジョウホウ,イチロウ,1998/10/6,60\r\n"
-    upload = services.stage_upload(report.pk, staff_a, "c.csv", csv.encode())
-    services.add_completer(report.pk, staff_a, PERSON)
+    upload = completer_services.stage_upload(report.pk, staff_a, "c.csv", csv.encode())
+    completer_services.add_completer(report.pk, staff_a, PERSON)
     with pytest.raises(ValidationError, match="重なる行"):
-        services.confirm_upload(upload.pk, staff_a)
+        completer_services.confirm_upload(upload.pk, staff_a)
     assert Completer.objects.count() == 1
 
 
@@ -375,12 +379,12 @@ def test_r3_a_completer_of_a_draft_report_is_corrected_in_place_with_the_add_che
     from portal.models import AuditEntry
 
     report = _report(setup, staff_a)
-    first = services.add_completer(report.pk, staff_a, PERSON)
-    second = services.add_completer(
+    first = completer_services.add_completer(report.pk, staff_a, PERSON)
+    second = completer_services.add_completer(
         report.pk, staff_a, {**PERSON, "given_name": "二郎", "given_kana": "ジロウ"}
     )
     # Correcting the kana keeps the number; the completer is not its own duplicate.
-    fixed = services.update_completer(
+    fixed = completer_services.update_completer(
         report.pk, first.pk, staff_a, {**PERSON, "serial": 1, "given_kana": "イチロー"}
     )
     assert (fixed.pk, fixed.serial, fixed.given_kana) == (first.pk, 1, "イチロー")
@@ -393,24 +397,24 @@ def test_r3_a_completer_of_a_draft_report_is_corrected_in_place_with_the_add_che
     assert labelled_changes(ResultReport, entry.changes) == [("名（カナ）", "イチロウ", "イチロー")]
     # The same checks as adding: another completer's number or person, the score.
     with pytest.raises(ValidationError, match="00001 はこの報告で既に使われています"):
-        services.update_completer(report.pk, second.pk, staff_a, {"serial": 1})
+        completer_services.update_completer(report.pk, second.pk, staff_a, {"serial": 1})
     with pytest.raises(ValidationError, match="同じ修了認定者"):
-        services.update_completer(report.pk, second.pk, staff_a,
+        completer_services.update_completer(report.pk, second.pk, staff_a,
                                   {"given_name": "一郎", "given_kana": "イチロー"})  # fmt: skip
     with pytest.raises(ValidationError, match="合格基準"):
-        services.update_completer(report.pk, second.pk, staff_a, {"score": 35})
+        completer_services.update_completer(report.pk, second.pk, staff_a, {"score": 35})
     assert Completer.objects.get(pk=second.pk).given_name == "二郎"  # nothing half-saved
     # Once submitted, corrections go through a change request.
     services.update_report(report.pk, staff_a, {"consent_confirmed": True})
     services.submit_report(report.pk, staff_a, now=IN_REPORT)
     with pytest.raises(services.ExamStateError, match="変更申請"):
-        services.update_completer(report.pk, second.pk, staff_a, {"score": 50})
+        completer_services.update_completer(report.pk, second.pk, staff_a, {"score": 50})
 
 
 def test_r3_a_refused_non_jis_kanji_in_the_one_by_one_form_suggests_the_jis_one(setup, staff_a):
     report = _report(setup, staff_a)
     with pytest.raises(ValidationError) as error:
-        services.add_completer(report.pk, staff_a, {**PERSON, "family_name": "山﨑"})
+        completer_services.add_completer(report.pk, staff_a, {**PERSON, "family_name": "山﨑"})
     assert "「﨑」は「崎」で入力してください。" in error.value.message_dict["family_name"][0]
 
 
@@ -439,7 +443,7 @@ def test_newcomer_receipt_result_report_each_submission_numbered(
     setup, staff_a, reviewer, client, django_capture_on_commit_callbacks
 ):
     report = _report(setup, staff_a)
-    services.add_completer(report.pk, staff_a, PERSON)
+    completer_services.add_completer(report.pk, staff_a, PERSON)
     services.update_report(report.pk, staff_a, {"consent_confirmed": True})
     with django_capture_on_commit_callbacks(execute=True):
         services.submit_report(report.pk, staff_a, now=at(2024, 12, 10, 9, 5, 7))
@@ -513,40 +517,42 @@ def test_r4_serials_are_unique_per_provider_and_exam_month_across_reports(
 ):
     ipa = _report(setup, staff_a)
     reviewed = _reviewed_report(setup, staff_a)
-    first = services.add_completer(ipa.pk, staff_a, PERSON)
+    first = completer_services.add_completer(ipa.pk, staff_a, PERSON)
     assert first.management_number == f"{provider_a.number}FE241200001"
     # The other report of December proposes and takes the next free serial …
-    assert services.next_completer_serial(reviewed) == 2
-    second = services.add_completer(reviewed.pk, staff_a, JIRO)
+    assert completer_services.next_completer_serial(reviewed) == 2
+    second = completer_services.add_completer(reviewed.pk, staff_a, JIRO)
     assert second.management_number == f"{provider_a.number}FE241200002"
     # … and refuses the number the first report already gave, saying where it is used.
     with pytest.raises(ValidationError) as error:
-        services.add_completer(reviewed.pk, staff_a, {**SABURO, "serial": 1})
+        completer_services.add_completer(reviewed.pk, staff_a, {**SABURO, "serial": 1})
     message = error.value.message_dict["serial"][0]
     assert f"{provider_a.number}-FE2412-00001" in message
     assert ipa.number in message and "空いている番号は 00003" in message
     # Gaps stay allowed.
-    assert services.add_completer(reviewed.pk, staff_a, {**SABURO, "serial": 9}).serial == 9
-    assert services.next_completer_serial(ipa) == 10
+    assert (
+        completer_services.add_completer(reviewed.pk, staff_a, {**SABURO, "serial": 9}).serial == 9
+    )
+    assert completer_services.next_completer_serial(ipa) == 10
     assert Completer.objects.count() == 3
 
 
 def test_r4_upload_preview_numbers_after_the_other_reports_of_the_month(setup, staff_a):
     ipa = _report(setup, staff_a)
     reviewed = _reviewed_report(setup, staff_a)
-    services.add_completer(ipa.pk, staff_a, {**PERSON, "serial": 4})
+    completer_services.add_completer(ipa.pk, staff_a, {**PERSON, "serial": 4})
     header = "修了認定者管理番号,姓(漢字),名(漢字),姓(カナ),名(カナ),生年月日,点数"
     clash = f"{header}\r\n4,情報,二郎,ジョウホウ,ジロウ,1997/5/22,54\r\n"
-    upload = services.stage_upload(reviewed.pk, staff_a, "c.csv", clash.encode())
+    upload = completer_services.stage_upload(reviewed.pk, staff_a, "c.csv", clash.encode())
     assert [(e["row"], e["column"]) for e in upload.errors] == [(2, "修了認定者管理番号")]
     assert "同じ年月の修了試験で既に使われています" in upload.errors[0]["message"]
     blank = f"{header}\r\n,情報,二郎,ジョウホウ,ジロウ,1997/5/22,54\r\n"
-    upload = services.stage_upload(reviewed.pk, staff_a, "c.csv", blank.encode())
+    upload = completer_services.stage_upload(reviewed.pk, staff_a, "c.csv", blank.encode())
     assert upload.errors == [] and [r["serial"] for r in upload.rows] == [5]
     # Taken by hand in the other report meanwhile: the confirmation is refused.
-    services.add_completer(ipa.pk, staff_a, {**SABURO, "serial": 5})
+    completer_services.add_completer(ipa.pk, staff_a, {**SABURO, "serial": 5})
     with pytest.raises(ValidationError, match="重なる行"):
-        services.confirm_upload(upload.pk, staff_a)
+        completer_services.confirm_upload(upload.pk, staff_a)
     assert reviewed.completers.count() == 0
 
 
@@ -555,7 +561,7 @@ def test_r4_the_database_refuses_a_second_completer_with_the_same_number(setup, 
 
     ipa = _report(setup, staff_a)
     reviewed = _reviewed_report(setup, staff_a)
-    services.add_completer(ipa.pk, staff_a, PERSON)
+    completer_services.add_completer(ipa.pk, staff_a, PERSON)
     with pytest.raises(IntegrityError), transaction.atomic():
         Completer.objects.create(report=reviewed, serial=1, **JIRO)
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -601,7 +607,7 @@ def test_r2_a_future_certification_date_is_refused_when_saved(setup, staff_a):
 
 def test_r2_r1_submission_refuses_a_certification_date_after_the_submission_day(setup, staff_a):
     report = _report(setup, staff_a)
-    services.add_completer(report.pk, staff_a, PERSON)
+    completer_services.add_completer(report.pk, staff_a, PERSON)
     services.update_report(
         report.pk, staff_a, {"certified_on": D(2024, 12, 12), "consent_confirmed": True},
         now=at(2024, 12, 12, 9, 0),
@@ -641,7 +647,7 @@ def _pay_on(report, staff, reviewer, paid_on):
 
 def _submitted_report(setup, staff):
     report = _report(setup, staff)
-    services.add_completer(report.pk, staff, PERSON)
+    completer_services.add_completer(report.pk, staff, PERSON)
     services.update_report(report.pk, staff, {"consent_confirmed": True})
     return services.submit_report(report.pk, staff, now=IN_REPORT)
 

@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from certifications import services as completer_services
 from courses.models import DeliveryCourse, ExemptionCourse
 from exams import services as exam_services
 from exams.models import ResultReport
@@ -144,8 +145,8 @@ def test_newcomer_confirm_exam_session_report_and_delete_all(
     exam_services.update_report(
         report.pk, staff_a, {"examinees": 4, "certified_on": session.exam_date}
     )
-    exam_services.add_completer(report.pk, staff_a, PERSON)
-    exam_services.add_completer(
+    completer_services.add_completer(report.pk, staff_a, PERSON)
+    completer_services.add_completer(
         report.pk, staff_a, {**PERSON, "given_name": "二郎", "given_kana": "ジロウ"}
     )
     found = _irreversible(

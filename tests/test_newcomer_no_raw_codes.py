@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import reverse
 
+from certifications import services as completer_services
 from courses.models import ExemptionCourse
 from exams import services as exam_services
 from exams.models import ResultReport
@@ -127,7 +128,7 @@ def year(client, provider_a, staff_a, reviewer, open_exam):  # noqa: F811
     exam_services.update_report(
         report.pk, staff_a, {"examinees": 4, "certified_on": session.exam_date}
     )
-    exam_services.add_completer(report.pk, staff_a, PERSON)
+    completer_services.add_completer(report.pk, staff_a, PERSON)
     ResultReport.objects.filter(pk=report.pk).update(state="submitted")
     return {"registration": registration, "course": delivery.course, "returned": returned,
             "delivery": delivery, "session": session, "report": report}  # fmt: skip

@@ -11,14 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from calendars.models import ExamSession
+from certifications.models import Completer, CompleterUpload, PrivateCertificateCopy
 from courses.models import CourseAttachment
 from exams import services as exam_services
-from exams.models import (
-    Completer,
-    CompleterUpload,
-    PrivateCertificateCopy,
-    SpecialMeasureRequest,
-)
+from exams.models import SpecialMeasureRequest
 from portal import services as portal_services
 from providers import services as provider_services
 from providers.models import Registration

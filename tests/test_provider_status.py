@@ -235,7 +235,7 @@ def test_p6_withdrawn_provider_pressing_a_button_gets_the_reason_not_a_server_er
 ):
     """Every provider write page answers a withdrawn/revoked provider with the
     refusal on the page it came from; nothing changes and nothing is a 500."""
-    from exams.models import Completer
+    from certifications.models import Completer
 
     s = active_setup
     report = exam_services.open_report(s["application"].pk, staff_a)

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from certifications.demo import load_demo_accepted_report
 from courses.demo import at, clock, load_demo_courses
 from exams.demo import (
     APPLY_LABEL,
@@ -142,6 +143,7 @@ class Command(BaseCommand):
         Membership.objects.get_or_create(user=taro, defaults={"provider": provider})
         load_demo_sessions(today)
         load_demo_courses(provider, hanako, reviewer, today)
+        load_demo_accepted_report(provider, hanako, reviewer, today)
         load_demo_exams(provider, hanako, reviewer, today, now)
 
         if not Registration.objects.filter(contact_email="suzuki@joho-senmon.example.jp").exists():
