@@ -25,13 +25,9 @@ creation and modification dates are the issue date, so the same data gives
 the same bytes.
 """
 
-import csv
 import datetime
-import hashlib
-import io
 
 from django.template.loader import render_to_string
-from openpyxl.worksheet.pagebreak import Break
 
 from courses.models import ExemptionCourse, SubmissionStates
 from exams import rules
@@ -43,14 +39,20 @@ from exams.documents import (
     _date,
     _report_data,
     _report_provider_number,
-    _sheet,
     _stamp,
     slash_date,
-    write_table_rows,
 )
 from exams.models import ReportState, ResultReport
 from portal import pdf, xlsx
-from portal.documents import PDF_MIME, DocumentType, register, reviewer_or_owner
+from portal.documents import (
+    PDF_MIME,
+    XLSX_MIME,
+    DocumentType,
+    FormDocument,
+    ListDocument,
+    register,
+    reviewer_or_owner,
+)
 from portal.xlsx import Data
 
 from .models import Completer
@@ -120,27 +122,6 @@ def minkan_rows(data: dict) -> list[tuple]:
     ]
 
 
-def render_minkan_goukaku(report) -> bytes:
-    data = minkan_goukaku_data(report)
-    wb = xlsx.new_workbook()
-    ws = xlsx.new_sheet(wb, MINKAN_SHEET, MINKAN_WIDTHS)
-    header = [(1, 32, [(col, text, "minkan_head") for col, text in zip("ABCDEFGHIJKLM", MINKAN_HEADER, strict=True)])]  # fmt: skip
-    xlsx.write_rows(ws, header, {}, STYLES, MINKAN_WIDTHS)
-    last = write_table_rows(ws, 2, minkan_rows(data), MINKAN_CELL_STYLES)
-    ws.freeze_panes = "A2"
-    xlsx.setup_page(ws, f"A1:M{max(last, 1)}", landscape=True, fit_height=0, title_rows="1:1")
-    stamp = _stamp(data["report"]["certified_on"], data["date"])
-    return xlsx.workbook_bytes(wb, stamp, title="民間資格の合格者一覧")
-
-
-class UntimedDocumentType(DocumentType):
-    """A document whose file name has no timestamp: 表5.8-4 names the file
-    ``(xxxxx)民間資格の合格者一覧.xlsx``."""
-
-    def filename(self, obj, at: datetime.datetime | None = None) -> str:
-        return f"({self.provider_number(obj)}){self.title}.{self.extension}"
-
-
 # --- 修了認定者情報 CSV (申請情報一括出力, 別紙1, W4) ---------------------------------------
 
 CSV_MIME = "text/csv; charset=utf-8"
@@ -186,34 +167,6 @@ def csv_rows(provider):
             course, delivery, exam, rules.management_number_display(managed), *names,
             slash_date(birth), slash_date(certified_on), score,
         ]  # fmt: skip
-
-
-def _csv_text(rows) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    writer.writerows(rows)
-    return out.getvalue()
-
-
-def csv_export_data(provider) -> dict:
-    """The data version: a digest of every row (the rows themselves may be
-    tens of thousands)."""
-    digest = hashlib.sha256()
-    count = 0
-    for row in csv_rows(provider):
-        digest.update(repr(row).encode())
-        count += 1
-    return {
-        "provider": str(provider.number),
-        "completers": count,
-        "rows_sha256": digest.hexdigest(),
-    }
-
-
-def render_csv_export(provider) -> bytes:
-    # UTF-8 with a BOM, so that Excel opens the Japanese text correctly; CRLF.
-    return _csv_text(csv_rows(provider)).encode("utf-8-sig")
 
 
 # --- 修了認定者管理番号のお知らせ (R12) ------------------------------------------------------
@@ -268,58 +221,73 @@ def _slip(first: int, data: dict, c: dict) -> list:
 SLIP_ROWS = 8
 
 
-def render_completer_notice(report) -> bytes:
-    data = completer_notice_data(report)
-    wb = xlsx.new_workbook()
+def completer_notice_sheets(data: dict) -> list[xlsx.Sheet]:
+    """One slip per completer, any number of pages one page wide; a slip is
+    never split across pages."""
     rows = []
     for n, c in enumerate(data["completers"]):
         rows += _slip(1 + n * SLIP_ROWS, data, c)
     if not rows:
         rows = [(1, 22, [("A:F", ResultReport.NO_COMPLETERS_REMARK, "plain")])]
-    ws = _sheet(wb, NOTICE_SHEET, NOTICE_WIDTHS, rows, {}, title_rows=None)
-    # Any number of pages, one page wide; a slip is never split across pages.
-    ws.page_setup.fitToHeight = 0
-    for n in range(SLIPS_PER_PAGE, len(data["completers"]), SLIPS_PER_PAGE):
-        ws.row_breaks.append(Break(id=n * SLIP_ROWS))
-    stamp = _stamp(data["report"]["certified_on"], data["date"])
-    return xlsx.workbook_bytes(wb, stamp, title=NOTICE_SHEET)
+    breaks = [n * SLIP_ROWS for n in range(SLIPS_PER_PAGE, len(data["completers"]), SLIPS_PER_PAGE)]
+    return [xlsx.Sheet(NOTICE_SHEET, NOTICE_WIDTHS, rows, fit_height=0, row_breaks=breaks)]
+
+
+def _report_stamp(data: dict):
+    return _stamp(data["report"]["certified_on"], data["date"])
 
 
 MINKAN_GOUKAKU = register(
-    UntimedDocumentType(
+    ListDocument(
         id="minkan_goukaku",
         title="民間資格の合格者一覧",
         model="exams.ResultReport",
-        render=render_minkan_goukaku,
         provider_number=_report_provider_number,
         can_download=_can_download,
         data=minkan_goukaku_data,
+        header=MINKAN_HEADER,
+        rows=lambda report, data: minkan_rows(data),
+        sheet=xlsx.ListSheet(
+            MINKAN_SHEET, MINKAN_WIDTHS, MINKAN_CELL_STYLES,
+            header_style="minkan_head", header_height=32, landscape=True,
+        ),
+        stamp=_report_stamp,
+        styles=STYLES,
+        timestamped=False,  # 表5.8-4: (xxxxx)民間資格の合格者一覧.xlsx
+        extension="xlsx",
+        mime_type=XLSX_MIME,
     )
-)
+)  # fmt: skip
 CSV_EXPORT = register(
-    DocumentType(
+    ListDocument(
         id="csv_export",
         title="修了認定者情報",
         model="providers.Provider",
-        render=render_csv_export,
         provider_number=lambda provider: provider.number,
         can_download=_can_download,
-        data=csv_export_data,
-        extension="csv",
-        mime_type=CSV_MIME,
+        data=lambda provider: {"provider": str(provider.number)},
+        header=CSV_HEADER,
+        rows=lambda provider, data: csv_rows(provider),
     )
 )
 COMPLETER_NOTICE = register(
-    DocumentType(
+    FormDocument(
         id="completer_notice",
         title="修了認定者管理番号のお知らせ",
         model="exams.ResultReport",
-        render=render_completer_notice,
         provider_number=_report_provider_number,
         can_download=_can_download,
         data=completer_notice_data,
+        sheets=completer_notice_sheets,
+        stamp=_report_stamp,
+        workbook_title=NOTICE_SHEET,
+        styles=STYLES,
     )
 )
+# The bytes of each (the tests open them back).
+render_minkan_goukaku = MINKAN_GOUKAKU.render
+render_csv_export = CSV_EXPORT.render
+render_completer_notice = COMPLETER_NOTICE.render
 
 
 # --- 認定証 (C12, 別紙14) ---------------------------------------------------------------
