@@ -125,12 +125,7 @@ def update_course(course_pk: int, user, values: dict) -> ExemptionCourse:
         _check_course_values(course)
         course.full_clean(exclude=["state"])
         _save(course)
-        audit.record(
-            "course.update",
-            course,
-            actor=user,
-            changes=audit.diff(before, audit.snapshot(course, list(values))),
-        )
+        audit.record_update("course.update", course, before, values, actor=user)
     return course
 
 
@@ -218,12 +213,7 @@ def save_delivery_course(course_pk: int, user, values: dict, exams: list[dict], 
         for slot in exams:
             if slot.get("session") or slot.get("vendor_date"):
                 DeliveryExam.objects.create(delivery_course=delivery, **slot)
-        audit.record(
-            "delivery.save",
-            delivery,
-            actor=user,
-            changes=audit.diff(before, audit.snapshot(delivery, list(values))),
-        )
+        audit.record_update("delivery.save", delivery, before, values, actor=user)
     return delivery
 
 
@@ -415,11 +405,8 @@ def record_review_fee_paid(course_pk: int, on: datetime.date, actor) -> Exemptio
     before = audit.snapshot(course, ["payment_confirmed_on"])
     course.payment_confirmed_on = on
     course.save(update_fields=["payment_confirmed_on"])
-    audit.record(
-        "course.payment_confirm",
-        course,
-        actor=actor,
-        changes=audit.diff(before, audit.snapshot(course, ["payment_confirmed_on"])),
+    audit.record_update(
+        "course.payment_confirm", course, before, ["payment_confirmed_on"], actor=actor
     )
     return course
 
@@ -749,8 +736,7 @@ def record_materials_post(
                 )
             course.materials_received_on = received_on
         _save(course)
-        audit.record("course.materials_post", course, actor=reviewer,
-                     changes=audit.diff(before, audit.snapshot(course, list(before))))  # fmt: skip
+        audit.record_update("course.materials_post", course, before, before, actor=reviewer)  # fmt: skip
     return course
 
 

@@ -120,12 +120,7 @@ def save_site(provider, user, session_pk: int, values: dict, site_pk=None, now=N
                 setattr(site, name, "")
         site.full_clean(exclude=["provider", "session"])
         site.save()
-        audit.record(
-            "exam_site.save",
-            site,
-            actor=user,
-            changes=audit.diff(before, audit.snapshot(site, list(values))),
-        )
+        audit.record_update("exam_site.save", site, before, values, actor=user)
     return site
 
 
@@ -636,12 +631,7 @@ def update_report(report_pk: int, user, values: dict, now=None) -> ResultReport:
             raise ValidationError({"certified_on": problem})
         report.full_clean(exclude=["state", "application"])
         _save(report)
-        audit.record(
-            "report.update",
-            report,
-            actor=user,
-            changes=audit.diff(before, audit.snapshot(report, list(values))),
-        )
+        audit.record_update("report.update", report, before, values, actor=user)
     return report
 
 

@@ -63,6 +63,13 @@ def snapshot(obj: models.Model, fields=None) -> dict:
     return {name: getattr(obj, name) for name in names}
 
 
+def record_update(action: str, obj, before: dict, fields=None, *, actor=None, note: str = ""):
+    """The audit entry of an edit: the fields of ``obj`` that differ from the
+    ``before`` snapshot (``snapshot(obj, fields)`` taken before the edit)."""
+    changes = diff(before, snapshot(obj, list(fields) if fields is not None else None))
+    return record(action, obj, actor=actor, changes=changes, note=note)
+
+
 def record(action: str, obj=None, *, actor=None, changes=None, note: str = "") -> AuditEntry:
     """Write one audit entry. ``action`` is a dotted code such as
     ``registration.accept``; ``changes`` maps field -> [before, after]."""
