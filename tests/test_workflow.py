@@ -563,7 +563,7 @@ def test_newcomer_notices_page_is_paginated_with_constant_queries(client, staff_
     add(70, 5)
     large, html = count(reverse("notice_list"))
     assert large <= small, (small, large)
-    assert html.count("<tr>") == 31 and "1 / 3" in html  # 30 a page and the header row
+    assert html.count('<li class="card notice') == 30 and "1 / 3" in html  # 30 a page
     assert Notice.objects.filter(recipient=staff_a, read_at__isnull=True).count() == 40
     assert "お知らせ000" in count(reverse("notice_list") + "?page=3")[1]
 
