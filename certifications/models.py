@@ -20,6 +20,7 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from exams import rules as exam_rules
+from portal.isolation import ProviderOwnedQuerySet
 from portal.validators import KatakanaValidator, PersonNameValidator
 
 
@@ -69,7 +70,7 @@ class IssuedCertificate(models.Model):
         return hashlib.sha256(content).hexdigest()
 
 
-class CompleterQuerySet(models.QuerySet):
+class CompleterQuerySet(ProviderOwnedQuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         """R4: bulk-created completers get their stored 16-character number too."""
         objs = list(objs)
@@ -82,6 +83,8 @@ class Completer(models.Model):
     """修了認定者 (R3, R4, R8). The 16-character 修了認定者管理番号 is stored and
     unique in the database: serials are unique per provider and exam month
     across all its reports (R4)."""
+
+    provider_path = "report__delivery_course__course__provider"  # portal.isolation
 
     report = models.ForeignKey(
         "exams.ResultReport",
@@ -153,6 +156,8 @@ class Completer(models.Model):
 class PrivateCertificateCopy(models.Model):
     """R8: a copy of a completer's private-qualification certificate."""
 
+    provider_path = "report__delivery_course__course__provider"  # portal.isolation
+
     report = models.ForeignKey(
         "exams.ResultReport",
         verbose_name="修了試験結果の報告",
@@ -162,6 +167,8 @@ class PrivateCertificateCopy(models.Model):
     title = models.CharField("内容", max_length=100)
     file = models.FileField("ファイル", upload_to="private-certificates/%Y/%m/")
     uploaded_at = models.DateTimeField("登録日時", default=timezone.now)
+
+    objects = ProviderOwnedQuerySet.as_manager()
 
     class Meta:
         db_table = "exams_privatecertificatecopy"
@@ -175,6 +182,8 @@ class PrivateCertificateCopy(models.Model):
 class CompleterUpload(models.Model):
     """A validated bulk upload waiting for the provider's confirmation on the
     preview page; saved all at once or not at all."""
+
+    provider_path = "report__delivery_course__course__provider"  # portal.isolation
 
     report = models.ForeignKey(
         "exams.ResultReport",
@@ -190,6 +199,8 @@ class CompleterUpload(models.Model):
     errors = models.JSONField("エラー", default=list)
     created_at = models.DateTimeField("読込み日時", default=timezone.now)
     applied_at = models.DateTimeField("登録日時", null=True, blank=True)
+
+    objects = ProviderOwnedQuerySet.as_manager()
 
     class Meta:
         db_table = "exams_completerupload"

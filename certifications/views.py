@@ -17,7 +17,7 @@ from exams.models import ResultReport
 from exams.services import ExamStateError
 from exams.views import own_report, report_page
 from portal.decorators import role_required
-from portal.forms import apply_service_errors, flash_errors
+from portal.forms import FAILED, apply_service_errors, attempt
 from portal.isolation import get_for_user_or_404
 from portal.roles import is_ipa_staff, is_provider_staff
 from portal.views import serve_upload
@@ -117,12 +117,11 @@ def completer_delete(request, pk: int):
     if not ids and request.POST.get("all") != "1":
         messages.error(request, "削除する修了認定者を選んでください。")
         return redirect("report_detail", pk=report.pk)
-    try:
-        count = services.delete_completers(report.pk, request.user, ids or None)
-    except (ExamStateError, ValidationError) as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, f"修了認定者を{count}名削除しました。")
+    attempt(
+        request,
+        lambda: services.delete_completers(report.pk, request.user, ids or None),
+        success=lambda count: f"修了認定者を{count}名削除しました。",
+    )
     return redirect("report_detail", pk=report.pk)
 
 
@@ -140,10 +139,10 @@ def completer_upload(request, pk: int):
             f"「修了認定者ファイル」は{MAX_UPLOAD_BYTES // (1024 * 1024)}MB以下にしてください。",
         )
         return redirect("report_detail", pk=report.pk)
-    try:
-        staged = services.stage_upload(report.pk, request.user, upload.name, upload.read())
-    except (ValidationError, ExamStateError) as exc:
-        flash_errors(request, exc)
+    staged = attempt(
+        request, lambda: services.stage_upload(report.pk, request.user, upload.name, upload.read())
+    )
+    if staged is FAILED:
         return redirect("report_detail", pk=report.pk)
     return redirect("upload_preview", pk=staged.pk)
 
@@ -151,9 +150,10 @@ def completer_upload(request, pk: int):
 @provider_required
 def upload_preview(request, pk: int):
     upload = get_for_user_or_404(
-        CompleterUpload.objects.select_related("report__delivery_course__course__provider"), request.user,
-        provider_field="report__delivery_course__course__provider", pk=pk,
-    )  # fmt: skip
+        CompleterUpload.objects.select_related("report__delivery_course__course__provider"),
+        request.user,
+        pk=pk,
+    )
     return render(request, "certifications/upload_preview.html", {"upload": upload, "report": upload.report,
                                                         "rows": upload.rows[:200], "errors": upload.errors[:500]})  # fmt: skip
 
@@ -161,18 +161,14 @@ def upload_preview(request, pk: int):
 @require_POST
 @provider_required
 def upload_confirm(request, pk: int):
-    upload = get_for_user_or_404(
-        CompleterUpload,
-        request.user,
-        provider_field="report__delivery_course__course__provider",
-        pk=pk,
+    upload = get_for_user_or_404(CompleterUpload, request.user, pk=pk)
+    confirmed = attempt(
+        request,
+        lambda: services.confirm_upload(upload.pk, request.user),
+        success=lambda count: f"修了認定者を{count}名登録しました。",
     )
-    try:
-        count = services.confirm_upload(upload.pk, request.user)
-    except (ValidationError, ExamStateError) as exc:
-        flash_errors(request, exc)
+    if confirmed is FAILED:
         return redirect("upload_preview", pk=upload.pk)
-    messages.success(request, f"修了認定者を{count}名登録しました。")
     return redirect("report_detail", pk=upload.report_id)
 
 
@@ -184,14 +180,13 @@ def certificate_copy_upload(request, pk: int):
     if upload is None:
         messages.error(request, "「民間資格の合格証のコピー」のファイルを選んでください。")
     else:
-        try:
-            services.add_certificate_copy(
+        attempt(
+            request,
+            lambda: services.add_certificate_copy(
                 report.pk, request.user, request.POST.get("title", ""), upload
-            )
-        except (ValidationError, ExamStateError) as exc:
-            flash_errors(request, exc)
-        else:
-            messages.success(request, "民間資格の合格証のコピーを登録しました。")
+            ),
+            success="民間資格の合格証のコピーを登録しました。",
+        )
     return redirect("report_detail", pk=report.pk)
 
 
@@ -199,9 +194,10 @@ def certificate_copy_upload(request, pk: int):
 def certificate_copy_download(request, pk: int, copy_pk: int):
     """R8 certificate copies: the provider's own staff and IPA staff only."""
     report = get_for_user_or_404(
-        ResultReport.objects.select_related("delivery_course__course__provider"), request.user,
-        provider_field="delivery_course__course__provider", pk=pk,
-    )  # fmt: skip
+        ResultReport.objects.select_related("delivery_course__course__provider"),
+        request.user,
+        pk=pk,
+    )
     copy = get_object_or_404(report.certificate_copies, pk=copy_pk)
     return serve_upload(request, copy.file, report, "report.certificate_copy_download")
 

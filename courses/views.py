@@ -4,7 +4,7 @@ Views are thin: forms check input, services change state."""
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from portal import audit, documents
 from portal.decorators import role_required
-from portal.forms import apply_service_errors, flash_errors
+from portal.forms import FAILED, apply_service_errors, attempt
 from portal.isolation import get_for_user_or_404, provider_of
 from portal.receipts import annotate_latest_number
 from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
@@ -82,7 +82,7 @@ def course_outlook(course: ExemptionCourse, today: datetime.date) -> dict:
 def course_list(request):
     provider = provider_of(request.user)
     courses = (
-        ExemptionCourse.objects.filter(provider=provider)
+        ExemptionCourse.objects.for_user(request.user)
         .select_related("provider")
         .annotate(n_deliveries=Count("delivery_courses"))
         .order_by("-serial")
@@ -95,15 +95,15 @@ def course_create(request):
     provider = provider_of(request.user)
     form = CourseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            course = services.create_course(provider, request.user, form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                f"免除対象講座 {course.number} を一時保存しました。次に受講計画を入力してください。",
-            )
+        course = attempt(
+            request,
+            lambda: services.create_course(provider, request.user, form.cleaned_data),
+            form=form,
+            success=lambda course: (
+                f"免除対象講座 {course.number} を一時保存しました。次に受講計画を入力してください。"
+            ),
+        )
+        if course is not FAILED:
             return redirect("course_plan", pk=course.pk)
     return render(request, "courses/course_form.html", {"form": form, "course": None})
 
@@ -160,12 +160,12 @@ def course_materials(request, pk: int):
             for f in formset.forms
             if f.cleaned_data and not f.cleaned_data.get("DELETE")
         ]
-        try:
-            services.save_materials(course.pk, request.user, items)
-        except (ValidationError, services.CourseStateError) as exc:
-            flash_errors(request, exc)
-        else:
-            messages.success(request, f"使用する教材（{len(items)}件）を保存しました。")
+        saved = attempt(
+            request,
+            lambda: services.save_materials(course.pk, request.user, items),
+            success=f"使用する教材（{len(items)}件）を保存しました。",
+        )
+        if saved is not FAILED:
             return redirect("course_plan", pk=course.pk)
     return render(request, "courses/course_materials.html", {"course": course, "formset": formset})
 
@@ -236,14 +236,13 @@ def course_plan_import(request, pk: int):
     elif upload.size > 5 * 1024 * 1024:
         messages.error(request, "「受講計画シート」は5MB以下のファイルにしてください。")
     else:
-        try:
-            count = services.import_plan(course.pk, request.user, upload.read())
-        except (ValidationError, services.CourseStateError) as exc:
-            flash_errors(request, exc)
-        else:
-            messages.success(
-                request, f"受講計画シートから{count}項目を読み込みました。内容を確認してください。"
-            )
+        attempt(
+            request,
+            lambda: services.import_plan(course.pk, request.user, upload.read()),
+            success=lambda count: (
+                f"受講計画シートから{count}項目を読み込みました。内容を確認してください。"
+            ),
+        )
     return redirect("course_plan", pk=course.pk)
 
 
@@ -308,12 +307,11 @@ def delivery_form(request, pk: int, delivery_pk: int | None = None):
 def delivery_delete(request, pk: int, delivery_pk: int):
     course = _own_course(request, pk)
     delivery = get_object_or_404(course.delivery_courses, pk=delivery_pk)
-    try:
-        services.delete_delivery_course(delivery.pk, request.user)
-    except (services.CourseStateError, ValidationError) as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, "実施講座を削除しました。")
+    attempt(
+        request,
+        lambda: services.delete_delivery_course(delivery.pk, request.user),
+        success="実施講座を削除しました。",
+    )
     return redirect("course_detail", pk=course.pk)
 
 
@@ -322,12 +320,12 @@ def delivery_delete(request, pk: int, delivery_pk: int):
 def delivery_submit(request, pk: int, delivery_pk: int):
     course = _own_course(request, pk)
     delivery = get_object_or_404(course.delivery_courses, pk=delivery_pk)
-    try:
-        services.submit_delivery_course(delivery.pk, request.user)
-    except (ValidationError, services.CourseStateError) as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, "実施講座を申請しました。IPAは通常5営業日以内に回答します。")
+    submitted = attempt(
+        request,
+        lambda: services.submit_delivery_course(delivery.pk, request.user),
+        success="実施講座を申請しました。IPAは通常5営業日以内に回答します。",
+    )
+    if submitted is not FAILED:
         busy = rules.busy_delivery_start_warning(delivery.start_date)
         if busy:
             messages.warning(request, busy)
@@ -362,11 +360,10 @@ def course_attachments(request, pk: int):
 def course_submit(request, pk: int):
     course = _own_course(request, pk)
     resubmission = course.state == S.RETURNED
-    try:
-        course = services.submit_course(course.pk, request.user)
-    except (ValidationError, services.CourseStateError) as exc:
-        flash_errors(request, exc)
+    submitted = attempt(request, lambda: services.submit_course(course.pk, request.user))
+    if submitted is FAILED:
         return redirect("course_detail", pk=course.pk)
+    course = submitted
     done = "再申請しました。" if resubmission else "申請書データを確定しました。"
     fee = services.review_fee_status(course)
     if fee == "paid":  # W1: a resubmission never asks for the fee again
@@ -392,12 +389,13 @@ def course_submit(request, pk: int):
 @provider_required
 def course_delete(request, pk: int):
     course = _own_course(request, pk)
-    try:
-        services.delete_course(course.pk, request.user)
-    except (services.CourseStateError, ValidationError) as exc:
-        flash_errors(request, exc)
+    deleted = attempt(
+        request,
+        lambda: services.delete_course(course.pk, request.user),
+        success="免除対象講座を削除しました。",
+    )
+    if deleted is FAILED:
         return redirect("course_detail", pk=course.pk)
-    messages.success(request, "免除対象講座を削除しました。")
     return redirect("course_list")
 
 
@@ -405,12 +403,11 @@ def course_delete(request, pk: int):
 @provider_required
 def course_withdraw(request, pk: int):
     course = _own_course(request, pk)
-    try:
-        services.withdraw_course(course.pk, request.user)
-    except (services.CourseStateError, ValidationError) as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, "申請を取り下げました。")
+    attempt(
+        request,
+        lambda: services.withdraw_course(course.pk, request.user),
+        success="申請を取り下げました。",
+    )
     return redirect("course_detail", pk=course.pk)
 
 
@@ -493,12 +490,12 @@ def review_course_detail(request, pk: int):
 
 def _review_action(request, pk: int, action):
     course = get_object_or_404(ExemptionCourse, pk=pk)
-    try:
-        message = action(course)
-    except (ValidationError, services.CourseStateError, PermissionDenied) as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, message)
+    attempt(
+        request,
+        lambda: action(course),
+        success=lambda message: message,
+        forbidden_as_message=True,
+    )
     return redirect("review_course_detail", pk=pk)
 
 

@@ -297,6 +297,8 @@ class SpecialMeasureRequest(models.Model):
     """E10 (M§7): one examinee's request for special measures, decided by the
     provider, with the evidence table 7-1 asks for."""
 
+    provider_path = "site__provider"  # portal.isolation: the way to its provider
+
     class Decision(models.TextChoices):
         APPROVED = "approved", "認める"
         REJECTED = "rejected", "認めない"
@@ -331,6 +333,8 @@ class SpecialMeasureRequest(models.Model):
     note = models.TextField("備考", blank=True)
     created_at = models.DateTimeField("申請日時", default=timezone.now)
     history = HistoricalRecords()
+
+    objects = ProviderOwnedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "特別措置の申請"

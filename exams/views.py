@@ -4,7 +4,7 @@ reports; the reviewer's overview per exam date. Views are thin."""
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +15,7 @@ from calendars.models import ExamSession
 from courses.models import DeliveryCourse
 from portal import audit, documents, workflow
 from portal.decorators import role_required
-from portal.forms import apply_service_errors, flash_errors
+from portal.forms import FAILED, apply_service_errors, attempt
 from portal.isolation import get_for_user_or_404, provider_of
 from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
 
@@ -41,12 +41,13 @@ def exam_calendar(request):
     now = timezone.now()
     sessions = list(ExamSession.objects.filter(published=True).order_by("-exam_date")[:12])
     applied = dict(
-        ExamApplication.objects.filter(site__provider=provider, state=ExamApplication.S.SUBMITTED)
+        ExamApplication.objects.for_user(request.user)
+        .filter(state=ExamApplication.S.SUBMITTED)
         .values_list("session_id")
         .annotate(n=Sum("applicants"))
     )
     reports = dict(
-        ResultReport.objects.filter(delivery_course__course__provider=provider)
+        ResultReport.objects.for_user(request.user)
         .values_list("session_id")
         .annotate(n=Count("id", filter=Q(state__in=REPORTED)))
     )
@@ -83,14 +84,14 @@ def exam_session(request, pk: int):
     session = get_object_or_404(ExamSession, pk=pk)
     now = timezone.now()
     sites = list(
-        ExamSite.objects.filter(provider=provider, session=session).prefetch_related(
-            "applications__delivery_course__course__provider"
-        )
+        ExamSite.objects.for_user(request.user)
+        .filter(session=session)
+        .prefetch_related("applications__delivery_course__course__provider")
     )
     applications = list(
-        ExamApplication.objects.filter(site__provider=provider, session=session).select_related(
-            "delivery_course__course__provider", "site", "fee_line__payment_request"
-        )
+        ExamApplication.objects.for_user(request.user)
+        .filter(session=session)
+        .select_related("delivery_course__course__provider", "site", "fee_line__payment_request")
     )
     unit = services.problem_fee_unit(timezone.localdate(now))
     for a in applications:  # E2: a draft shows what filing it would cost
@@ -106,11 +107,13 @@ def exam_session(request, pk: int):
         if not applications and (apply_problem or not eligible)
         else []
     )
-    reports = ResultReport.objects.filter(
-        delivery_course__course__provider=provider, session=session
-    ).select_related("delivery_course__course__provider", "application")
-    reviewed_candidates = DeliveryCourse.objects.filter(
-        course__provider=provider, state=DeliveryCourse.S.APPROVED, exams__kind="reviewed",
+    reports = (
+        ResultReport.objects.for_user(request.user)
+        .filter(session=session)
+        .select_related("delivery_course__course__provider", "application")
+    )
+    reviewed_candidates = DeliveryCourse.objects.for_user(request.user).filter(
+        state=DeliveryCourse.S.APPROVED, exams__kind="reviewed",
         exams__vendor_date__year=session.exam_date.year, exams__vendor_date__month=session.exam_date.month,
     ).select_related("course__provider").distinct()  # fmt: skip
     return render(
@@ -190,14 +193,17 @@ def site_form(request, pk: int, site_pk: int | None = None):
 def application_save(request, site_pk: int):
     site = get_for_user_or_404(ExamSite, request.user, pk=site_pk)
     try:
-        services.save_application(site.pk, request.user, int(request.POST.get("delivery_course", 0)),
-                                  int(request.POST.get("applicants") or 0))  # fmt: skip
+        delivery_pk = int(request.POST.get("delivery_course", 0))
+        applicants = int(request.POST.get("applicants") or 0)
     except ValueError:
         messages.error(request, "「応募者数」は半角数字で入力してください。")
-    except (ValidationError, services.ExamStateError, PermissionDenied) as exc:
-        flash_errors(request, exc)
     else:
-        messages.success(request, "申込み内容を一時保存しました。「申し込む」を押すと確定します。")
+        attempt(
+            request,
+            lambda: services.save_application(site.pk, request.user, delivery_pk, applicants),
+            success="申込み内容を一時保存しました。「申し込む」を押すと確定します。",
+            forbidden_as_message=True,
+        )
     return redirect("exam_session", pk=site.session_id)
 
 
@@ -205,16 +211,17 @@ def application_save(request, site_pk: int):
 @provider_required
 def site_submit(request, site_pk: int):
     site = get_for_user_or_404(ExamSite, request.user, pk=site_pk)
-    try:
-        submitted = services.submit_applications(site.pk, request.user)
-    except (ValidationError, services.ExamStateError, PermissionDenied) as exc:
-        flash_errors(request, exc)
-    else:
+
+    def done(submitted):
         total = sum(a.applicants for a in submitted)
-        messages.success(
-            request,
-            f"{len(submitted)}件の実施講座（応募者{total}名）を申し込みました。問題提供料 {total * 2000:,}円を申込み期間内にお振り込みください。",
-        )
+        return f"{len(submitted)}件の実施講座（応募者{total}名）を申し込みました。問題提供料 {total * 2000:,}円を申込み期間内にお振り込みください。"
+
+    attempt(
+        request,
+        lambda: services.submit_applications(site.pk, request.user),
+        success=done,
+        forbidden_as_message=True,
+    )
     return redirect("exam_session", pk=site.session_id)
 
 
@@ -222,34 +229,32 @@ def site_submit(request, site_pk: int):
 @provider_required
 def application_change(request, pk: int):
     application = get_for_user_or_404(
-        ExamApplication.objects.select_related("site"),
-        request.user,
-        provider_field="site__provider",
-        pk=pk,
+        ExamApplication.objects.select_related("site"), request.user, pk=pk
     )
     try:
-        services.change_applicants(
-            application.pk, request.user, int(request.POST.get("applicants") or 0)
-        )
+        applicants = int(request.POST.get("applicants") or 0)
     except ValueError:
         messages.error(request, "「応募者数」は半角数字で入力してください。")
-    except (ValidationError, services.ExamStateError, PermissionDenied) as exc:
-        flash_errors(request, exc)
     else:
-        messages.success(request, "応募者数を変更しました。")
+        attempt(
+            request,
+            lambda: services.change_applicants(application.pk, request.user, applicants),
+            success="応募者数を変更しました。",
+            forbidden_as_message=True,
+        )
     return redirect("exam_session", pk=application.session_id)
 
 
 @require_POST
 @provider_required
 def report_open(request, pk: int):
-    application = get_for_user_or_404(
-        ExamApplication, request.user, provider_field="site__provider", pk=pk
+    application = get_for_user_or_404(ExamApplication, request.user, pk=pk)
+    report = attempt(
+        request,
+        lambda: services.open_report(application.pk, request.user),
+        forbidden_as_message=True,
     )
-    try:
-        report = services.open_report(application.pk, request.user)
-    except (services.ExamStateError, PermissionDenied, ValidationError) as exc:
-        flash_errors(request, exc)
+    if report is FAILED:
         return redirect("exam_session", pk=application.session_id)
     return redirect("report_detail", pk=report.pk)
 
@@ -257,18 +262,16 @@ def report_open(request, pk: int):
 @provider_required
 def reviewed_report_create(request, pk: int):
     delivery = get_for_user_or_404(
-        DeliveryCourse.objects.select_related("course__provider"),
-        request.user,
-        provider_field="course__provider",
-        pk=pk,
+        DeliveryCourse.objects.select_related("course__provider"), request.user, pk=pk
     )
     form = ReviewedReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            report = services.create_reviewed_report(delivery.pk, request.user, form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
+        report = attempt(
+            request,
+            lambda: services.create_reviewed_report(delivery.pk, request.user, form.cleaned_data),
+            form=form,
+        )
+        if report is not FAILED:
             return redirect("report_detail", pk=report.pk)
     return render(request, "exams/reviewed_report_form.html", {"form": form, "delivery": delivery})
 
@@ -276,7 +279,7 @@ def reviewed_report_create(request, pk: int):
 def own_report(request, pk: int) -> ResultReport:
     return get_for_user_or_404(
         ResultReport.objects.select_related("delivery_course__course__provider", "session", "application"),
-        request.user, provider_field="delivery_course__course__provider", pk=pk,
+        request.user, pk=pk,
     )  # fmt: skip
 
 
@@ -330,19 +333,13 @@ def report_detail(request, pk: int):
 @provider_required
 def report_submit(request, pk: int):
     report = own_report(request, pk)
-    try:
-        submitted = services.submit_report(report.pk, request.user)
-    except (ValidationError, services.ExamStateError) as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(
-            request,
-            "修了試験結果を報告しました。IPAの受理後、各修了認定者に修了認定者管理番号を伝えてください（IPAからは通知しません）。",
-        )
-        if submitted.late_flag:
-            messages.warning(
-                request, "修了認定年月日から2週間を超えた報告です。IPAに確認されます。"
-            )
+    submitted = attempt(
+        request,
+        lambda: services.submit_report(report.pk, request.user),
+        success="修了試験結果を報告しました。IPAの受理後、各修了認定者に修了認定者管理番号を伝えてください（IPAからは通知しません）。",
+    )
+    if submitted is not FAILED and submitted.late_flag:
+        messages.warning(request, "修了認定年月日から2週間を超えた報告です。IPAに確認されます。")
     return redirect("report_detail", pk=report.pk)
 
 
@@ -456,12 +453,14 @@ def review_report(request, pk: int):
 def review_report_decide(request, pk: int):
     report = get_object_or_404(ResultReport, pk=pk)
     accept = request.POST.get("decision") == "accept"
-    try:
-        services.decide_report(report.pk, request.user, accept, request.POST.get("reason", ""))
-    except (ValidationError, services.ExamStateError, PermissionDenied) as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, "報告を受理しました。" if accept else "報告を差し戻しました。")
+    attempt(
+        request,
+        lambda: services.decide_report(
+            report.pk, request.user, accept, request.POST.get("reason", "")
+        ),
+        success="報告を受理しました。" if accept else "報告を差し戻しました。",
+        forbidden_as_message=True,
+    )
     return redirect("review_report", pk=report.pk)
 
 
@@ -471,20 +470,19 @@ def review_late_payment_decide(request, pk: int):
     """E2/F3/W7: accept or refuse a problem fee received after the close."""
     application = get_object_or_404(ExamApplication, pk=pk)
     accept = request.POST.get("decision") == "accept"
-    try:
-        services.decide_late_payment(
+    attempt(
+        request,
+        lambda: services.decide_late_payment(
             application.pk, request.user, accept, request.POST.get("note", "")
-        )
-    except (ValidationError, services.ExamStateError, PermissionDenied) as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(
-            request,
+        ),
+        success=lambda _: (
             f"{application.delivery_course.number}の締切後の入金を"
             + (
                 "認めました。問題の提供と結果の受理ができます。"
                 if accept
                 else "認めないと判断しました。"
-            ),
-        )
+            )
+        ),
+        forbidden_as_message=True,
+    )
     return redirect("review_exam_session", pk=application.session_id)

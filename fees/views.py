@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from portal import documents
 from portal.decorators import role_required
-from portal.forms import JapaneseErrorsMixin, apply_service_errors
+from portal.forms import FAILED, JapaneseErrorsMixin, attempt
 from portal.isolation import get_for_user_or_404, provider_of
 from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
 
@@ -48,8 +48,8 @@ def fee_list(request):
         "returned_requests", queryset=PaymentRequest.objects.order_by("-returned_on", "-pk")
     )
     unpaid = list(
-        FeeLine.objects.unpaid()
-        .filter(provider=provider)
+        FeeLine.objects.for_user(request.user)
+        .unpaid()
         .select_related("course", "exam_application__session")
         .prefetch_related(returned)
     )
@@ -63,19 +63,18 @@ def fee_list(request):
     form = PaymentRequestForm(request.POST or None, initial=initial)
     selected = [int(x) for x in request.POST.getlist("lines") if x.isdigit()]
     if request.method == "POST" and form.is_valid():
-        try:
-            payment = services.create_payment_request(
+        payment = attempt(
+            request,
+            lambda: services.create_payment_request(
                 provider, request.user, selected, form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(
-                request, "入金確認依頼票を作成しました。ダウンロードして内容を確認してください。"
-            )
+            ),
+            form=form,
+            success="入金確認依頼票を作成しました。ダウンロードして内容を確認してください。",
+        )
+        if payment is not FAILED:
             return redirect("payment_request_detail", pk=payment.pk)
     requests = list(
-        PaymentRequest.objects.filter(provider=provider)
+        PaymentRequest.objects.for_user(request.user)
         .annotate(n_lines=Count("lines"), total=Sum(F("lines__unit_amount") * F("lines__quantity")))
         .prefetch_related("returned_lines")
         .order_by("-request_date", "-pk")
@@ -86,7 +85,7 @@ def fee_list(request):
             r.total = sum(line.amount for line in r.returned_lines.all())
     # The fee history: every line, paid, waiting, unpaid or cancelled (取消).
     history = Paginator(
-        FeeLine.objects.filter(provider=provider)
+        FeeLine.objects.for_user(request.user)
         .select_related("payment_request")
         .prefetch_related(returned)
         .order_by("-created_at", "-pk"),

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from portal import audit, documents
 from portal.decorators import role_required
-from portal.forms import apply_service_errors
+from portal.forms import FAILED, apply_service_errors, attempt
 from portal.isolation import provider_of
 from portal.receipts import annotate_latest_number
 from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
@@ -39,13 +39,13 @@ def signup(request):
     if request.method == "POST":
         form = SignupForm(request.POST)
         if form.is_valid():
-            try:
-                registration, token = services.submit_registration(
-                    form.values(), form.cleaned_data["password1"]
-                )
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
+            result = attempt(
+                request,
+                lambda: services.submit_registration(form.values(), form.cleaned_data["password1"]),
+                form=form,
+            )
+            if result is not FAILED:
+                _registration, token = result
                 request.session[SESSION_TOKEN_KEY] = token
                 return redirect("registration_signup_done")
     else:
@@ -165,20 +165,17 @@ def review_return(request, pk: int):
     registration = get_object_or_404(Registration, pk=pk)
     form = ReturnForm(request.POST)
     if form.is_valid():
-        try:
-            services.return_registration(
+        attempt(
+            request,
+            lambda: services.return_registration(
                 registration.pk,
                 request.user,
                 form.cleaned_data["reason"],
                 form.cleaned_data["fields"],
-            )
-        except services.RegistrationStateError as exc:
-            messages.error(request, str(exc))
-        except PermissionDenied as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, "申請を差し戻しました。申請者にメールで通知しました。")
-            return redirect("review_detail", pk=pk)
+            ),
+            success="申請を差し戻しました。申請者にメールで通知しました。",
+            forbidden_as_message=True,
+        )
         return redirect("review_detail", pk=pk)
     return render(
         request,
@@ -192,16 +189,12 @@ def review_return(request, pk: int):
 @role_required(is_reviewer)
 def review_accept(request, pk: int):
     registration = get_object_or_404(Registration, pk=pk)
-    try:
-        provider = services.accept_registration(registration.pk, request.user)
-    except (services.RegistrationStateError, PermissionDenied) as exc:
-        messages.error(request, str(exc))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request, f"申請を受理し、講座開設者番号 {provider.number} を付与しました。"
-        )
+    attempt(
+        request,
+        lambda: services.accept_registration(registration.pk, request.user),
+        success=lambda provider: f"申請を受理し、講座開設者番号 {provider.number} を付与しました。",
+        forbidden_as_message=True,
+    )
     return redirect("review_detail", pk=pk)
 
 
@@ -226,14 +219,12 @@ def review_provider(request, pk: int):
 @role_required(is_reviewer)
 def review_withdraw(request, pk: int):
     registration = get_object_or_404(Registration, pk=pk)
-    try:
-        services.withdraw_registration(
+    attempt(
+        request,
+        lambda: services.withdraw_registration(
             registration.pk, request.user, request.POST.get("reason", "")
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    except (services.RegistrationStateError, PermissionDenied) as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "申請を取下げとして処理しました。申請者にメールで通知しました。")
+        ),
+        success="申請を取下げとして処理しました。申請者にメールで通知しました。",
+        forbidden_as_message=True,
+    )
     return redirect("review_detail", pk=pk)

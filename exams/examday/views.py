@@ -10,7 +10,7 @@ administrators) read; another provider's staff get 404 (portal.isolation).
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
@@ -156,5 +156,5 @@ def special_measure_create(request, pk: int):
 @provider_required
 def special_measure_edit(request, pk: int, measure_pk: int):
     site = _own_site(request, pk)
-    measure = get_object_or_404(SpecialMeasureRequest, site=site, pk=measure_pk)
+    measure = get_for_user_or_404(SpecialMeasureRequest, request.user, site=site, pk=measure_pk)
     return _measure_form(request, site, measure)
