@@ -82,7 +82,7 @@ def course_outlook(course: ExemptionCourse, today: datetime.date) -> dict:
 def course_list(request):
     provider = provider_of(request.user)
     courses = (
-        ExemptionCourse.objects.for_user(request.user)
+        ExemptionCourse.objects.for_user(request.user, own=True)
         .select_related("provider")
         .annotate(n_deliveries=Count("delivery_courses"))
         .order_by("-serial")

@@ -350,7 +350,7 @@ def submit_applications(site_pk: int, user, now=None) -> list[ExamApplication]:
         receipts.issue(site, receipts.Kind.EXAM_APPLICATION, user, now, url=reverse("exam_session", args=[site.session_id]),
                        title=f"{site}（{'、'.join(f'{a.delivery_course.number} {a.applicants}名' for a in drafts)}）",
                        mail=False)  # fmt: skip
-        for application in drafts:
+        for n, application in enumerate(drafts, 1):
             application.fee_line = fee_services.charge(
                 site.provider,
                 FeeKind.PROBLEM,
@@ -358,8 +358,10 @@ def submit_applications(site_pk: int, user, now=None) -> list[ExamApplication]:
                 on=timezone.localdate(now),
                 quantity=application.applicants,
             )
+            # One submission, one 到達番号: told once, naming every course.
             transition(application, "submit", actor=user, now=now,
-                       changes={"applicants": [None, application.applicants]})  # fmt: skip
+                       changes={"applicants": [None, application.applicants]},
+                       notify=n == len(drafts), notice={"applications": drafts})  # fmt: skip
     return drafts
 
 

@@ -41,13 +41,13 @@ def exam_calendar(request):
     now = timezone.now()
     sessions = list(ExamSession.objects.filter(published=True).order_by("-exam_date")[:12])
     applied = dict(
-        ExamApplication.objects.for_user(request.user)
+        ExamApplication.objects.for_user(request.user, own=True)
         .filter(state=ExamApplication.S.SUBMITTED)
         .values_list("session_id")
         .annotate(n=Sum("applicants"))
     )
     reports = dict(
-        ResultReport.objects.for_user(request.user)
+        ResultReport.objects.for_user(request.user, own=True)
         .values_list("session_id")
         .annotate(n=Count("id", filter=Q(state__in=REPORTED)))
     )
@@ -84,12 +84,12 @@ def exam_session(request, pk: int):
     session = get_object_or_404(ExamSession, pk=pk)
     now = timezone.now()
     sites = list(
-        ExamSite.objects.for_user(request.user)
+        ExamSite.objects.for_user(request.user, own=True)
         .filter(session=session)
         .prefetch_related("applications__delivery_course__course__provider")
     )
     applications = list(
-        ExamApplication.objects.for_user(request.user)
+        ExamApplication.objects.for_user(request.user, own=True)
         .filter(session=session)
         .select_related("delivery_course__course__provider", "site", "fee_line__payment_request")
     )
@@ -108,11 +108,11 @@ def exam_session(request, pk: int):
         else []
     )
     reports = (
-        ResultReport.objects.for_user(request.user)
+        ResultReport.objects.for_user(request.user, own=True)
         .filter(session=session)
         .select_related("delivery_course__course__provider", "application")
     )
-    reviewed_candidates = DeliveryCourse.objects.for_user(request.user).filter(
+    reviewed_candidates = DeliveryCourse.objects.for_user(request.user, own=True).filter(
         state=DeliveryCourse.S.APPROVED, exams__kind="reviewed",
         exams__vendor_date__year=session.exam_date.year, exams__vendor_date__month=session.exam_date.month,
     ).select_related("course__provider").distinct()  # fmt: skip

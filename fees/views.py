@@ -48,7 +48,7 @@ def fee_list(request):
         "returned_requests", queryset=PaymentRequest.objects.order_by("-returned_on", "-pk")
     )
     unpaid = list(
-        FeeLine.objects.for_user(request.user)
+        FeeLine.objects.for_user(request.user, own=True)
         .unpaid()
         .select_related("course", "exam_application__session")
         .prefetch_related(returned)
@@ -74,7 +74,7 @@ def fee_list(request):
         if payment is not FAILED:
             return redirect("payment_request_detail", pk=payment.pk)
     requests = list(
-        PaymentRequest.objects.for_user(request.user)
+        PaymentRequest.objects.for_user(request.user, own=True)
         .annotate(n_lines=Count("lines"), total=Sum(F("lines__unit_amount") * F("lines__quantity")))
         .prefetch_related("returned_lines")
         .order_by("-request_date", "-pk")
@@ -85,7 +85,7 @@ def fee_list(request):
             r.total = sum(line.amount for line in r.returned_lines.all())
     # The fee history: every line, paid, waiting, unpaid or cancelled (取消).
     history = Paginator(
-        FeeLine.objects.for_user(request.user)
+        FeeLine.objects.for_user(request.user, own=True)
         .select_related("payment_request")
         .prefetch_related(returned)
         .order_by("-created_at", "-pk"),

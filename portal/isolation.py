@@ -29,14 +29,19 @@ class ProviderOwnedQuerySet(QuerySet):
     """The manager of every provider-owned model: ``Model.objects.for_user(user)``
     is what this user may see (portal.isolation.scope)."""
 
-    def for_user(self, user) -> QuerySet:
-        return scope(self, user)
+    def for_user(self, user, *, own: bool = False) -> QuerySet:
+        """``own``: the provider's own pages list only the user's provider's
+        rows, also for a user who is IPA staff as well."""
+        return scope(self, user, own=own)
 
 
-def scope(queryset: QuerySet, user, provider_field: str | None = None) -> QuerySet:
-    """Filter a queryset of provider-owned rows to what ``user`` may see."""
+def scope(
+    queryset: QuerySet, user, provider_field: str | None = None, *, own: bool = False
+) -> QuerySet:
+    """Filter a queryset of provider-owned rows to what ``user`` may see
+    (``own``: only the rows of the user's provider, even for IPA staff)."""
     provider_field = provider_field or provider_path(queryset.model)
-    if is_ipa_staff(user):
+    if is_ipa_staff(user) and not own:
         return queryset
     membership = membership_of(user)
     if membership is None:

@@ -391,14 +391,27 @@ def _send_notices(flow: Workflow, move: Transition, obj, actor, context: dict) -
 # The service -----------------------------------------------------------------
 
 
-def transition(obj, action: str, *, actor, note: str = "", changes: dict | None = None, **data):
+def transition(
+    obj,
+    action: str,
+    *,
+    actor,
+    note: str = "",
+    changes: dict | None = None,
+    notify: bool = True,
+    notice: dict | None = None,
+    **data,
+):
     """Make the move ``action`` on ``obj`` for ``actor``; ``data`` goes to the
     model's transition method (e.g. ``reason=``), ``note`` and ``changes``
     (fields that are not the object's own, e.g. a count) to the audit entry.
     Changes the caller made to ``obj`` beforehand are saved and audited with
     the move; the filings declared as moving with it (``cascade``) move in the
-    same transaction. Raises the workflow's TransitionError
-    (TransitionForbidden for a missing permission)."""
+    same transaction. Several filings made in one submission (one 到達番号)
+    are told once: ``notify=False`` on all but the last, whose ``notice``
+    (extra values for the notice, e.g. every filing of the submission) names
+    them all. Raises the workflow's TransitionError (TransitionForbidden for a
+    missing permission)."""
     flow = for_object(obj)
     move = flow.get(action)
     if move.with_parent:
@@ -418,8 +431,10 @@ def transition(obj, action: str, *, actor, note: str = "", changes: dict | None 
             "state_label": flow.state(move.target).label,
             "note": note,
             **data,
+            **(notice or {}),
         }
-        _send_notices(flow, move, obj, actor, context)
+        if notify:
+            _send_notices(flow, move, obj, actor, context)
     return obj
 
 

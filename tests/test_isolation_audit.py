@@ -1,5 +1,7 @@
 """The isolation helper and the audit log."""
 
+import datetime
+
 import pytest
 from django.http import Http404
 
@@ -9,6 +11,7 @@ from portal.models import AuditEntry
 from providers import services
 from providers.models import Membership, Provider, Registration
 
+from .conftest import client_for
 from .factories import PASSWORD, registration_values
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +124,23 @@ def test_audit_labels_use_field_names_and_survive_relations():
         ("使用する教材", "（なし）", "x"),
         ("unknown", 1, 2),
     ]
+
+
+def test_p1_provider_pages_list_only_the_own_provider_also_for_a_reviewer_member(
+    client, provider_a, provider_b, staff_a, reviewer
+):
+    """A reviewer who is also a member of provider A sees, on A's own pages
+    (courses, fees), A's rows only — never provider B's."""
+    from django.urls import reverse
+
+    from courses.models import ExemptionCourse
+    from providers.models import Membership
+
+    Membership.objects.create(user=reviewer, provider=provider_b, is_contact=False)
+    ExemptionCourse.objects.create(
+        provider=provider_a, serial=7, course_type="NONE_IPA", name="A学院の講座",
+        desired_month=datetime.date(2027, 4, 1), total_hours=100,
+    )  # fmt: skip
+    reviewer.refresh_from_db()
+    html = client_for(client, reviewer).get(reverse("course_list")).content.decode()
+    assert "A学院の講座" not in html

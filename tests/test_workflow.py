@@ -582,3 +582,42 @@ def test_the_django_fsm_transitions_are_made_from_the_declarations_only():
                 edge = meta.get_transition(source)
                 assert edge.target == move.target
                 assert (edge.permission or "") == move.permission, f"{flow.model}.{move.action}"
+
+
+def test_newcomer_one_submission_of_two_courses_is_told_once_naming_both(
+    ctx, django_capture_on_commit_callbacks
+):
+    """E2: the applications of one site share one 到達番号, so the staff and
+    IPA get one mail each (and one in-app notice), naming every course."""
+    from courses.models import DeliveryExam
+
+    setup_, staff = ctx["setup"], ctx["staff_a"]
+    first = setup_["delivery"]
+    second = DeliveryCourse.objects.get(pk=first.pk)
+    second.pk, second.serial, second.name = None, first.serial + 1, "2024年度実施講座10月コースB"
+    second.save()
+    for row in DeliveryExam.objects.filter(delivery_course=first):
+        row.pk, row.delivery_course = None, second
+        row.save()
+    for delivery in (first, second):
+        services.save_application(setup_["site"].pk, staff, delivery.pk, 10, now=IN_APPLY)
+    mail.outbox.clear()
+    Notice.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_applications(setup_["site"].pk, staff, now=IN_APPLY)
+    mine = [m for m in mail.outbox if m.to == [staff.email]]
+    ipa = [m for m in mail.outbox if m.to == [settings.IPA_NOTICE_EMAIL]]
+    assert len(mine) == 1 and len(ipa) == 1
+    for message in (mine[0], ipa[0]):
+        assert first.number in message.body and second.number in message.body
+        assert "ほか1件" in message.subject
+    assert Notice.objects.filter(recipient=staff).count() == 1
+
+
+def test_every_declared_move_has_its_japanese_audit_sentence():
+    """The audit trail names each move in words (no 「操作しました」 fallback),
+    also the moves made with a parent."""
+    for flow in workflow.all_workflows():
+        for move in flow.transitions:
+            code = f"{flow.audit_prefix}.{move.action}"
+            assert code in audit.ACTIONS, code
