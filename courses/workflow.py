@@ -9,6 +9,8 @@ may be withdrawn. The delivery courses filed with the course move with it
 own (D7), and IPA returns it with reasons or approves it. Registered at
 start-up by courses.apps."""
 
+import dataclasses
+
 from django.urls import reverse
 
 from portal import workflow
@@ -87,6 +89,18 @@ _SUBMITTED_NOTICES = (
     workflow.Notify("course_submitted", ("actor",), _own_page),
 )
 
+COURSE_SUBMIT = workflow.Transition(
+    action="submit",
+    sources=(S.DRAFT,),
+    target=S.SUBMITTED,
+    verb="申請する",
+    confirm="{obj}の申請書データを確定してIPAに申請します。申請後は変更できません。よろしいですか。",
+    allowed=is_provider_member,
+    refused="この講座は既に申請されています。",
+    cascade=((_filed_with((S.DRAFT, S.RETURNED)), "file"),),
+    notices=_SUBMITTED_NOTICES,
+)
+
 EXEMPTION_COURSE = workflow.register(
     workflow.Workflow(
         model="courses.ExemptionCourse",
@@ -96,28 +110,15 @@ EXEMPTION_COURSE = workflow.register(
         error=CourseStateError,
         states=COURSE_STATES,
         transitions=(
-            workflow.Transition(
-                action="submit",
-                sources=(S.DRAFT,),
-                target=S.SUBMITTED,
-                verb="申請する",
-                confirm="{obj}の申請書データを確定してIPAに申請します。申請後は変更できません。よろしいですか。",
-                allowed=is_provider_member,
-                refused="この講座は既に申請されています。",
-                cascade=((_filed_with((S.DRAFT, S.RETURNED)), "file"),),
-                notices=_SUBMITTED_NOTICES,
-            ),
-            workflow.Transition(
+            COURSE_SUBMIT,
+            # The same filing once more after a return (its own audit code).
+            dataclasses.replace(
+                COURSE_SUBMIT,
                 action="resubmit",
                 method="submit",
                 sources=(S.RETURNED,),
-                target=S.SUBMITTED,
                 verb="再申請する",
                 confirm="{obj}の修正内容を確定してIPAに再申請します。よろしいですか。",
-                allowed=is_provider_member,
-                refused="この講座は既に申請されています。",
-                cascade=((_filed_with((S.DRAFT, S.RETURNED)), "file"),),
-                notices=_SUBMITTED_NOTICES,
             ),
             workflow.Transition(
                 action="return",
