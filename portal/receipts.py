@@ -28,6 +28,7 @@ PREFIXES = {
     Kind.DELIVERY: "J",  # 実施講座
     Kind.EXAM_APPLICATION: "S",  # 試験申請
     Kind.RESULT_REPORT: "H",  # 結果報告
+    Kind.CHANGE: "C",  # 変更申請 (Change)
 }
 
 # What IPA does next, shown on the receipt panel and in the 到達通知 e-mail.
@@ -40,6 +41,8 @@ NEXT_STEPS = {
     "不備があった場合は、実施講座の開始日の1営業日前までにすべて解消してください。",
     Kind.EXAM_APPLICATION: "修了試験問題提供料（応募者1名2,000円）を申込み期間の締切までにお振り込みのうえ、"
     "入金確認依頼票を作成してください。締切後は応募者数の変更も問題提供料の返還もできません。",
+    Kind.CHANGE: "IPAが変更内容（変更前・変更後）を確認し、承認または差し戻しをお知らせします。"
+    "承認されるまで、登録されている内容は変わりません。",
     Kind.RESULT_REPORT: "IPAが報告内容を確認し、受理または差し戻しをお知らせします。"
     "受理後、各修了認定者に修了認定者管理番号を伝えてください（IPAからは通知しません）。",
 }

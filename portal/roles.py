@@ -71,6 +71,7 @@ def is_provider_member(user, obj):
 
 
 rules.add_perm("providers.review_registration", is_reviewer)
+rules.add_perm("providers.review_change", is_reviewer)
 rules.add_perm("courses.review_course", is_reviewer)
 rules.add_perm("exams.review_report", is_reviewer)
 

@@ -10,6 +10,7 @@ class ProvidersConfig(AppConfig):
         from portal import isolation, roles
 
         from . import (
+            change_kinds,  # noqa: F401  (what of a provider a change request changes)
             services,
             workflow,  # noqa: F401
         )

@@ -8,6 +8,8 @@ value of :func:`_cell_values` and its first cell is listed in
 portal.layout_blocks that every form shares.
 """
 
+from django.utils import timezone
+
 from portal import xlsx
 from portal.documents import FormDocument, register, reviewer_or_owner
 from portal.layout_blocks import ProviderHeader, form_head
@@ -163,3 +165,121 @@ SHOSHIKI_1 = register(
 )
 # The .xlsx bytes of 申請書式1; the same data gives the same bytes.
 render_shoshiki_1 = SHOSHIKI_1.render
+
+
+# --- 申請書式5（変更申請書, 別紙9, figure 5.5-4） and 申請書式1 of a change ----------------
+
+SHOSHIKI_5_VERSION = "Ver.20170929"
+SHOSHIKI_5_SHEET = "申請書式5"
+SHOSHIKI_5_WIDTHS = {"A": 6, "B": 24, "C": 14, "D": 20, "E": 20, "F": 14}
+SHOSHIKI_5_PROVIDER = ProviderHeader(label="A:B", kana=False, height=24)
+ENTRY_FIRST_ROW = 14
+
+
+def shoshiki_5_data(change) -> dict:
+    """The values of 申請書式5 (X3): the provider, the form the change is
+    about (変更する書式) and one row per changed item (変更する項目 / 変更後 /
+    変更前); a completer's row names its 修了認定者管理番号 (table 5.6-2)."""
+    from .changes import get_kind
+
+    kind = get_kind(change.kind)
+    day = timezone.localtime(change.submitted_at or change.created_at).date()
+    return {
+        "form_version": SHOSHIKI_5_VERSION,
+        "date": day.isoformat(),
+        "provider_number": change.provider.number,
+        "name": change.provider.name,
+        "form_title": kind.title(change),
+        "target": change.target_label,
+        "items": [
+            {"no": n, "item": i["item"], "after": i["after"], "before": i["before"]}
+            for n, i in enumerate(change.items, 1)
+        ],
+    }
+
+
+def _shoshiki_5_layout(data: dict) -> list:
+    rows = [
+        *form_head(SHOSHIKI_5_SHEET, "変更申請書", "F", "E:F", spacer=8),
+        *SHOSHIKI_5_PROVIDER.rows(7),
+        (9, 8, []),
+        (10, 24, [("A:B", "変更する書式", L), ("C:F", _Field("form_title"), V)]),
+        (11, 24, [("A:B", "変更の対象", L), ("C:F", _Field("target"), V)]),
+        (12, 17, [("A:F", "変更する項目・変更後・変更前は申請者（講座開設者）が入力", N)]),
+        (13, 22, [("A", "No.", "head"), ("B", "変更する項目", "head"),
+                  ("C:F", "変更後／変更前", "head")]),
+    ]  # fmt: skip
+    row = ENTRY_FIRST_ROW
+    for entry in data["items"]:
+        rows += [
+            (row, 18, [(f"A{row}:A{row + 3}", xlsx.Data(entry["no"]), "center"),
+                       (f"B{row}:B{row + 3}", xlsx.Data(entry["item"]), "cell"),
+                       ("C:F", "変更後", "sub")]),
+            (row + 1, 24, [("C:F", xlsx.Data(entry["after"]), "cell")]),
+            (row + 2, 18, [("C:F", "変更前", "sub")]),
+            (row + 3, 24, [("C:F", xlsx.Data(entry["before"]), "cell")]),
+        ]  # fmt: skip
+        row += 4
+    return rows
+
+
+def _shoshiki_5_values(data: dict) -> dict:
+    return {
+        "form_version": data["form_version"],
+        "date": xlsx.japanese_date(data["date"]),
+        **SHOSHIKI_5_PROVIDER.values(data["provider_number"], data["name"]),
+        "form_title": data["form_title"],
+        "target": data["target"],
+    }
+
+
+def _is_change_party(user, change) -> bool:
+    return reviewer_or_owner(user, change)
+
+
+SHOSHIKI_5 = register(
+    FormDocument(
+        id="shoshiki_5",
+        title="申請書式5：変更申請書",
+        model="providers.ChangeRequest",
+        provider_number=lambda change: change.provider.number,
+        can_download=_is_change_party,
+        data=shoshiki_5_data,
+        sheets=lambda data: [
+            xlsx.Sheet(
+                SHOSHIKI_5_SHEET,
+                SHOSHIKI_5_WIDTHS,
+                _shoshiki_5_layout(data),
+                _shoshiki_5_values(data),
+            )
+        ],  # fmt: skip
+        stamp=lambda data: data["date"],
+        workbook_title=SHOSHIKI_5_SHEET,
+    )
+)
+render_shoshiki_5 = SHOSHIKI_5.render
+
+
+def _change_shoshiki_1_data(change) -> dict:
+    """申請書式1 as it reads after the change (table 5.6-1): the provider's
+    values with the request's proposed ones, dated the request's day."""
+    from .changes import preview
+
+    data = shoshiki_1_data(preview(change))
+    day = timezone.localtime(change.submitted_at or change.created_at).date()
+    return {**data, "application_date": day.isoformat()}
+
+
+CHANGE_SHOSHIKI_1 = register(
+    FormDocument(
+        id="change_shoshiki_1",
+        title="申請書式1：認定申請者情報申請書",
+        model="providers.ChangeRequest",
+        provider_number=lambda change: change.provider.number,
+        can_download=_is_change_party,
+        data=_change_shoshiki_1_data,
+        sheets=lambda data: [xlsx.Sheet(SHEET_TITLE, COLUMN_WIDTHS, _LAYOUT, _cell_values(data))],
+        stamp=lambda data: data["application_date"],
+        workbook_title=SHEET_TITLE,
+    )
+)

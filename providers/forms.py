@@ -67,18 +67,20 @@ class RegistrationForm(JapaneseErrorsMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Fields the reviewer asked to fix (W1), shown highlighted.
         self.highlight_fields = list(highlight_fields)
-        if self.instance.pk:
+        if self.instance.pk and "contact_email" in self.fields:
             # The e-mail is the account's login; changing it goes through IPA.
             self.fields["contact_email"].disabled = True
             self.fields[
                 "contact_email"
             ].help_text = "ログインIDのため、ここでは変更できません。変更はIPAへご連絡ください。"
-        self.fields["declaration"].required = True
+        if "declaration" in self.fields:
+            self.fields["declaration"].required = True
         # Radio buttons without Django's "---------" blank choice.
         self.fields["category"].choices = Category.choices
-        self.fields["referral"].choices = Referral.choices
-        self.fields["referral_dm_year"].widget.attrs.update({"min": 2000, "max": 2100})
-        self.fields["referral_dm_month"].widget.attrs.update({"min": 1, "max": 12})
+        if "referral" in self.fields:
+            self.fields["referral"].choices = Referral.choices
+            self.fields["referral_dm_year"].widget.attrs.update({"min": 2000, "max": 2100})
+            self.fields["referral_dm_month"].widget.attrs.update({"min": 1, "max": 12})
         self.fields["prefecture"].choices = [("", "選択してください")] + list(
             self.fields["prefecture"].choices
         )[1:]
@@ -102,7 +104,7 @@ class RegistrationForm(JapaneseErrorsMixin, forms.ModelForm):
     def clean(self):
         # The DM year/month rule (P1) is ProviderInfo.clean(), run by _post_clean.
         cleaned = super().clean()
-        if cleaned.get("referral") != "ipa_dm":
+        if "referral" in self.fields and cleaned.get("referral") != "ipa_dm":
             cleaned["referral_dm_year"] = None
             cleaned["referral_dm_month"] = None
         return cleaned

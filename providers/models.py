@@ -9,6 +9,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField
 
 from portal.choices import PREFECTURE_CHOICES
 from portal.history import HistoricalRecords
+from portal.isolation import ProviderOwnedQuerySet
 from portal.validators import (
     FullNameWithSpaceValidator,
     JisTextValidator,
@@ -320,3 +321,125 @@ class Registration(ConcurrentTransitionMixin, ProviderInfo):
         self.return_reason = reason
         self.decided_at = timezone.now()
         self.decided_by = by
+
+
+class ChangeRequest(ConcurrentTransitionMixin, models.Model):
+    """A change request (変更申請, 申請書式5, M§5.6, X1–X3) of approved data:
+    provider data, a delivery course, the completers of an accepted report.
+
+    The provider edits a copy (``proposed``) in the usual forms; nothing in
+    the live record changes until IPA approves, when the target app's own
+    service applies it (providers.changes). ``original`` holds the approved
+    values the request was made against, ``items`` the rows of 申請書式5
+    (変更する項目 / 変更後 / 変更前) as people read them."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "作成中"
+        SUBMITTED = "submitted", "審査待ち"
+        RETURNED = "returned", "差し戻し中"
+        APPROVED = "approved", "承認済み"
+        WITHDRAWN = "withdrawn", "取下げ"
+
+    provider = models.ForeignKey(
+        Provider, verbose_name="講座開設者", on_delete=models.PROTECT, related_name="changes"
+    )
+    kind = models.CharField("変更の種類（内部）", max_length=32, editable=False)
+    target_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, editable=False, related_name="+"
+    )
+    target_id = models.PositiveBigIntegerField(editable=False)
+    target_number = models.CharField("変更の対象の番号", max_length=40, blank=True)
+    target_label = models.CharField("変更の対象", max_length=300)
+    proposed = models.JSONField("変更後の内容（内部）", default=dict, editable=False)
+    original = models.JSONField("変更前の内容（内部）", default=dict, editable=False)
+    items = models.JSONField("変更する項目", default=list, editable=False)
+    reason = models.TextField(
+        "変更の理由",
+        blank=True,
+        max_length=1000,
+        validators=[JisTextValidator("変更の理由", allow_newlines=True)],
+    )
+    urgent = models.BooleanField("至急", default=False)
+    state = FSMField("状態", default=State.DRAFT, choices=State.choices, protected=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="作成した担当者",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("作成日時", default=timezone.now)
+    submitted_at = models.DateTimeField("申請日時", null=True, blank=True)
+    returned_at = models.DateTimeField("差し戻し日時", null=True, blank=True)
+    return_reason = models.TextField("差し戻し理由", blank=True)
+    decided_at = models.DateTimeField("承認日時", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="承認した審査担当者",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+    objects = ProviderOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "変更申請"
+        verbose_name_plural = "変更申請"
+        ordering = ["-created_at", "-id"]
+        permissions = [("review_change", "変更申請を審査できる")]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self):
+        return f"変更申請（{self.kind_label}：{self.target_label}）"
+
+    @property
+    def number(self) -> str:
+        """The number of what the request changes (講座開設者番号, 実施講座番号,
+        …), in its notices and lists beside the 到達番号."""
+        return self.target_number
+
+    @property
+    def kind_label(self) -> str:
+        from .changes import kind_label
+
+        return kind_label(self.kind)
+
+    @property
+    def target(self):
+        return self.target_type.get_object_for_this_type(pk=self.target_id)
+
+    def submit(self):
+        self.submitted_at = timezone.now()
+
+    def return_for_correction(self, reason: str):
+        self.return_reason = reason
+        self.returned_at = timezone.now()
+
+    def approve(self, by):
+        self.decided_at = timezone.now()
+        self.decided_by = by
+
+
+class ChangeRequestKey(models.Model):
+    """One field of one object that an open change request changes: two open
+    requests cannot change the same field of the same object (X1, W2)."""
+
+    request = models.ForeignKey(
+        ChangeRequest, verbose_name="変更申請", on_delete=models.CASCADE, related_name="keys"
+    )
+    key = models.CharField("変更する項目（内部）", max_length=200)
+    open = models.BooleanField("審査中または作成中", default=True)
+
+    class Meta:
+        verbose_name = "変更申請の対象項目"
+        verbose_name_plural = "変更申請の対象項目"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"], condition=Q(open=True), name="one_open_change_per_field"
+            )
+        ]
+
+    def __str__(self):
+        return self.key

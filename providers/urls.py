@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import change_views, views
 
 urlpatterns = [
     path("register/", views.signup, name="registration_signup"),
@@ -13,4 +13,23 @@ urlpatterns = [
     path("review/registrations/<int:pk>/accept/", views.review_accept, name="review_accept"),
     path("review/registrations/<int:pk>/withdraw/", views.review_withdraw, name="review_withdraw"),
     path("review/providers/<int:pk>/", views.review_provider, name="review_provider"),
+    path("provider/change/", change_views.provider_change, name="provider_change"),
+    path("changes/", change_views.change_list, name="change_list"),
+    path("changes/<int:pk>/", change_views.change_detail, name="change_detail"),
+    path("changes/<int:pk>/submit/", change_views.change_submit, name="change_submit"),
+    path("changes/<int:pk>/withdraw/", change_views.change_withdraw, name="change_withdraw"),
+    path("review/changes/", change_views.change_review_queue, name="change_review_queue"),
+    path(
+        "review/changes/<int:pk>/", change_views.change_review_detail, name="change_review_detail"
+    ),
+    path(
+        "review/changes/<int:pk>/approve/",
+        change_views.change_review_approve,
+        name="change_review_approve",
+    ),
+    path(
+        "review/changes/<int:pk>/return/",
+        change_views.change_review_return,
+        name="change_review_return",
+    ),
 ]

@@ -5,12 +5,14 @@ one and submits it again. The first submission creates the registration
 (providers.services.submit_registration) and is no move. Registered at
 start-up by providers.apps."""
 
+import dataclasses
+
 from django.urls import reverse
 
 from portal import workflow
-from portal.roles import is_reviewer
+from portal.roles import is_provider_member, is_reviewer
 
-from .models import Registration
+from .models import ChangeRequest, Registration
 
 S = Registration.State
 
@@ -111,6 +113,119 @@ REGISTRATION = workflow.register(
                 allowed=is_reviewer,
                 permission="providers.review_registration",
                 notices=(workflow.Notify("registration_withdrawn", (APPLICANT,), _signup_page),),
+            ),
+        ),
+    )
+)
+
+
+# --- change requests (変更申請, 申請書式5; M§5.6, X1–X3) -----------------------------
+
+C = ChangeRequest.State
+
+
+class ChangeStateError(workflow.TransitionError):
+    """The change request is no longer in a state that allows this action."""
+
+
+def _change_page(change) -> str:
+    return reverse("change_detail", args=[change.pk])
+
+
+def _change_review_page(change) -> str:
+    return reverse("change_review_detail", args=[change.pk])
+
+
+CHANGE_SUBMIT = workflow.Transition(
+    action="submit",
+    sources=(C.DRAFT,),
+    target=C.SUBMITTED,
+    verb="申請する",
+    confirm="{obj}の内容を確定してIPAに申請します。申請後は変更できません。よろしいですか。",
+    allowed=is_provider_member,
+    refused="この変更申請は既に申請されています（現在の状態：{state}）。",
+    notices=(
+        workflow.Notify("change_submitted_ipa", ("ipa_notice",), _change_review_page),
+        workflow.Notify("change_submitted", ("actor",), _change_page),
+    ),
+)
+CHANGE_DONE = "この変更申請は既に処理されています（現在の状態：{state}）。"
+
+CHANGE_REQUEST = workflow.register(
+    workflow.Workflow(
+        model="providers.ChangeRequest",
+        name="変更申請",
+        audit_prefix="change",
+        provider=lambda change: change.provider,
+        error=ChangeStateError,
+        states=(
+            workflow.State(C.DRAFT, C.DRAFT.label, "badge", provider_may_edit=True),
+            workflow.State(
+                C.SUBMITTED, C.SUBMITTED.label, "badge state-submitted", waiting_for_ipa=True
+            ),
+            workflow.State(
+                C.RETURNED,
+                C.RETURNED.label,
+                "badge state-returned",
+                provider_may_edit=True,
+                returned=True,
+            ),
+            # Approved and applied to the live record.
+            workflow.State(C.APPROVED, C.APPROVED.label, "badge state-accepted", in_force=True),
+            workflow.State(C.WITHDRAWN, C.WITHDRAWN.label, "badge", closed=True),
+        ),
+        transitions=(
+            CHANGE_SUBMIT,
+            dataclasses.replace(
+                CHANGE_SUBMIT,
+                action="resubmit",
+                method="submit",
+                sources=(C.RETURNED,),
+                verb="再申請する",
+                confirm="{obj}の修正内容を確定してIPAに再申請します。よろしいですか。",
+            ),
+            workflow.Transition(
+                action="return",
+                method="return_for_correction",
+                sources=(C.SUBMITTED,),
+                target=C.RETURNED,
+                verb="差し戻す",
+                confirm="{obj}を差し戻します。よろしいですか。",
+                allowed=is_reviewer,
+                permission="providers.review_change",
+                refused=CHANGE_DONE,
+                notices=(
+                    workflow.Notify(
+                        "change_returned", ("provider_contact", "submitter"), _change_page
+                    ),
+                ),
+            ),
+            workflow.Transition(
+                action="approve",
+                sources=(C.SUBMITTED,),
+                target=C.APPROVED,
+                verb="承認する",
+                confirm="{obj}を承認します。変更内容が登録内容に反映されます。よろしいですか。",
+                allowed=is_reviewer,
+                permission="providers.review_change",
+                refused=CHANGE_DONE,
+                notices=(
+                    workflow.Notify(
+                        "change_approved", ("provider_contact", "submitter"), _change_page
+                    ),
+                ),
+            ),
+            workflow.Transition(
+                action="withdraw",
+                sources=(C.DRAFT, C.RETURNED),
+                target=C.WITHDRAWN,
+                verb="取り下げる",
+                confirm="{obj}を取り下げます。取り下げた申請は元に戻せません。よろしいですか。",
+                allowed=is_provider_member,
+                refused="この変更申請は審査中または処理済みのため取り下げられません。",
+                notices=(
+                    workflow.Notify("change_withdrawn_ipa", ("ipa_if_filed",), _change_review_page),
+                ),
             ),
         ),
     )

@@ -16,6 +16,7 @@ from courses.models import CourseAttachment
 from exams import services as exam_services
 from exams.models import SpecialMeasureRequest
 from portal import services as portal_services
+from providers import changes
 from providers import services as provider_services
 from providers.models import Registration
 
@@ -133,6 +134,20 @@ TABLE.update({
     "special_measure_edit": ("get", "measure", OWN_OBJECT),
 })  # fmt: skip
 
+# Change requests (issue 9): "change" is a submitted request of provider A.
+TABLE.update({
+    "provider_change": ("get", None, OWN),
+    "change_list": ("get", None, OWN),
+    "change_detail": ("get", "change", OWN_OBJECT),
+    "change_submit": ("post", "change", OWN_ACTION),
+    "change_withdraw": ("post", "change", OWN_ACTION),
+    "change_review_queue": ("get", None, IPA_PAGE),
+    "change_review_detail": ("get", "change", IPA_PAGE),
+    "change_review_approve": ("post", "change", IPA_ACTION),
+    # Without a reason the reviewer gets the page again with the message.
+    "change_review_return": ("post", "change", {**IPA_ACTION, "reviewer": 200}),
+})  # fmt: skip
+
 # The state a reviewer's POST leaves the registration in (others change nothing).
 EFFECT = {"review_return": "returned", "review_accept": "accepted", "review_withdraw": "withdrawn"}
 
@@ -208,10 +223,13 @@ def objects(
             registration_values(contact_email="new@example.jp"), PASSWORD
         )
         doc = portal_services.request_document("shoshiki_1", provider_a, staff_a)
+        change = changes.save_draft("provider_info", provider_a, staff_a, {"name": "変更後の学園"})
+        changes.submit_change(change.pk, staff_a)
     doc.refresh_from_db()
     assert doc.status == "done"
     return {
         "reg": {"pk": registration.pk},
+        "change": {"pk": change.pk},
         "course": {"pk": course.pk},
         "delivery": {"pk": course.pk, "delivery_pk": delivery.pk},
         "payment": {"pk": payment.pk},

@@ -220,7 +220,37 @@ def _course_move(action, course, ctx):
     return None
 
 
+def _change_in(state, ctx):
+    from providers import changes
+
+    staff, provider = ctx["staff_a"], ctx["provider_a"]
+    change = changes.save_draft("provider_info", provider, staff, {"name": "変更後の学園"})
+    if state in ("submitted", "returned"):
+        changes.submit_change(change.pk, staff)
+    if state == "returned":
+        changes.return_change(change.pk, ctx["reviewer"], "登記簿の名称と合わせてください。")
+    return type(change).objects.get(pk=change.pk)
+
+
+def _change_move(action, change, ctx):
+    from providers import changes
+
+    staff, reviewer = ctx["staff_a"], ctx["reviewer"]
+    if action in ("submit", "resubmit"):
+        changes.submit_change(change.pk, staff)
+        return staff
+    if action == "withdraw":
+        changes.withdraw_change(change.pk, staff)
+        return staff
+    if action == "return":
+        changes.return_change(change.pk, reviewer, "登記簿の名称と合わせてください。")
+    else:
+        changes.approve_change(change.pk, reviewer)
+    return reviewer
+
+
 SCENARIOS = {
+    "providers.ChangeRequest": (_change_in, _change_move),
     "exams.ResultReport": (_report_in, _report_move),
     "exams.ExamApplication": (_application_in, _application_move),
     "providers.Registration": (_registration_in, _registration_move),
