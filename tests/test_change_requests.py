@@ -243,3 +243,12 @@ def test_x1_other_provider_sees_no_change_request(client, staff_a, staff_b):
     c = client_for(client, staff_b)
     assert c.get(reverse("change_detail", args=[change.pk])).status_code == 404
     assert "秘密" not in c.get(reverse("change_list")).content.decode()
+
+
+def test_x1_dashboard_lists_a_returned_change_as_the_next_step(client, staff_a, reviewer):
+    provider = staff_a.membership.provider
+    change = _file(provider, staff_a, name="差し戻される名前")
+    changes.return_change(change.pk, reviewer, "登記の名称と違います。")
+    page = client_for(client, staff_a).get(reverse("home")).content.decode()
+    assert "変更申請（認定団体情報の変更）が差し戻されています" in page
+    assert reverse("change_detail", args=[change.pk]) in page
