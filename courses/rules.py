@@ -263,6 +263,26 @@ def certification_end_date(certified_on: datetime.date) -> datetime.date:
     return add_months(certified_on, 12 * CERTIFICATION_YEARS) - datetime.timedelta(days=1)
 
 
+# C13 (M§5.6, M§12.2.2 (2)): a certified course is never extended and its
+# curriculum and materials are not changed: a new course is applied for (the
+# provider's registration is not needed again). No change-request kind
+# targets the exemption course itself (providers.changes); only its delivery
+# courses change by request.
+NO_COURSE_CHANGE = (
+    "免除対象講座の認定期間の延長や、カリキュラム・教材の変更はできません（マニュアル5.6、12.2.2）。"
+    "続けて実施する場合は、新しい免除対象講座として申請してください（申請者情報の登録は不要です）。"
+)
+RENEWAL_NOTICE_MONTHS = 6  # the new course is applied for about half a year ahead (M§4.3.1)
+
+
+def renewal_due(valid_until: datetime.date | None, today: datetime.date) -> bool:
+    """C13: the certification ends within RENEWAL_NOTICE_MONTHS months and is
+    not extended: time to apply for the next course."""
+    return valid_until is not None and today <= valid_until < add_months(
+        today, RENEWAL_NOTICE_MONTHS
+    )
+
+
 def certificate_number(fy: int, serial: int) -> str:
     """C12: the document number of a certificate, e.g. ``2025情テ人国第12号``."""
     return f"{fy}情テ人国第{serial}号"

@@ -146,6 +146,7 @@ def course_detail(request, pk: int):
             "documents": documents.panel(request.user, course, COURSE_DOCUMENTS),
             "return_sections": dict(RETURN_SECTIONS),
             "certificates": course.issued_certificates.defer("content").select_related("issued_by"),
+            "no_course_change": rules.NO_COURSE_CHANGE,  # C13
         },
     )
 
