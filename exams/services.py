@@ -433,7 +433,7 @@ def change_applicants(application_pk: int, user, applicants: int, now=None) -> E
     return application
 
 
-def withdrawal_fee_outcome(application: ExamApplication) -> str:
+def withdrawal_fee_outcome(application: ExamApplication, done: bool = False) -> str:
     """E2/F1: what withdrawing the application means for its problem fee, as
     the confirmation page and the notice say it: an unpaid fee is cancelled;
     one on a 入金確認依頼票 (paid or waiting for IPA) is never refunded nor
@@ -443,7 +443,8 @@ def withdrawal_fee_outcome(application: ExamApplication) -> str:
         return "この申込みに請求中の問題提供料はありません。"
     amount = f"{line.amount:,}円"
     if line.payment_request_id is None:
-        return f"未払いの問題提供料 {amount} は取り消されます（お支払いは不要です）。"
+        verb = "取り消しました" if done else "取り消されます"
+        return f"未払いの問題提供料 {amount} は{verb}（お支払いは不要です）。"
     if line.paid_on:
         return f"入金済みの問題提供料 {amount} は返金されず、次回以降の修了試験にも充当できません。"
     return (
@@ -473,7 +474,8 @@ def withdraw_application(application_pk: int, user, now=None) -> ExamApplication
         require_owner(user, application.site.provider)
         application.as_of = now  # the clock of the declared window condition
         life_cycle.check(application, "withdraw", actor=user)
-        outcome = withdrawal_fee_outcome(application)
+        outcome = withdrawal_fee_outcome(application, done=True)
+        application.fee_outcome = outcome  # for the view's completion message
         if application.fee_line_id:
             fee_services.cancel_unpaid(
                 FeeLine.objects.filter(pk=application.fee_line_id),

@@ -267,7 +267,7 @@ def application_withdraw(request, pk: int):
         done = attempt(
             request,
             lambda: services.withdraw_application(application.pk, request.user),
-            success=lambda a: f"{a}の申込みを取り下げました。{services.withdrawal_fee_outcome(a)}",
+            success=lambda a: f"{a}の申込みを取り下げました。{a.fee_outcome}",
             forbidden_as_message=True,
         )
         if done is not FAILED:
@@ -282,6 +282,7 @@ def application_withdraw(request, pk: int):
     return render(request, "exams/application_withdraw.html", {
         "application": application, "session": application.session, "problem": problem,
         "fee_outcome": services.withdrawal_fee_outcome(application),
+        "receipt_number": workflow.receipt_number(application),  # the site's 到達番号
         "confirm": move.confirm_text(application),
     })  # fmt: skip
 

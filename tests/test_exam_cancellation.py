@@ -85,7 +85,7 @@ def test_e2_withdrawal_before_the_close_ends_the_application_and_cancels_the_unp
     assert application.number in ipa.subject and "取り下げられました" in ipa.subject
     contact = sent[provider_a.contact_email]
     assert "【取下げ】" in contact.subject
-    assert "未払いの問題提供料 40,000円 は取り消されます" in contact.body
+    assert "未払いの問題提供料 40,000円 は取り消しました" in contact.body
     # The provider's fee page shows it as cancelled, not owed.
     client.force_login(staff_a)
     page = client.get(reverse("fee_list")).content.decode()
@@ -175,7 +175,10 @@ def test_e2_withdraw_page_names_the_exam_and_the_fee_and_refuses_after_the_close
     with mock.patch("django.utils.timezone.now", return_value=JUST_BEFORE):
         client.force_login(staff_a)
         response = client.post(url, follow=True)
-    assert "申込みを取り下げました" in response.content.decode()
+    assert (
+        "申込みを取り下げました。未払いの問題提供料 40,000円 は取り消しました"
+        in response.content.decode()
+    )
     application.refresh_from_db()
     assert application.state == ExamApplication.S.WITHDRAWN
 
