@@ -439,3 +439,46 @@ def test_e2_cancellation_is_refused_for_a_future_date_a_held_exam_and_all_or_not
     services.open_report(applied["paid"].pk, staff_a, now=at(2024, 12, 9, 10, 0))
     with pytest.raises(ValidationError, match="実施済み"):
         services.cancel_session(session.pk, ipa_admin, DECIDED, REASON)
+
+
+def test_e2_cancellation_pages_cost_the_same_queries_with_more_applications(
+    setup,  # noqa: F811
+    provider_a,
+    staff_a,
+    provider_b,
+    staff_b,
+    reviewer,
+    ipa_admin,
+    client,
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    session = setup["session"]
+    _pay(_line(_apply(setup["site"], setup["delivery"], staff_a)), staff_a, reviewer)
+    client.force_login(ipa_admin)
+    urls = [
+        reverse("review_session_cancel", args=[session.pk]),
+        reverse("review_exam_session", args=[session.pk]),
+    ]
+
+    def costs():
+        found = {}
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            found[url] = len(queries)
+        return found
+
+    before = costs()
+    second = certified_course(provider_a, staff_a, reviewer).delivery_courses.get()
+    _put_on_form(_line(_apply(setup["site"], second, staff_a, applicants=5)), staff_a)
+    b_delivery = certified_course(provider_b, staff_b, reviewer).delivery_courses.get()
+    b_site = services.save_site(provider_b, staff_b, session.pk, ROLES, now=IN_APPLY)
+    _apply(b_site, b_delivery, staff_b, applicants=3)
+    after = costs()
+    assert all(after[url] <= before[url] for url in urls), (before, after)
+    services.cancel_session(session.pk, ipa_admin, DECIDED, REASON)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(urls[1]).content.decode()
+    assert len(queries) <= before[urls[1]] and "返金対象（試験中止）" in page
