@@ -272,7 +272,6 @@ def application_withdraw(request, pk: int):
         )
         if done is not FAILED:
             return redirect("exam_session", pk=application.session_id)
-    move = workflow.for_object(application).get("withdraw")
     try:
         workflow.check(application, "withdraw", actor=request.user)
     except workflow.TransitionError as exc:
@@ -283,7 +282,6 @@ def application_withdraw(request, pk: int):
         "application": application, "session": application.session, "problem": problem,
         "fee_outcome": services.withdrawal_fee_outcome(application),
         "receipt_number": workflow.receipt_number(application),  # the site's 到達番号
-        "confirm": move.confirm_text(application),
     })  # fmt: skip
 
 

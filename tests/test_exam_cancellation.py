@@ -159,7 +159,10 @@ def test_e2_withdraw_page_names_the_exam_and_the_fee_and_refuses_after_the_close
         page = client.get(url).content.decode()
     assert "2024年12月8日（日）の修了試験" in page and application.number in page
     assert "未払いの問題提供料 40,000円 は取り消されます" in page
-    assert "返金できず" in page and 'data-confirm="' in page and "問題提供情報の削除" in page
+    assert "返金できず" in page and "問題提供情報の削除" in page
+    confirm = page.split('id="withdraw-submit" data-confirm="')[1].split('"')[0]
+    assert "2024年12月8日の修了試験" in confirm and application.site.exam_site in confirm
+    assert "取り消されます" in confirm and confirm.endswith("よろしいですか？")
     with mock.patch("django.utils.timezone.now", return_value=CLOSE):
         client.force_login(staff_a)  # days later: a new sign-in (idle timeout)
         assert (
