@@ -112,6 +112,10 @@ TABLE.update({
     "site_submit": ("post", "site", OWN_ACTION),
     "application_change": ("post", "application", OWN_ACTION),
     "report_open": ("post", "application", OWN_ACTION),
+    # Issue 9 (E2): the withdrawal's confirmation page (the window is closed
+    # today: it says so), a draft's deletion (this one is filed: refused).
+    "application_withdraw": ("get", "application", OWN_OBJECT),
+    "application_delete": ("post", "application", OWN_ACTION),
     "reviewed_report_create": ("get", "delivery_only", OWN_OBJECT),
     "report_detail": ("get", "report", OWN_OBJECT),
     "completer_add": ("post", "report", {**OWN_ACTION, "staff_a": 200}),  # refused: the form again
@@ -126,6 +130,9 @@ TABLE.update({
     "upload_confirm": ("post", "upload", OWN_ACTION),
     "review_exams": ("get", None, IPA_PAGE),
     "review_exam_session": ("get", "session", IPA_PAGE),
+    # E2: only an IPA administrator records an exam's cancellation (this one
+    # has a report opened: the page says it cannot be cancelled).
+    "review_session_cancel": ("get", "session", dict(IPA_PAGE, reviewer=403)),
     "review_report": ("get", "report", IPA_PAGE),
     "review_report_decide": ("post", "report", IPA_ACTION),
     "review_late_payment_decide": ("post", "application", IPA_ACTION),
