@@ -258,3 +258,37 @@ def test_c12_status_revoked_with_its_date(client, course, issued, today):
     )
     assert "2025年3月10日に取り消されました" in text
     assert "認定取消日 2025年3月10日" in text
+
+
+# Certificates issued before the codes ---------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_c12_certificates_issued_before_the_codes_get_one_in_the_data_migration(
+    provider_a, staff_a, reviewer
+):
+    """0006 adds the column empty, 0007 gives every existing row a code, 0008
+    makes it required and unique."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    course = certified_course(provider_a, staff_a, reviewer)
+    before = ("certifications", "0006_verification_code")
+    latest = ("certifications", "0008_verification_code_unique")
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    try:
+        old = executor.loader.project_state([before]).apps.get_model(
+            "certifications", "IssuedCertificate"
+        )
+        old.objects.update(verification_code=None)
+        second = old.objects.get(course_id=course.pk)
+        second.pk, second.version, second.verification_code = None, 2, None
+        second.save()
+        assert old.objects.filter(verification_code=None).count() == 2
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate([latest])
+    codes = list(IssuedCertificate.objects.values_list("verification_code", flat=True))
+    assert len(codes) == 2 and len(set(codes)) == 2
+    assert all(verification.normalize(code) == code for code in codes)
