@@ -275,6 +275,19 @@ def certificate_verify_form(request):
     return redirect("certificate_verify", code=verification.display_code(code))
 
 
+TOO_LARGE = "「認定証のPDFファイル」は20MB以下のファイルを選んでください。"
+
+
+def _too_large(request) -> bool:
+    from .forms import MAX_CHECK_BYTES
+
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return True
+    return length > MAX_CHECK_BYTES + 64 * 1024  # the file and the form around it
+
+
 def certificate_verify(request, code: str):
     """The verification page of one code: what the certificate says and its
     status today, and the checksum comparison of a copy (POST). An unknown
@@ -290,13 +303,21 @@ def certificate_verify(request, code: str):
     result = verification.lookup(code, timezone.localdate())
     if result is None:
         return _verify_page(request, status=404, typed=code, unknown=True)
-    match = None
-    if request.method == "POST":
+    match, refused = None, ""
+    if request.method == "POST" and _too_large(request):
+        # refused before the upload is read (a public form: no huge bodies)
+        check_form, refused = ChecksumForm(), TOO_LARGE
+    elif request.method == "POST":
         check_form = ChecksumForm(request.POST, request.FILES)
         if check_form.is_valid():
             match = verification.compare_checksum(result, check_form.checksum())
     else:
         check_form = ChecksumForm()
     return _verify_page(
-        request, typed=result.display_code, result=result, check_form=check_form, match=match
+        request,
+        typed=result.display_code,
+        result=result,
+        check_form=check_form,
+        match=match,
+        check_refused=refused,
     )

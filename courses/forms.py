@@ -258,7 +258,8 @@ class RegistryForm(forms.Form):
         the list is shown without that condition)."""
         from .registry import RegistryQuery
 
-        data = self.cleaned_data if self.is_valid() else {}
+        self.is_valid()  # cleaned_data then holds the fields that are valid
+        data = self.cleaned_data
         return RegistryQuery(
             q=" ".join((data.get("q") or "").split()),
             prefecture=data.get("prefecture") or "",

@@ -167,6 +167,14 @@ def test_c12_uploaded_copy_matches_and_a_tampered_one_does_not(client, issued):
     assert IssuedCertificate.objects.get(pk=issued.pk).checksum == issued.checksum  # nothing stored
 
 
+def test_c12_a_huge_upload_is_refused_before_it_is_read(client, issued):
+    url = reverse("certificate_verify", args=[issued.display_verification_code])
+    huge = SimpleUploadedFile("認定証.pdf", b"%PDF" + b"0" * (21 * 1024 * 1024))
+    text = page_text(client.post(url, {"file": huge}))
+    assert "20MB以下のファイルを選んでください" in text
+    assert "一致：" not in text and "不一致：" not in text
+
+
 def test_c12_pasted_sha256_is_compared(client, issued):
     url = reverse("certificate_verify", args=[issued.display_verification_code])
     pasted = " ".join(re.findall(".{8}", issued.checksum.upper()))  # spaces, upper case
