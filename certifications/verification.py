@@ -24,11 +24,11 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.urls import reverse
 
 from courses import registry as course_registry
 from courses.rules import CertificationStatus
+from portal import throttle
 
 from .models import VERIFICATION_ALPHABET as ALPHABET
 from .models import VERIFICATION_CODE_LENGTH as CODE_LENGTH
@@ -172,7 +172,7 @@ def compare_checksum(verification: Verification, checksum: str) -> bool:
     return hmac.compare_digest(verification.checksum, checksum)
 
 
-# Rate limit of the lookups (portal.throttle's way: a counter per client
+# Rate limit of the lookups (portal.throttle.allow: a counter per client
 # address in the cache). django-ratelimit is not installed; a school behind
 # one address checking a few certificates stays far below the limit.
 LOOKUP_LIMIT = 30
@@ -182,13 +182,9 @@ LOOKUP_WINDOW_SECONDS = 600
 def allow_lookup(ip: str | None) -> bool:
     """Count one lookup from ``ip``; False once the limit is passed within
     the window."""
-    limit = getattr(settings, "CERTIFICATE_VERIFY_LIMIT", LOOKUP_LIMIT)
-    window = getattr(settings, "CERTIFICATE_VERIFY_WINDOW", LOOKUP_WINDOW_SECONDS)
-    key = "certificate-verify:" + hashlib.sha256((ip or "-").encode()).hexdigest()[:32]
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count <= limit
+    return throttle.allow(
+        "certificate-verify",
+        ip,
+        getattr(settings, "CERTIFICATE_VERIFY_LIMIT", LOOKUP_LIMIT),
+        getattr(settings, "CERTIFICATE_VERIFY_WINDOW", LOOKUP_WINDOW_SECONDS),
+    )

@@ -629,10 +629,15 @@ def registry(request):
     )
 
 
+RENDER_LIMIT = 20  # new renderings of the registry's files per client in 10 minutes
+
+
 def _registry_download(request, extension: str, content_type: str, render_file):
     from django.core.cache import cache
     from django.http import HttpResponse
     from django.utils.http import content_disposition_header
+
+    from portal import throttle
 
     from . import registry as service
     from .forms import RegistryForm
@@ -645,6 +650,12 @@ def _registry_download(request, extension: str, content_type: str, render_file):
     key = f"registry:{extension}:{today.isoformat()}:{digest}"
     content = cache.get(key)
     if content is None:
+        # Each new rendering counts against the client's limit (a cached
+        # one does not): a long PDF takes seconds.
+        if not throttle.allow(
+            "registry-download", getattr(request, "client_ip", None), RENDER_LIMIT, 600
+        ):
+            return render(request, "courses/registry_busy.html", status=429)
         content = render_file(today, query)
         cache.set(key, content, timeout=300)
     response = HttpResponse(content, content_type=content_type)

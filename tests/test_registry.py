@@ -384,3 +384,20 @@ def test_p9_registry_is_linked_for_the_public(client):
     for name in ("home", "registry", "certificate_verify_form"):
         html = client.get(reverse(name)).content.decode()
         assert reverse("registry") in html and reverse("certificate_verify_form") in html, name
+
+
+def test_p9_new_renderings_of_the_files_are_limited_per_client(client, monkeypatch, today):
+    """A cached file is served again freely; each new rendering (another
+    query) counts, so a client cannot keep the server rendering long PDFs."""
+    from courses import views
+
+    today(CERTIFIED_ON)
+    monkeypatch.setattr(views, "RENDER_LIMIT", 2)
+    url = reverse("registry_csv")
+    assert client.get(url, {"q": "a"}).status_code == 200
+    assert client.get(url, {"q": "a"}).status_code == 200  # cached: not counted
+    assert client.get(url, {"q": "b"}).status_code == 200
+    refused = client.get(url, {"q": "c"})
+    assert refused.status_code == 429
+    assert "しばらくしてからお試しください" in page_text(refused)
+    assert client.get(url, {"q": "a"}).status_code == 200  # still cached
