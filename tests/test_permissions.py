@@ -155,6 +155,16 @@ TABLE.update({
     "change_review_return": ("post", "change", {**IPA_ACTION, "reviewer": 200}),
 })  # fmt: skip
 
+# Issue 9: the public registry (P9) and the certificate check: public pages.
+PUBLIC = dict.fromkeys(ROLES, 200)
+TABLE.update({
+    "registry": ("get", None, PUBLIC),
+    "registry_csv": ("get", None, PUBLIC),
+    "registry_pdf": ("get", None, PUBLIC),
+    "certificate_verify_form": ("get", None, PUBLIC),
+    "certificate_verify": ("get", "verify_code", PUBLIC),
+})  # fmt: skip
+
 # The state a reviewer's POST leaves the registration in (others change nothing).
 EFFECT = {"review_return": "returned", "review_accept": "accepted", "review_withdraw": "withdrawn"}
 
@@ -252,6 +262,7 @@ def objects(
         "certificate_copy": {"pk": report.pk, "copy_pk": certificate_copy.pk},
         "attachment": {"pk": course.pk, "attachment_pk": attachment.pk},
         "certificate": {"pk": course.pk, "version": 1},
+        "verify_code": {"code": course.issued_certificates.get().display_verification_code},
         "measure": {"pk": site.pk, "measure_pk": measure.pk},
         "token": {"token": token},
         "doc": {"pk": doc.pk},
