@@ -229,3 +229,20 @@ class ReasonForm(JapaneseErrorsMixin, forms.Form):
 class AttachmentForm(JapaneseErrorsMixin, forms.Form):
     title = forms.CharField(label="書類の内容", max_length=100)
     file = forms.FileField(label="ファイル（PDF・Word・Excel・PowerPoint、10MBまで）")
+
+
+class RevokeForm(JapaneseErrorsMixin, forms.Form):
+    """C11 (M§2.5): an IPA administrator revokes a certification."""
+
+    prefix = "revoke"
+    on = forms.DateField(label="認定取消日", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(
+        label="認定取消理由",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="講座開設者への通知と審査状況に、この文面のまま表示されます。"
+        "マニュアル2.5のどの事由に当たるかを記載してください。",
+    )
+    confirm = forms.BooleanField(
+        label="取消しの日から2年間、この講座開設者が新たな認定を受けられなくなることを確認しました"
+    )

@@ -215,12 +215,45 @@ def _course_move(action, course, ctx):
     if action == "certify":
         course_services.certify_course(course.pk, reviewer, datetime.date(2024, 10, 1))
         return reviewer
+    if action == "revoke":  # C11: an administrator, with date and reason
+        with mock.patch("django.utils.timezone.localdate", return_value=REVOKED_ON):
+            course_services.revoke_course(
+                course.pk,
+                ctx["ipa_admin"],
+                REVOKED_ON,
+                "修了認定の報告をしなかったため（マニュアル2.5(4)）",
+            )
+        return ctx["ipa_admin"]
     assert action == "expire"
     assert course_services.expire_courses(course.valid_until + datetime.timedelta(days=1))
     return None
 
 
+REVOKED_ON = datetime.date(2025, 3, 3)
+
+
+# P8: the notice of withdrawal of provider A (filed by its contact).
+def _withdrawal_in(state, ctx):
+    from providers import services as provider_services
+
+    assert state == "submitted"
+    return provider_services.file_withdrawal(
+        ctx["provider_a"], ctx["staff_a"], "講座の開設をやめるため"
+    )
+
+
+def _withdrawal_move(action, withdrawal, ctx):
+    from providers import services as provider_services
+
+    if action == "accept":
+        provider_services.accept_withdrawal(withdrawal.pk, ctx["reviewer"])
+        return ctx["reviewer"]
+    provider_services.withdraw_withdrawal(withdrawal.pk, ctx["staff_a"])
+    return ctx["staff_a"]
+
+
 SCENARIOS = {
+    "providers.Withdrawal": (_withdrawal_in, _withdrawal_move),
     "exams.ResultReport": (_report_in, _report_move),
     "exams.ExamApplication": (_application_in, _application_move),
     "providers.Registration": (_registration_in, _registration_move),
@@ -280,8 +313,9 @@ def test_a_move_made_with_its_parent_is_cascaded_by_a_parent_move_with_notices()
 
 
 @pytest.fixture
-def ctx(setup, provider_a, staff_a, reviewer):  # noqa: F811
-    return {"setup": setup, "provider_a": provider_a, "staff_a": staff_a, "reviewer": reviewer}
+def ctx(setup, provider_a, staff_a, reviewer, ipa_admin):  # noqa: F811
+    return {"setup": setup, "provider_a": provider_a, "staff_a": staff_a, "reviewer": reviewer,
+            "ipa_admin": ipa_admin}  # fmt: skip
 
 
 def test_every_registered_workflow_is_walked():
