@@ -232,9 +232,10 @@ class AttachmentForm(JapaneseErrorsMixin, forms.Form):
 
 
 class RevokeForm(JapaneseErrorsMixin, forms.Form):
-    """C11 (M§2.5): an IPA administrator revokes a certification."""
+    """C11 (M§2.5): an IPA administrator revokes a certification (no prefix:
+    the error summary links to ``#id_<name>``; no other form of the review
+    page is shown for a certified course with these names)."""
 
-    prefix = "revoke"
     on = forms.DateField(label="認定取消日", widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(
         label="認定取消理由",
@@ -246,3 +247,11 @@ class RevokeForm(JapaneseErrorsMixin, forms.Form):
     confirm = forms.BooleanField(
         label="取消しの日から2年間、この講座開設者が新たな認定を受けられなくなることを確認しました"
     )
+
+    def __init__(self, *args, course, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The browser offers only the dates the service accepts.
+        attrs = self.fields["on"].widget.attrs
+        attrs["max"] = min(today, course.valid_until or today).isoformat()
+        if course.certified_on:
+            attrs["min"] = course.certified_on.isoformat()

@@ -483,7 +483,7 @@ def _review_context(request, course, revoke_form=None) -> dict:
         if course.state in (S.SUBMITTED, S.RETURNED)
         else [],
         # C11: administrators revoke (the form only where the move is possible).
-        "revoke_form": revoke_form or RevokeForm(initial={"on": today}),
+        "revoke_form": revoke_form or RevokeForm(initial={"on": today}, course=course, today=today),
         "revocation_bar_end": provider_rules.revocation_bar_end(course.revoked_on)
         if course.revoked_on
         else None,
@@ -599,7 +599,7 @@ def review_course_revoke(request, pk: int):
     """C11 (M§2.5): an administrator revokes the certification (date, reason,
     confirmation); a refusal shows the form again with what was typed."""
     course = get_object_or_404(ExemptionCourse.objects.select_related("provider"), pk=pk)
-    form = RevokeForm(request.POST)
+    form = RevokeForm(request.POST, course=course, today=timezone.localdate())
     if form.is_valid():
         data = form.cleaned_data
         revoked = attempt(

@@ -175,17 +175,10 @@ class ReturnForm(JapaneseErrorsMixin, forms.Form):
 
 
 class WithdrawalForm(JapaneseErrorsMixin, forms.Form):
-    """P8 (M§11 (1)): 講座開設者番号, 認定講座開設者名 (from the record, read-only:
-    the staff confirm them) and the reason."""
+    """P8 (M§11 (1)): the reason, and the staff's confirmation of the
+    講座開設者番号 and 認定講座開設者名 that the page shows from the record
+    (they are not typed: the service files the record's values)."""
 
-    provider_number = forms.CharField(
-        label="講座開設者番号", disabled=True, required=False,
-        help_text="登録内容から表示しています（変更できません）。",
-    )  # fmt: skip
-    provider_name = forms.CharField(
-        label="認定講座開設者名", disabled=True, required=False,
-        help_text="登録内容から表示しています（変更できません）。",
-    )  # fmt: skip
     confirm_identity = forms.BooleanField(
         label="取り止める講座開設者の番号と名称が正しいことを確認しました"
     )
@@ -195,9 +188,3 @@ class WithdrawalForm(JapaneseErrorsMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="例：免除対象講座の認定期間の終了後、新たな講座を申請しないため。",
     )
-
-    def __init__(self, *args, provider, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Disabled: the record's values whatever is posted.
-        self.fields["provider_number"].initial = provider.number
-        self.fields["provider_name"].initial = provider.name

@@ -133,13 +133,11 @@ def withdrawal_request(request):
     if waiting is not None:
         return redirect("withdrawal_detail", pk=waiting.pk)
     step = request.POST.get("step", "") if request.method == "POST" else ""
-    form = WithdrawalForm(request.POST if step in ("confirm", "submit") else None,
-                          provider=provider)  # fmt: skip
+    form = WithdrawalForm(request.POST if step in ("confirm", "submit") else None)
     if step == "back":  # 修正する: the input again with what was typed
         form = WithdrawalForm(
             initial={"reason": request.POST.get("reason", ""),
-                     "confirm_identity": bool(request.POST.get("confirm_identity"))},
-            provider=provider,
+                     "confirm_identity": bool(request.POST.get("confirm_identity"))}
         )  # fmt: skip
     confirming = False
     if step in ("confirm", "submit") and form.is_valid():
@@ -164,6 +162,7 @@ def withdrawal_request(request):
             "form": form,
             "confirming": confirming,
             "status_problem": services.write_problem(provider),
+            "next_steps": receipts.NEXT_STEPS[receipts.Kind.WITHDRAWAL],
         },
     )
 

@@ -79,7 +79,7 @@ def test_c11_a_reviewer_or_the_provider_cannot_revoke(client, course, reviewer, 
         with pytest.raises(PermissionDenied):
             _revoke(course, user)
     client.force_login(reviewer)
-    data = {"revoke-on": "2024-11-01", "revoke-reason": REASON, "revoke-confirm": "on"}
+    data = {"on": "2024-11-01", "reason": REASON, "confirm": "on"}
     assert client.post(reverse("review_course_revoke", args=[course.pk]), data).status_code == 403
     assert (
         "revoke-course"
@@ -129,7 +129,7 @@ def test_c11_the_administrator_revokes_on_the_review_page_after_confirming(
         assert f"免除対象講座 {course.number} {course.name} の認定を取り消します" in page
         assert "2年間" in page
         # Without the confirmation: the form again, with what was typed.
-        typed = {"revoke-on": "2024-11-01", "revoke-reason": REASON}
+        typed = {"on": "2024-11-01", "reason": REASON}
         refused = client.post(reverse("review_course_revoke", args=[course.pk]), typed)
         assert refused.status_code == 200
         html = refused.content.decode()
@@ -137,7 +137,7 @@ def test_c11_the_administrator_revokes_on_the_review_page_after_confirming(
         course.refresh_from_db()
         assert course.revoked_on is None
         done = client.post(
-            reverse("review_course_revoke", args=[course.pk]), {**typed, "revoke-confirm": "on"}
+            reverse("review_course_revoke", args=[course.pk]), {**typed, "confirm": "on"}
         )
         assert done.status_code == 302
         page = client.get(url).content.decode()
@@ -202,6 +202,9 @@ def test_p6_a_revoked_course_bars_new_courses_and_certifications_for_two_years(
     with _on(datetime.date(2025, 1, 15)):
         html = client.get(reverse("home")).content.decode()
     assert 'id="provider-status-banner"' in html and f"{BAR_ENDS}以降" in html
+    assert (
+        f"{draft.number} は作成中です。入力を終えて申請してください" not in html
+    )  # no step to a refusal
     # The day before the end the bar holds; from the end date it is lifted.
     with pytest.raises(ValidationError, match=BARRED):
         provider_services.require_not_barred(provider_a, datetime.date(2026, 10, 31))

@@ -16,7 +16,7 @@ from django.urls import reverse
 from courses import services as course_services
 from portal import receipts, workflow
 from portal import services as portal_services
-from portal.models import Notice
+from portal.models import GeneratedDocument, Notice
 from providers import services
 from providers.models import Provider, Withdrawal
 
@@ -39,8 +39,10 @@ def test_p8_the_profile_links_to_the_request_and_the_form_confirms_before_filing
     assert "認定講座開設者の取止め" in profile and reverse("withdrawal_request") in profile
     url = reverse("withdrawal_request")
     form = client.get(url).content.decode()
-    # Number and name come from the record, shown read-only.
-    assert 'value="20001"' in form and 'value="Ａ学園"' in form and "disabled" in form
+    # Number and name come from the record, shown read-only (not typed).
+    identity = form[form.index('id="withdrawal-identity"') :]
+    assert "<td>20001</td>" in identity and "<td>Ａ学園</td>" in identity
+    assert 'name="provider_number"' not in form
     refused = client.post(url, {"step": "confirm"}).content.decode()
     assert "「取止めの理由」を入力してください。" in refused
     assert "確認しました」にチェックを付けてください" in refused
@@ -185,6 +187,16 @@ def test_p8_ipa_accepts_the_provider_is_withdrawn_reads_signs_in_and_downloads(
     assert download.status_code == 200 and download.content[:2] == b"PK"  # the xlsx
     certificate = client.get(reverse("certificate_download", args=[course.pk, 1]))
     assert certificate.status_code == 200
+    # A document is still made on request from the record as it stands.
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(
+            reverse("document_request", args=["shoshiki_1", provider_a.pk]), follow=True
+        )
+    assert again.status_code == 200 and READ_ONLY not in again.content.decode()
+    made = GeneratedDocument.objects.filter(
+        object_id=str(provider_a.pk), status=GeneratedDocument.Status.DONE
+    )
+    assert made.count() == 2
     # The certified course stays certified (nothing more is filed for it).
     course.refresh_from_db()
     assert workflow.state_of(course).in_force
