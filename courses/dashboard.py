@@ -22,9 +22,14 @@ def _context(request, provider) -> dict:
 
 def _next_steps(provider, context, now) -> list[tuple[str, str]]:
     steps = []
+    # P6 (M§2.5): while a revocation bars new courses (the providers part's
+    # banner says until when), no step asks to file one.
+    barred = bool(context.get("bar_problem"))
     for course in context["courses"]:
         url = reverse("course_detail", args=[course.pk])
         state = workflow.state_of(course)
+        if state.provider_may_edit and barred:
+            continue
         if state.returned:
             steps.append(
                 (
@@ -47,7 +52,7 @@ def _next_steps(provider, context, now) -> list[tuple[str, str]]:
 
 
 def _first_course(provider, context, now) -> list[tuple[str, str]]:
-    if context["courses"]:
+    if context["courses"] or context.get("bar_problem"):
         return []
     return [
         ("免除対象講座を申請しましょう。認定希望月の1か月前までに不備なく完了させてください（最短で申請月の翌々月1日に認定）。",

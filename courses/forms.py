@@ -266,3 +266,29 @@ class RegistryForm(forms.Form):
             category=data.get("category") or "",
             include_past=bool(data.get("past")),
         )
+
+
+class RevokeForm(JapaneseErrorsMixin, forms.Form):
+    """C11 (M§2.5): an IPA administrator revokes a certification (no prefix:
+    the error summary links to ``#id_<name>``; no other form of the review
+    page is shown for a certified course with these names)."""
+
+    on = forms.DateField(label="認定取消日", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(
+        label="認定取消理由",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="講座開設者への通知と審査状況に、この文面のまま表示されます。"
+        "マニュアル2.5のどの事由に当たるかを記載してください。",
+    )
+    confirm = forms.BooleanField(
+        label="取消しの日から2年間、この講座開設者が新たな認定を受けられなくなることを確認しました"
+    )
+
+    def __init__(self, *args, course, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The browser offers only the dates the service accepts.
+        attrs = self.fields["on"].widget.attrs
+        attrs["max"] = min(today, course.valid_until or today).isoformat()
+        if course.certified_on:
+            attrs["min"] = course.certified_on.isoformat()

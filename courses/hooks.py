@@ -25,7 +25,11 @@ def revoked_course_dates(provider):
     )
 
 
-provider_services.register_revocation_source(revoked_course_dates)
+def providers_with_revoked_courses():
+    return ExemptionCourse.objects.filter(revoked_on__isnull=False).values("provider_id")
+
+
+provider_services.register_revocation_source(revoked_course_dates, providers_with_revoked_courses)
 
 
 @receiver(payment_confirmed, dispatch_uid="courses.review_fee_paid")

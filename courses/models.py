@@ -194,6 +194,12 @@ class ExemptionCourse(ConcurrentTransitionMixin, models.Model):
     def expire(self):
         pass
 
+    def revoke(self, on, reason: str):
+        """C11 (figure 5.2-4): the 認定取消日 and 認定取消理由 of the review
+        record; the certificate stays as issued (M§2.5)."""
+        self.revoked_on = on
+        self.revocation_reason = reason
+
     def withdraw(self):
         pass
 

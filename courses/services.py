@@ -20,6 +20,7 @@ from portal.roles import require_reviewer
 from portal.services import save_transition
 from portal.validators import normalize_full_name
 from portal.workflow import transition
+from providers import rules as provider_rules
 from providers.services import require_active, require_not_barred
 
 from . import changes, rules
@@ -582,6 +583,55 @@ def expire_courses(today: datetime.date) -> list[int]:
                 )
                 expired.append(pk)
     return expired
+
+
+def revoke_course(course_pk: int, admin, on: datetime.date | None, reason: str) -> ExemptionCourse:
+    """C11/P6 (M§2.5): an IPA administrator revokes the certification of one
+    course with its date and reason (figure 5.2-4: 認定取消日, 認定取消理由).
+
+    Only this course is revoked (M§2.5 names the certification of a course):
+    the provider stays active, keeps its other certified courses and their
+    delivery courses, exams and reports, but for 2 years from ``on`` it files
+    no new course and no course of it is certified (providers.services.
+    require_not_barred reads the date through courses.hooks). The 認定証
+    stays as issued (certifications.documents.CERTIFICATE_STATES), the review
+    fee is never refunded (C9). The provider's contact and IPA are told."""
+    reason = (reason or "").strip()
+    today = timezone.localdate()
+    with transaction.atomic():
+        course = _locked(course_pk)
+        # The state and who may revoke first: a reviewer gets a refusal, not
+        # a field error.
+        workflow.check(course, "revoke", actor=admin)
+        errors = {}
+        if on is None:
+            errors["on"] = "「認定取消日」を入力してください。"
+        elif on > today:
+            errors["on"] = "「認定取消日」に将来の日付は指定できません。"
+        elif course.certified_on and on < course.certified_on:
+            errors["on"] = (
+                f"「認定取消日」は認定日（{course.certified_on:%Y年%-m月%-d日}）以降の日付にしてください。"
+            )
+        elif course.valid_until and on > course.valid_until:
+            errors["on"] = (
+                f"「認定取消日」は認定終了日（{course.valid_until:%Y年%-m月%-d日}）までの日付にしてください。"
+            )
+        if not reason:
+            errors["reason"] = "「認定取消理由」を入力してください。"
+        elif len(reason) > 1000:
+            errors["reason"] = "「認定取消理由」は1000文字以内で入力してください。"
+        if errors:
+            raise ValidationError(errors)
+        transition(
+            course,
+            "revoke",
+            actor=admin,
+            on=on,
+            reason=reason,
+            note=reason,
+            notice={"bar_ends": provider_rules.revocation_bar_end(on)},
+        )
+    return course
 
 
 # Study plan (C6) -------------------------------------------------------------------

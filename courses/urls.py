@@ -55,6 +55,9 @@ urlpatterns = [
         name="review_course_certify",
     ),
     path(
+        "review/courses/<int:pk>/revoke/", views.review_course_revoke, name="review_course_revoke"
+    ),
+    path(
         "review/courses/<int:pk>/materials/",
         views.review_course_materials,
         name="review_course_materials",

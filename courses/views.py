@@ -17,7 +17,8 @@ from portal.decorators import role_required
 from portal.forms import FAILED, apply_service_errors, attempt
 from portal.isolation import get_for_user_or_404, provider_of
 from portal.receipts import annotate_latest_number
-from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
+from portal.roles import is_ipa_admin, is_ipa_staff, is_provider_staff, is_reviewer
+from providers import rules as provider_rules
 
 from . import changes, rules, services
 from .forms import (
@@ -27,6 +28,7 @@ from .forms import (
     MaterialFormSet,
     OperationStructureForm,
     ReasonForm,
+    RevokeForm,
 )
 from .models import (
     DeliveryCourse,
@@ -148,6 +150,9 @@ def course_detail(request, pk: int):
             "return_sections": dict(RETURN_SECTIONS),
             "certificates": course.issued_certificates.defer("content").select_related("issued_by"),
             "no_course_change": rules.NO_COURSE_CHANGE,  # C13
+            "revocation_bar_end": provider_rules.revocation_bar_end(course.revoked_on)
+            if course.revoked_on
+            else None,
         },
     )
 
@@ -453,41 +458,44 @@ def review_course_queue(request):
     )
 
 
+def _review_context(request, course, revoke_form=None) -> dict:
+    today = timezone.localdate()
+    return {
+        "course": course,
+        "problems": services.submission_problems(course, today)
+        if course.state in (S.SUBMITTED, S.RETURNED)
+        else [],
+        "outlook": course_outlook(course, today),
+        "deliveries": course.delivery_courses.prefetch_related("exams__session").order_by("serial"),
+        "plan_rows": course.plan_rows.select_related("syllabus_item"),
+        "plan_total": services.plan_total(course),
+        "materials": course.materials.all(),
+        "structure": OperationStructure.objects.filter(course=course).first(),
+        "attachments": course.attachments.all(),
+        "fee_lines": course.fee_lines.select_related("payment_request"),
+        "documents": documents.panel(request.user, course, COURSE_DOCUMENTS),
+        "audit_entries": audit.entries_for(course)[:100],
+        "can_decide": is_reviewer(request.user),
+        "return_form": ReasonForm(),
+        "return_sections": RETURN_SECTIONS,
+        "first_of_next_month": rules.add_months(rules.first_of_month(today), 1),
+        "certificates": course.issued_certificates.defer("content").select_related("issued_by"),
+        "today": today,
+        "changes": changes.changes_since_return(course)
+        if course.state in (S.SUBMITTED, S.RETURNED)
+        else [],
+        # C11: administrators revoke (the form only where the move is possible).
+        "revoke_form": revoke_form or RevokeForm(initial={"on": today}, course=course, today=today),
+        "revocation_bar_end": provider_rules.revocation_bar_end(course.revoked_on)
+        if course.revoked_on
+        else None,
+    }
+
+
 @staff_required
 def review_course_detail(request, pk: int):
     course = get_object_or_404(ExemptionCourse.objects.select_related("provider"), pk=pk)
-    today = timezone.localdate()
-    return render(
-        request,
-        "courses/review_detail.html",
-        {
-            "course": course,
-            "problems": services.submission_problems(course, today)
-            if course.state in (S.SUBMITTED, S.RETURNED)
-            else [],
-            "outlook": course_outlook(course, today),
-            "deliveries": course.delivery_courses.prefetch_related("exams__session").order_by(
-                "serial"
-            ),
-            "plan_rows": course.plan_rows.select_related("syllabus_item"),
-            "plan_total": services.plan_total(course),
-            "materials": course.materials.all(),
-            "structure": OperationStructure.objects.filter(course=course).first(),
-            "attachments": course.attachments.all(),
-            "fee_lines": course.fee_lines.select_related("payment_request"),
-            "documents": documents.panel(request.user, course, COURSE_DOCUMENTS),
-            "audit_entries": audit.entries_for(course)[:100],
-            "can_decide": is_reviewer(request.user),
-            "return_form": ReasonForm(),
-            "return_sections": RETURN_SECTIONS,
-            "first_of_next_month": rules.add_months(rules.first_of_month(today), 1),
-            "certificates": course.issued_certificates.defer("content").select_related("issued_by"),
-            "today": today,
-            "changes": changes.changes_since_return(course)
-            if course.state in (S.SUBMITTED, S.RETURNED)
-            else [],
-        },
-    )
+    return render(request, "courses/review_detail.html", _review_context(request, course))
 
 
 def _review_action(request, pk: int, action):
@@ -585,6 +593,30 @@ def review_delivery(request, pk: int, delivery_pk: int):
         return "実施講座を承認しました。" if approve else "実施講座を差し戻しました。"
 
     return _review_action(request, pk, act)
+
+
+@require_POST
+@role_required(is_ipa_admin)
+def review_course_revoke(request, pk: int):
+    """C11 (M§2.5): an administrator revokes the certification (date, reason,
+    confirmation); a refusal shows the form again with what was typed."""
+    course = get_object_or_404(ExemptionCourse.objects.select_related("provider"), pk=pk)
+    form = RevokeForm(request.POST, course=course, today=timezone.localdate())
+    if form.is_valid():
+        data = form.cleaned_data
+        revoked = attempt(
+            request,
+            lambda: services.revoke_course(course.pk, request.user, data["on"], data["reason"]),
+            form=form,
+            success=lambda c: (
+                f"免除対象講座 {c.number} の認定を{c.revoked_on:%Y年%-m月%-d日}付で取り消しました。"
+                "講座開設者の登録担当者に通知しました。"
+            ),
+        )
+        if revoked is not FAILED:
+            return redirect("review_course_detail", pk=pk)
+        course.refresh_from_db()
+    return render(request, "courses/review_detail.html", _review_context(request, course, form))
 
 
 @role_required(lambda user: is_provider_staff(user) or is_ipa_staff(user))

@@ -14,7 +14,7 @@ import dataclasses
 from django.urls import reverse
 
 from portal import workflow
-from portal.roles import is_provider_member, is_reviewer
+from portal.roles import is_ipa_admin, is_provider_member, is_reviewer
 
 from .models import SubmissionStates as S
 
@@ -68,6 +68,17 @@ def review_started(course) -> str | None:
 def course_not_certified(delivery) -> str | None:
     """Only a delivery course of a certified course is filed on its own."""
     return ALONE if delivery.course.state != S.CERTIFIED else None
+
+
+def course_still_certified(delivery) -> str | None:
+    """A delivery course filed alone is approved only while its course is
+    certified: not after the certification was revoked (C11) or ended."""
+    if delivery.course.state != S.CERTIFIED:
+        return (
+            f"免除対象講座 {delivery.course.number} は「{delivery.course.get_state_display()}」"
+            "のため、実施講座を承認できません。"
+        )
+    return None
 
 
 DONE = "この講座は既に処理されています（現在の状態：{state}）。"
@@ -179,6 +190,33 @@ EXEMPTION_COURSE = workflow.register(
                 by_system=True,
                 notices=(workflow.Notify("course_expired", ("provider_contact",), _own_page),),
             ),
+            # C11/P6 (M§2.5): an IPA administrator revokes a certification with
+            # its date and reason. Only a certified course: an approved one is
+            # not certified yet (nothing to revoke; should grounds appear before
+            # the 1st, the bar of another revocation or IPA's return stops it —
+            # require_not_barred refuses its certification), and an expired one
+            # has ended. Only this course is revoked: the provider stays active
+            # and keeps its other certified courses, but receives no new
+            # certification for 2 years (M§2.5: 「新たな認定を一切受けられません」;
+            # providers.services.require_not_barred). The 認定証 stays as issued.
+            workflow.Transition(
+                action="revoke",
+                sources=(S.CERTIFIED,),
+                target=S.REVOKED,
+                verb="認定を取り消す",
+                confirm=(
+                    "免除対象講座 {obj}の認定を取り消します。取消しの日から2年間、この講座開設者は"
+                    "新たな認定を一切受けられません（マニュアル2.5）。取り消した認定は元に戻せません。"
+                    "よろしいですか。"
+                ),
+                allowed=is_ipa_admin,
+                permission="courses.revoke_course",
+                refused="認定済みの講座だけを取り消せます（現在の状態：{state}）。",
+                notices=(
+                    workflow.Notify("course_revoked", ("provider_contact",), _own_page),
+                    workflow.Notify("course_revoked_ipa", ("ipa_notice",), _own_review_page),
+                ),
+            ),
             workflow.Transition(
                 action="withdraw",
                 sources=(S.DRAFT, S.RETURNED),
@@ -258,6 +296,7 @@ DELIVERY_COURSE = workflow.register(
                 allowed=is_reviewer,
                 permission="courses.review_course",
                 refused=NOT_WAITING,
+                conditions=(course_still_certified,),
                 notices=(
                     workflow.Notify(
                         "delivery_approved", ("provider_contact", "submitter"), _course_page

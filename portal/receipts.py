@@ -29,6 +29,7 @@ PREFIXES = {
     Kind.EXAM_APPLICATION: "S",  # 試験申請
     Kind.RESULT_REPORT: "H",  # 結果報告
     Kind.CHANGE: "C",  # 変更申請 (Change)
+    Kind.WITHDRAWAL: "Y",  # 取止め (toriYame; T is the registration's)
 }
 
 # What IPA does next, shown on the receipt panel and in the 到達通知 e-mail.
@@ -45,6 +46,10 @@ NEXT_STEPS = {
     "承認されるまで、登録されている内容は変わりません。",
     Kind.RESULT_REPORT: "IPAが報告内容を確認し、受理または差し戻しをお知らせします。"
     "受理後、各修了認定者に修了認定者管理番号を伝えてください（IPAからは通知しません）。",
+    Kind.WITHDRAWAL: "IPAが届出の内容を確認して受理し、登録担当者に電子メールでお知らせします。"
+    "受理の時点で取止めとなり、以後の申請・届出・報告はできません。"
+    "取止め後もログインして、登録内容や提出済みの書類を閲覧・ダウンロードできます。"
+    "IPAが受理するまでは、この届出を取り下げられます。",
 }
 
 

@@ -74,6 +74,9 @@ rules.add_perm("providers.review_registration", is_reviewer)
 rules.add_perm("providers.review_change", is_reviewer)
 rules.add_perm("courses.review_course", is_reviewer)
 rules.add_perm("exams.review_report", is_reviewer)
+# C11 (M§2.5): revocations are the administrators' (DESIGN: roles).
+rules.add_perm("courses.revoke_course", is_ipa_admin)
+rules.add_perm("providers.review_withdrawal", is_reviewer)  # P8 (M§11)
 
 
 def role_label(user) -> str:

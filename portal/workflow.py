@@ -203,6 +203,9 @@ def _install_fsm(flow: Workflow) -> None:
             def body(self, **data):
                 return None
 
+            # django-fsm names the transition after the function.
+            body.__name__ = body.__qualname__ = name
+
         func = functools.wraps(body)(lambda self, *args, _body=body, **kw: _body(self, *args, **kw))
         edges: dict[str, tuple] = {}  # source -> (target, permission)
         for move in flow.transitions:
@@ -363,8 +366,12 @@ RECIPIENTS: dict[str, Callable] = {
 
 
 def _send_notices(flow: Workflow, move: Transition, obj, actor, context: dict) -> list[Notice]:
+    return _send(flow, move.notices, obj, actor, context)
+
+
+def _send(flow: Workflow, notices, obj, actor, context: dict) -> list[Notice]:
     created = []
-    for notice in move.notices:
+    for notice in notices:
         link = notice.path(obj)
         subject, body = notify.render(
             notice.template,
@@ -436,6 +443,27 @@ def transition(
         if notify:
             _send_notices(flow, move, obj, actor, context)
     return obj
+
+
+def announce(obj, notices: tuple[Notify, ...], *, actor, **data) -> list[Notice]:
+    """Send ``notices`` (e-mail and in-app, as a move's) about a filing that
+    did not move: its first submission, which creates it in its first state
+    (e.g. providers.services.file_withdrawal). Call inside the transaction,
+    after the 到達番号 is issued."""
+    flow = for_object(obj)
+    receipt = latest_receipt(obj)
+    context = {
+        obj._meta.model_name: obj,
+        "obj": obj,
+        "workflow": flow,
+        "actor": actor,
+        "provider": flow.provider(obj),
+        "receipt": receipt,
+        "next_steps": receipts.next_steps(receipt) if receipt else "",
+        "state_label": state_label(obj),
+        **data,
+    }
+    return _send(flow, notices, obj, actor, context)
 
 
 def _check(flow, move, obj, current, actor, conditions=True):

@@ -6,6 +6,7 @@ from django.utils import timezone
 from portal import dashboard, documents
 
 from . import rules, services
+from .models import Withdrawal
 
 
 def _context(request, provider) -> dict:
@@ -18,6 +19,8 @@ def _context(request, provider) -> dict:
         "bar_problem": rules.revocation_bar_problem(
             services.revocation_dates(provider), timezone.localdate()
         ),
+        # P8: the notice of withdrawal waiting for IPA, or the accepted one.
+        "withdrawal": provider.withdrawals.exclude(state=Withdrawal.State.WITHDRAWN).first(),
     }
 
 

@@ -174,3 +174,19 @@ class ReturnForm(JapaneseErrorsMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
         choices=[(f, Registration._meta.get_field(f).verbose_name) for f in EDITABLE_FIELDS],
     )
+
+
+class WithdrawalForm(JapaneseErrorsMixin, forms.Form):
+    """P8 (M§11 (1)): the reason, and the staff's confirmation of the
+    講座開設者番号 and 認定講座開設者名 that the page shows from the record
+    (they are not typed: the service files the record's values)."""
+
+    confirm_identity = forms.BooleanField(
+        label="取り止める講座開設者の番号と名称が正しいことを確認しました"
+    )
+    reason = forms.CharField(
+        label="取止めの理由",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="例：免除対象講座の認定期間の終了後、新たな講座を申請しないため。",
+    )

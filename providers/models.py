@@ -443,3 +443,84 @@ class ChangeRequestKey(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class WithdrawalState(models.TextChoices):
+    SUBMITTED = "submitted", "審査待ち"
+    ACCEPTED = "accepted", "受理済み"
+    WITHDRAWN = "withdrawn", "取下げ"
+
+
+class Withdrawal(ConcurrentTransitionMixin, models.Model):
+    """P8 (M§11): the provider's notice that it stops being a provider
+    (認定講座開設者の取止め): provider number, name and reason. IPA accepts it
+    (the provider becomes 取止め, its number is retired, its data stays
+    read-only) or the provider takes it back while it waits."""
+
+    provider_path = "provider"  # portal.isolation
+
+    State = WithdrawalState
+
+    provider = models.ForeignKey(
+        Provider, verbose_name="講座開設者", on_delete=models.PROTECT, related_name="withdrawals"
+    )
+    # As filed (M§11 (1) ① ②): the number and name the provider confirmed.
+    provider_number = models.CharField("講座開設者番号", max_length=5)
+    provider_name = models.CharField("認定講座開設者名", max_length=100)
+    reason = models.TextField(
+        "取止めの理由",
+        max_length=1000,
+        validators=[JisTextValidator("取止めの理由", allow_newlines=True)],
+    )
+    state = FSMField("状態", default=WithdrawalState.SUBMITTED, choices=WithdrawalState.choices,
+                     protected=True)  # fmt: skip
+    submitted_at = models.DateTimeField("届出日時", default=timezone.now)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="届け出た担当者",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("処理日時", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="受理した審査担当者",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    withdrawn_on = models.DateField("取止め日", null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = ProviderOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "講座開設者の取止めの届出"
+        verbose_name_plural = "講座開設者の取止めの届出"
+        ordering = ["-submitted_at", "-pk"]
+        permissions = [("review_withdrawal", "講座開設者の取止めの届出を受理できる")]
+        constraints = [
+            # Only one open request per provider.
+            models.UniqueConstraint(
+                fields=["provider"],
+                condition=Q(state=WithdrawalState.SUBMITTED),
+                name="one_open_withdrawal_per_provider",
+            )
+        ]
+
+    def __str__(self):
+        return f"取止めの届出（{self.provider_number} {self.provider_name}）"
+
+    @property
+    def number(self) -> str:
+        """The provider number the notice names (subjects of its mails)."""
+        return self.provider_number
+
+    def accept(self, on, by):
+        self.withdrawn_on = on
+        self.decided_at = timezone.now()
+        self.decided_by = by
+
+    def withdraw(self):
+        self.decided_at = timezone.now()

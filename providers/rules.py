@@ -23,19 +23,25 @@ def revocation_bars_registration(revoked_on: datetime.date | None, on: datetime.
     return on < add_years(revoked_on, REVOCATION_BAR_YEARS)
 
 
+def revocation_bar_end(revoked_on: datetime.date) -> datetime.date:
+    """P6 (M§2.5): the first day on which a provider revoked on ``revoked_on``
+    may be certified (or register) again: 2 years later."""
+    return add_years(revoked_on, REVOCATION_BAR_YEARS)
+
+
 def revocation_bar_ends(revoked_dates, on: datetime.date) -> datetime.date | None:
     """P6 (M§2.5): the day from which a new certification may be given again,
     when one of ``revoked_dates`` (revocations of this provider or of its
     courses) is less than 2 years before ``on``; None when nothing bars it."""
     ends = [
-        add_years(d, REVOCATION_BAR_YEARS)
+        revocation_bar_end(d)
         for d in revoked_dates
         if d is not None and revocation_bars_registration(d, on)
     ]
     return max(ends) if ends else None
 
 
-def _ja_date(d: datetime.date) -> str:
+def ja_date(d: datetime.date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
@@ -45,14 +51,14 @@ def status_write_problem(
     """P8/P6 (M§11, M§2.5): a withdrawn (取止め) or revoked (認定取消し)
     provider keeps reading its data but submits nothing any more."""
     if status == Provider.Status.WITHDRAWN:
-        since = f"（{_ja_date(withdrawn_on)}）" if withdrawn_on else ""
+        since = f"（{ja_date(withdrawn_on)}）" if withdrawn_on else ""
         return (
             f"講座開設者の取止め{since}により、申請・届出・報告はできません。"
             "登録内容や提出済みの書類は引き続き閲覧できます。"
             "再び講座を開設する場合は、新たに講座開設者の登録を申請してください（以前の講座開設者番号は使えません）。"
         )
     if status == Provider.Status.REVOKED:
-        since = f"（{_ja_date(revoked_on)}）" if revoked_on else ""
+        since = f"（{ja_date(revoked_on)}）" if revoked_on else ""
         return (
             f"講座の認定の取消し{since}により、申請・届出・報告はできません。"
             "登録内容や提出済みの書類は引き続き閲覧できます。"
@@ -69,7 +75,7 @@ def revocation_bar_problem(revoked_dates, on: datetime.date) -> str | None:
         return None
     return (
         "講座の認定の取消しを受けた日から2年を経過していないため、免除対象講座の申請・認定はできません"
-        f"（{_ja_date(ends)}以降に申請できます）。"
+        f"（{ja_date(ends)}以降に申請できます）。"
     )
 
 

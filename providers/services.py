@@ -8,16 +8,22 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_fsm import has_transition_perm
 
-from portal import audit, notify, receipts
+from portal import audit, notify, receipts, workflow
+from portal.isolation import require_owner
 from portal.roles import is_reviewer
 from portal.workflow import transition
 
 from . import rules
-from .models import Membership, Provider, ProviderNumberCounter, Registration
-from .workflow import RegistrationStateError  # noqa: F401  (re-exported)
+from .models import Membership, Provider, ProviderNumberCounter, Registration, Withdrawal
+from .workflow import (
+    WITHDRAWAL_FILED,
+    RegistrationStateError,  # noqa: F401  (re-exported)
+    WithdrawalStateError,
+)
 
 
 def hash_token(token: str) -> str:
@@ -31,18 +37,17 @@ def registration_for_token(token: str) -> Registration | None:
 
 
 def _check_not_barred(name: str, today) -> None:
-    """P6: a provider revoked less than 2 years ago cannot register again."""
-    key = rules.normalize_name_for_match(name)
-    for provider in Provider.objects.filter(revoked_on__isnull=False).only("name", "revoked_on"):
-        if rules.normalize_name_for_match(provider.name) == key and (
-            rules.revocation_bars_registration(provider.revoked_on, today)
-        ):
-            raise ValidationError(
-                {
-                    "name": "この申請者は講座の認定取消しから2年を経過していないため、"
-                    "登録できません（マニュアル2.4(3)）。"
-                }
-            )
+    """P6 (M§2.4 (3), M§2.5): a provider whose certification — its own or one
+    of its courses' — was revoked less than 2 years ago cannot register again
+    under the same name; the message names the day from which it may."""
+    ends = rules.revocation_bar_ends(revocation_dates_for_name(name), today)
+    if ends is not None:
+        raise ValidationError(
+            {
+                "name": "この申請者は講座の認定取消しから2年を経過していないため、"
+                f"登録できません（マニュアル2.4(3)）。{rules.ja_date(ends)}以降に申請できます。"
+            }
+        )
 
 
 def write_problem(provider) -> str | None:
@@ -70,31 +75,58 @@ def active_membership(user) -> Membership | None:
 
 
 # The apps that revoke something of a provider (its courses: courses) tell how
-# to find those dates: functions of the provider giving dates, registered in
-# their AppConfig.ready, so that this app imports none of them.
+# to find those dates: functions of the provider giving dates, and of nothing
+# giving the ids of the providers that have any (so that a registration by
+# name looks only at those), registered in their AppConfig.ready, so that
+# this app imports none of them.
 _REVOCATION_SOURCES: list = []
 
 
-def register_revocation_source(dates_of) -> None:
-    if dates_of not in _REVOCATION_SOURCES:
-        _REVOCATION_SOURCES.append(dates_of)
+def register_revocation_source(dates_of, providers_with_revocations=None) -> None:
+    source = (dates_of, providers_with_revocations)
+    if source not in _REVOCATION_SOURCES:
+        _REVOCATION_SOURCES.append(source)
+
+
+def _own_revocation_dates(provider) -> list:
+    dates = [provider.revoked_on]
+    for dates_of, _providers in _REVOCATION_SOURCES:
+        dates += list(dates_of(provider))
+    return dates
+
+
+def _revoked_under_name(name: str, exclude_pk=None) -> list:
+    """The provider records under the same name (spaces and width aside)
+    that have a revocation of their own or of one of their courses."""
+    having = Q(revoked_on__isnull=False)
+    for _dates_of, providers in _REVOCATION_SOURCES:
+        if providers is not None:
+            having |= Q(pk__in=providers())
+    key = rules.normalize_name_for_match(name)
+    return [
+        other
+        for other in Provider.objects.filter(having)
+        .exclude(pk=exclude_pk)
+        .only("name", "revoked_on")
+        if rules.normalize_name_for_match(other.name) == key
+    ]
+
+
+def revocation_dates_for_name(name: str) -> list:
+    """The revocations that bar a registration under ``name`` (P6)."""
+    dates = []
+    for other in _revoked_under_name(name):
+        dates += _own_revocation_dates(other)
+    return [d for d in dates if d is not None]
 
 
 def revocation_dates(provider) -> list:
     """The revocations that may bar this provider (M§2.5): its own, those of
     its courses (registered sources), and those of an earlier provider record
-    under the same name."""
-    dates = [provider.revoked_on]
-    for dates_of in _REVOCATION_SOURCES:
-        dates += list(dates_of(provider))
-    key = rules.normalize_name_for_match(provider.name)
-    for other in (
-        Provider.objects.filter(revoked_on__isnull=False)
-        .exclude(pk=provider.pk)
-        .only("name", "revoked_on")
-    ):
-        if rules.normalize_name_for_match(other.name) == key:
-            dates.append(other.revoked_on)
+    under the same name (and of its courses)."""
+    dates = _own_revocation_dates(provider)
+    for other in _revoked_under_name(provider.name, exclude_pk=provider.pk):
+        dates += _own_revocation_dates(other)
     return [d for d in dates if d is not None]
 
 
@@ -293,3 +325,116 @@ def accept_registration(registration_pk: int, reviewer) -> Provider:
                    changes={"provider_number": [None, provider.number]})  # fmt: skip
         audit.record("provider.create", provider, actor=reviewer)
     return provider
+
+
+# Withdrawal (取止め, P8, M§11) ---------------------------------------------------------
+
+W = Withdrawal.State
+
+
+def open_withdrawal(provider) -> Withdrawal | None:
+    """The provider's notice of withdrawal waiting for IPA, if any."""
+    return Withdrawal.objects.filter(provider=provider, state=W.SUBMITTED).first()
+
+
+def _already_filed(withdrawal) -> ValidationError:
+    number = receipts.latest_number(withdrawal)
+    return ValidationError(
+        "取止めの届出は既に提出され、IPAの受理を待っています"
+        + (f"（到達番号 {number}）" if number else "")
+        + "。内容を変える場合は、その届出を取り下げてから改めて届け出てください。"
+    )
+
+
+def file_withdrawal(provider, user, reason: str) -> Withdrawal:
+    """P8 (M§11 (1)): the provider's staff notify IPA that the provider stops
+    (取止め), with its number and name as recorded (the staff confirmed them)
+    and the reason. One open notice per provider; a withdrawn or revoked
+    provider files nothing (require_active). IPA and the filer are told, with
+    the 到達番号."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "「取止めの理由」を入力してください。"})
+    with transaction.atomic():
+        provider = Provider.objects.select_for_update().get(pk=provider.pk)
+        require_owner(user, provider)  # own provider, still active (P8)
+        existing = open_withdrawal(provider)
+        if existing is not None:
+            raise _already_filed(existing)
+        withdrawal = Withdrawal(
+            provider=provider,
+            provider_number=provider.number,
+            provider_name=provider.name,
+            reason=reason,
+            submitted_by=user,
+        )
+        withdrawal.full_clean(exclude=["state", "provider", "submitted_by"])
+        try:
+            with transaction.atomic():
+                withdrawal.save()
+        except IntegrityError:  # filed a moment ago by a colleague
+            raise _already_filed(open_withdrawal(provider)) from None
+        audit.record(
+            "withdrawal.submit",
+            withdrawal,
+            actor=user,
+            changes={
+                "provider_number": [None, withdrawal.provider_number],
+                "provider_name": [None, withdrawal.provider_name],
+                "reason": [None, reason],
+            },
+        )
+        receipts.issue(withdrawal, receipts.Kind.WITHDRAWAL, user, mail=False)  # 到達番号
+        # The filer's 到達 notice and IPA's, as the notices of a move.
+        workflow.announce(withdrawal, WITHDRAWAL_FILED, actor=user)
+    return withdrawal
+
+
+def _locked_withdrawal(withdrawal_pk: int) -> Withdrawal:
+    return (
+        Withdrawal.objects.select_for_update(of=("self",))
+        .select_related("provider")
+        .get(pk=withdrawal_pk)
+    )
+
+
+def withdraw_withdrawal(withdrawal_pk: int, user) -> Withdrawal:
+    """The provider takes its notice back while it waits for IPA (取下げ)."""
+    with transaction.atomic():
+        withdrawal = _locked_withdrawal(withdrawal_pk)
+        transition(withdrawal, "withdraw", actor=user)
+    return withdrawal
+
+
+def accept_withdrawal(withdrawal_pk: int, reviewer, on=None) -> Withdrawal:
+    """P5/P8 (M§11): IPA accepts the notice. The provider becomes 取止め from
+    ``on`` (today), with history and audit; its number is retired — the
+    counter only moves forward, so no later registration gets it; its data
+    stays, read-only (require_active refuses every provider write from now);
+    its staff keep their accounts, sign in, read and download. Its courses
+    stay as they are: a certified one stays certified until its end date, but
+    nothing more is filed for it; drafts and returned filings stay, unsent.
+    A provider that wants to return registers anew and gets a new number."""
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        withdrawal = _locked_withdrawal(withdrawal_pk)
+        workflow.check(withdrawal, "accept", actor=reviewer)
+        provider = Provider.objects.select_for_update().get(pk=withdrawal.provider_id)
+        if provider.status != Provider.Status.ACTIVE:
+            raise WithdrawalStateError(
+                f"この講座開設者は既に「{provider.get_status_display()}」のため受理できません。"
+            )
+        before = audit.snapshot(provider, ["status", "withdrawn_on"])
+        provider.status = Provider.Status.WITHDRAWN
+        provider.withdrawn_on = on
+        provider.save(update_fields=["status", "withdrawn_on"])
+        audit.record_update(
+            "provider.withdraw",
+            provider,
+            before,
+            ["status", "withdrawn_on"],
+            actor=reviewer,
+            note=f"取止めの届出（到達番号 {receipts.latest_number(withdrawal)}）を受理",
+        )
+        transition(withdrawal, "accept", actor=reviewer, on=on, by=reviewer)
+    return withdrawal

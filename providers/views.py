@@ -6,17 +6,17 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from portal import audit, documents
+from portal import audit, documents, receipts
 from portal.decorators import role_required
 from portal.forms import FAILED, apply_service_errors, attempt
-from portal.isolation import provider_of
+from portal.isolation import get_for_user_or_404, provider_of
 from portal.receipts import annotate_latest_number
 from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
 
 from . import services
 from .filters import RegistrationFilter
-from .forms import RegistrationForm, ReturnForm, SignupForm
-from .models import Provider, Registration
+from .forms import RegistrationForm, ReturnForm, SignupForm, WithdrawalForm
+from .models import Provider, Registration, Withdrawal
 
 SESSION_TOKEN_KEY = "registration_token"
 
@@ -114,8 +114,139 @@ def provider_profile(request):
             "provider": provider,
             "rows": field_rows(provider),
             "documents": documents.panel(request.user, provider, ["shoshiki_1"]),
+            "withdrawal": services.open_withdrawal(provider),
+            "status_problem": services.write_problem(provider),
         },
     )
+
+
+# Withdrawal (取止め, P8, M§11) ---------------------------------------------------------
+
+
+@role_required(is_provider_staff)
+def withdrawal_request(request):
+    """Input → 確認画面 → 完了 (UX): the form (number and name shown from the
+    record, the reason), the page that shows what will be sent and what
+    follows, then the notice's page with its 到達番号."""
+    provider = provider_of(request.user)
+    waiting = services.open_withdrawal(provider)
+    if waiting is not None:
+        return redirect("withdrawal_detail", pk=waiting.pk)
+    step = request.POST.get("step", "") if request.method == "POST" else ""
+    form = WithdrawalForm(request.POST if step in ("confirm", "submit") else None)
+    if step == "back":  # 修正する: the input again with what was typed
+        form = WithdrawalForm(
+            initial={"reason": request.POST.get("reason", ""),
+                     "confirm_identity": bool(request.POST.get("confirm_identity"))}
+        )  # fmt: skip
+    confirming = False
+    if step in ("confirm", "submit") and form.is_valid():
+        if step == "confirm":
+            confirming = True
+        else:
+            withdrawal = attempt(
+                request,
+                lambda: services.file_withdrawal(
+                    provider, request.user, form.cleaned_data["reason"]
+                ),
+                form=form,
+                success="認定講座開設者の取止めを届け出ました。IPAの受理をお待ちください。",
+            )
+            if withdrawal is not FAILED:
+                return redirect("withdrawal_detail", pk=withdrawal.pk)
+    return render(
+        request,
+        "providers/withdrawal_form.html",
+        {
+            "provider": provider,
+            "form": form,
+            "confirming": confirming,
+            "status_problem": services.write_problem(provider),
+            "next_steps": receipts.NEXT_STEPS[receipts.Kind.WITHDRAWAL],
+        },
+    )
+
+
+@role_required(is_provider_staff)
+def withdrawal_detail(request, pk: int):
+    withdrawal = get_for_user_or_404(
+        Withdrawal.objects.for_user(request.user, own=True).select_related("provider"),
+        request.user,
+        pk=pk,
+    )
+    return render(
+        request,
+        "providers/withdrawal_detail.html",
+        {"withdrawal": withdrawal, "provider": withdrawal.provider},
+    )
+
+
+@require_POST
+@role_required(is_provider_staff)
+def withdrawal_withdraw(request, pk: int):
+    withdrawal = get_for_user_or_404(
+        Withdrawal.objects.for_user(request.user, own=True), request.user, pk=pk
+    )
+    attempt(
+        request,
+        lambda: services.withdraw_withdrawal(withdrawal.pk, request.user),
+        success="取止めの届出を取り下げました。講座開設者の登録はこれまでどおり続きます。",
+    )
+    return redirect("withdrawal_detail", pk=withdrawal.pk)
+
+
+@role_required(is_ipa_staff)
+def review_withdrawal_list(request):
+    state = request.GET.get("state", Withdrawal.State.SUBMITTED)
+    if state not in Withdrawal.State.values:
+        state = Withdrawal.State.SUBMITTED
+    rows = annotate_latest_number(
+        Withdrawal.objects.filter(state=state).select_related("provider", "submitted_by")
+    )
+    page = Paginator(rows.order_by("submitted_at", "pk"), 50).get_page(request.GET.get("page"))
+    counts = dict(Withdrawal.objects.values_list("state").annotate(n=Count("id")).order_by())
+    return render(
+        request,
+        "providers/review_withdrawals.html",
+        {
+            "page": page,
+            "state": state,
+            "counts": [(s, label, counts.get(s, 0)) for s, label in Withdrawal.State.choices],
+        },
+    )
+
+
+@role_required(is_ipa_staff)
+def review_withdrawal_detail(request, pk: int):
+    withdrawal = get_object_or_404(
+        Withdrawal.objects.select_related("provider", "submitted_by", "decided_by"), pk=pk
+    )
+    return render(
+        request,
+        "providers/review_withdrawal.html",
+        {
+            "withdrawal": withdrawal,
+            "provider": withdrawal.provider,
+            "receipt_rows": receipts.for_object(withdrawal).select_related("actor"),
+            "audit_entries": audit.entries_for(withdrawal)[:100],
+        },
+    )
+
+
+@require_POST
+@role_required(is_reviewer)
+def review_withdrawal_accept(request, pk: int):
+    withdrawal = get_object_or_404(Withdrawal, pk=pk)
+    attempt(
+        request,
+        lambda: services.accept_withdrawal(withdrawal.pk, request.user),
+        success=lambda w: (
+            f"取止めの届出を受理しました。講座開設者 {w.provider_number} は"
+            f"{w.withdrawn_on:%Y年%-m月%-d日}付で取止めとなりました。"
+        ),
+        forbidden_as_message=True,
+    )
+    return redirect("review_withdrawal_detail", pk=pk)
 
 
 @role_required(is_ipa_staff)
@@ -135,6 +266,9 @@ def review_queue(request):
             "filter": filterset,
             "page": page,
             "counts": [(s, label, counts.get(s, 0)) for s, label in Registration.State.choices],
+            "withdrawals_waiting": Withdrawal.objects.filter(
+                state=Withdrawal.State.SUBMITTED
+            ).count(),
         },
     )
 

@@ -12,9 +12,10 @@ from django.urls import reverse
 from portal import workflow
 from portal.roles import is_provider_member, is_reviewer
 
-from .models import ChangeRequest, Registration
+from .models import ChangeRequest, Registration, Withdrawal
 
 S = Registration.State
+W = Withdrawal.State
 
 
 class RegistrationStateError(workflow.TransitionError):
@@ -225,6 +226,87 @@ CHANGE_REQUEST = workflow.register(
                 refused="この変更申請は審査中または処理済みのため取り下げられません。",
                 notices=(
                     workflow.Notify("change_withdrawn_ipa", ("ipa_if_filed",), _change_review_page),
+                ),
+            ),
+        ),
+    )
+)
+
+
+# P8 (M§11): the provider's notice of withdrawal (取止め). Filing it creates
+# it in 審査待ち (providers.services.file_withdrawal, with its 到達番号; no
+# move, as the registration). IPA accepts it — the provider becomes 取止め,
+# its number is retired, its data stays read-only — or, while it waits, the
+# provider takes it back (取下げ). IPA does not return it: M§11 asks for three
+# facts only (number, name, reason); should IPA doubt one, it calls the
+# contact, who takes the notice back and files again.
+
+
+class WithdrawalStateError(workflow.TransitionError):
+    """The withdrawal notice is no longer in a state that allows this action."""
+
+
+def _withdrawal_page(withdrawal) -> str:
+    return reverse("withdrawal_detail", args=[withdrawal.pk])
+
+
+def _withdrawal_review_page(withdrawal) -> str:
+    return reverse("review_withdrawal_detail", args=[withdrawal.pk])
+
+
+# The notices of the filing itself (no move: providers.services.file_withdrawal
+# sends them with portal.workflow.announce).
+WITHDRAWAL_FILED = (
+    workflow.Notify("withdrawal_submitted", ("actor",), _withdrawal_page),
+    workflow.Notify("withdrawal_submitted_ipa", ("ipa_notice",), _withdrawal_review_page),
+)
+
+WITHDRAWAL = workflow.register(
+    workflow.Workflow(
+        model="providers.Withdrawal",
+        name="取止めの届出",
+        audit_prefix="withdrawal",
+        provider=lambda withdrawal: withdrawal.provider,
+        error=WithdrawalStateError,
+        states=(
+            workflow.State(
+                W.SUBMITTED, W.SUBMITTED.label, "badge state-submitted", waiting_for_ipa=True
+            ),
+            workflow.State(W.ACCEPTED, W.ACCEPTED.label, "badge state-accepted", in_force=True),
+            workflow.State(W.WITHDRAWN, W.WITHDRAWN.label, "badge", closed=True),
+        ),
+        transitions=(
+            workflow.Transition(
+                action="accept",
+                sources=(W.SUBMITTED,),
+                target=W.ACCEPTED,
+                verb="受理する",
+                confirm=(
+                    "{obj}を受理します。講座開設者は取止めとなり、講座開設者番号は以後使われません。"
+                    "元に戻せません。よろしいですか。"
+                ),
+                allowed=is_reviewer,
+                permission="providers.review_withdrawal",
+                refused="この届出は既に処理されています（現在の状態：{state}）。",
+                notices=(
+                    workflow.Notify(
+                        "withdrawal_accepted", ("provider_contact", "submitter"), _withdrawal_page
+                    ),
+                ),
+            ),
+            workflow.Transition(
+                action="withdraw",
+                sources=(W.SUBMITTED,),
+                target=W.WITHDRAWN,
+                verb="取り下げる",
+                confirm="{obj}を取り下げます。よろしいですか。",
+                allowed=is_provider_member,
+                refused="この届出は既に処理されているため取り下げられません（現在の状態：{state}）。",
+                notices=(
+                    workflow.Notify("withdrawal_withdrawn", ("actor",), _withdrawal_page),
+                    workflow.Notify(
+                        "withdrawal_withdrawn_ipa", ("ipa_notice",), _withdrawal_review_page
+                    ),
                 ),
             ),
         ),

@@ -165,6 +165,19 @@ TABLE.update({
     "certificate_verify": ("get", "verify_code", PUBLIC),
 })  # fmt: skip
 
+# Issue 9 item 8: withdrawal (P8) and revocation (C11). "withdrawal" is an
+# open notice of withdrawal of provider A (so its form redirects to it).
+TABLE.update({
+    "withdrawal_request": ("get", None, dict(OWN, staff_a=302)),
+    "withdrawal_detail": ("get", "withdrawal", OWN_OBJECT),
+    "withdrawal_withdraw": ("post", "withdrawal", OWN_ACTION),
+    "review_withdrawal_list": ("get", None, IPA_PAGE),
+    "review_withdrawal_detail": ("get", "withdrawal", IPA_PAGE),
+    "review_withdrawal_accept": ("post", "withdrawal", IPA_ACTION),
+    # Administrators only; an empty form is shown again with its errors (200).
+    "review_course_revoke": ("post", "course", dict(IPA_ACTION, reviewer=403, ipa_admin=200)),
+})  # fmt: skip
+
 # The state a reviewer's POST leaves the registration in (others change nothing).
 EFFECT = {"review_return": "returned", "review_accept": "accepted", "review_withdraw": "withdrawn"}
 
@@ -240,6 +253,9 @@ def objects(
             registration_values(contact_email="new@example.jp"), PASSWORD
         )
         doc = portal_services.request_document("shoshiki_1", provider_a, staff_a)
+        withdrawal = provider_services.file_withdrawal(
+            provider_a, staff_a, "講座の開設をやめるため"
+        )
         change = changes.save_draft("provider_info", provider_a, staff_a, {"name": "変更後の学園"})
         changes.submit_change(change.pk, staff_a)
     doc.refresh_from_db()
@@ -266,6 +282,7 @@ def objects(
         "measure": {"pk": site.pk, "measure_pk": measure.pk},
         "token": {"token": token},
         "doc": {"pk": doc.pk},
+        "withdrawal": {"pk": withdrawal.pk},
         "doc_request": {"doc_id": "shoshiki_1", "object_pk": provider_a.pk},
         "provider_a": {"pk": provider_a.pk},
         "reset": {"uidb64": "MQ", "token": "bad-token"},

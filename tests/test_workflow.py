@@ -224,9 +224,41 @@ def _course_move(action, course, ctx):
     if action == "certify":
         course_services.certify_course(course.pk, reviewer, datetime.date(2024, 10, 1))
         return reviewer
+    if action == "revoke":  # C11: an administrator, with date and reason
+        with mock.patch("django.utils.timezone.localdate", return_value=REVOKED_ON):
+            course_services.revoke_course(
+                course.pk,
+                ctx["ipa_admin"],
+                REVOKED_ON,
+                "修了認定の報告をしなかったため（マニュアル2.5(4)）",
+            )
+        return ctx["ipa_admin"]
     assert action == "expire"
     assert course_services.expire_courses(course.valid_until + datetime.timedelta(days=1))
     return None
+
+
+REVOKED_ON = datetime.date(2025, 3, 3)
+
+
+# P8: the notice of withdrawal of provider A (filed by its contact).
+def _withdrawal_in(state, ctx):
+    from providers import services as provider_services
+
+    assert state == "submitted"
+    return provider_services.file_withdrawal(
+        ctx["provider_a"], ctx["staff_a"], "講座の開設をやめるため"
+    )
+
+
+def _withdrawal_move(action, withdrawal, ctx):
+    from providers import services as provider_services
+
+    if action == "accept":
+        provider_services.accept_withdrawal(withdrawal.pk, ctx["reviewer"])
+        return ctx["reviewer"]
+    provider_services.withdraw_withdrawal(withdrawal.pk, ctx["staff_a"])
+    return ctx["staff_a"]
 
 
 def _change_in(state, ctx):
@@ -259,6 +291,7 @@ def _change_move(action, change, ctx):
 
 
 SCENARIOS = {
+    "providers.Withdrawal": (_withdrawal_in, _withdrawal_move),
     "providers.ChangeRequest": (_change_in, _change_move),
     "exams.ResultReport": (_report_in, _report_move),
     "exams.ExamApplication": (_application_in, _application_move),
