@@ -203,6 +203,8 @@ def _install_fsm(flow: Workflow) -> None:
             def body(self, **data):
                 return None
 
+            body.__name__ = body.__qualname__ = name  # django-fsm names the move by it
+
         func = functools.wraps(body)(lambda self, *args, _body=body, **kw: _body(self, *args, **kw))
         edges: dict[str, tuple] = {}  # source -> (target, permission)
         for move in flow.transitions:
@@ -326,10 +328,15 @@ def _provider_contact(flow, obj, actor):
 
 
 def _submitter(flow, obj, actor):
-    """Whoever filed the current submission (the actor of its 到達番号)."""
+    """Whoever filed the current submission (the actor of its 到達番号), while
+    still a staff member (P7: a contact who stepped down is told no more)."""
+    from .roles import membership_of
+
     receipt = latest_receipt(obj)
     user = receipt.actor if receipt else None
-    return [Addressee(user.email, user)] if user is not None else []
+    if user is None or membership_of(user) is None:
+        return []
+    return [Addressee(user.email, user)]
 
 
 @dataclass(frozen=True)

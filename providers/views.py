@@ -13,7 +13,7 @@ from portal.isolation import provider_of
 from portal.receipts import annotate_latest_number
 from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
 
-from . import services
+from . import contact, services
 from .filters import RegistrationFilter
 from .forms import RegistrationForm, ReturnForm, SignupForm
 from .models import Provider, Registration
@@ -114,6 +114,11 @@ def provider_profile(request):
             "provider": provider,
             "rows": field_rows(provider),
             "documents": documents.panel(request.user, provider, ["shoshiki_1"]),
+            # P4/P7: who the registered contact is, and the link to change it.
+            "contact_member": provider.memberships.filter(is_contact=True, active=True)
+            .select_related("user")
+            .first(),
+            "open_contact_change": contact.open_contact_change(provider),
         },
     )
 
