@@ -358,3 +358,26 @@ def test_p7_review_page_says_approval_is_the_receipt(client, staff_a, reviewer):
         .content.decode()
     )
     assert "受領" in page and "前任の担当者のアカウント" in page
+
+
+def test_p7_a_failure_during_the_handover_changes_nothing(staff_a, reviewer, monkeypatch):
+    """The approval is all-or-nothing: a failure after the old contact
+    stepped down leaves the old contact, no new account and the provider as
+    it was (one_contact_per_provider holds)."""
+    provider = staff_a.membership.provider
+    before = provider.contact_email
+    change = _file(provider, staff_a)
+
+    def fail(*args):
+        raise RuntimeError("メール送信の準備中の障害")
+
+    monkeypatch.setattr(contact, "_invite", fail)
+    with pytest.raises(RuntimeError):
+        changes.approve_change(change.pk, reviewer)
+    provider.refresh_from_db()
+    assert provider.contact_email == before
+    membership = Membership.objects.get(user=staff_a)
+    assert membership.is_contact and membership.active
+    assert not User.objects.filter(email=NEW["contact_email"]).exists()
+    assert workflow.state_of(ChangeRequest.objects.get(pk=change.pk)).waiting_for_ipa
+    _one_contact_at_most()
