@@ -116,6 +116,13 @@ ACTIONS = {
     "change.return": "{obj}を差し戻しました",
     "change.approve": "{obj}を承認しました",
     "change.withdraw": "{obj}を取り下げました",
+    "change.confirm_login": "{obj}のログイン完了を連絡しました",
+    "provider.contact_change": "変更申請の承認により{obj}の登録担当者を変更しました",
+    "membership.contact": "{obj}を登録担当者にしました",
+    "membership.step_down": "{obj}の登録担当者としての利用を終了しました",
+    "account.invite": "{obj}のアカウントを作成し、パスワード設定の案内を送りました",
+    "account.rename": "{obj}の氏名を変更しました",
+    "auth.password_set": "招待メールのURLからパスワードを設定しました",
     "provider.change": "変更申請の承認により{obj}の登録内容を変更しました",
     "provider.create": "{obj}を登録しました",
     "provider.withdraw": "{obj}を取止めとしました",
@@ -192,7 +199,8 @@ ADMIN_ACTIONS = {
     "groups": "管理画面で{obj}の権限グループを変更しました",
 }
 # Models whose str() does not already say what they are.
-_NAMED_BY_TYPE = {"exemptioncourse", "deliverycourse", "provider", "completer", "user"}
+_NAMED_BY_TYPE = {"exemptioncourse", "deliverycourse", "provider", "completer", "user",
+                  "membership"}  # fmt: skip
 
 
 def action_label(code: str) -> str:

@@ -139,7 +139,21 @@ class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
 
 
 class JapanesePasswordResetForm(JapaneseErrorsMixin, PasswordResetForm):
-    pass
+    def get_users(self, email):
+        """Django's users with a usable password, and also provider staff who
+        have none yet (P7: a new contact whose invitation link expired)."""
+        from django.contrib.auth import get_user_model
+
+        from .roles import is_provider_staff
+
+        users = get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
+        return (
+            u
+            for u in users
+            if (u.has_usable_password() or is_provider_staff(u))
+            and unicodedata.normalize("NFKC", u.email).casefold()
+            == unicodedata.normalize("NFKC", email).casefold()
+        )
 
 
 class JapaneseSetPasswordForm(JapaneseErrorsMixin, SetPasswordForm):

@@ -329,10 +329,15 @@ def _provider_contact(flow, obj, actor):
 
 
 def _submitter(flow, obj, actor):
-    """Whoever filed the current submission (the actor of its 到達番号)."""
+    """Whoever filed the current submission (the actor of its 到達番号), while
+    still a staff member (P7: a contact who stepped down is told no more)."""
+    from .roles import membership_of
+
     receipt = latest_receipt(obj)
     user = receipt.actor if receipt else None
-    return [Addressee(user.email, user)] if user is not None else []
+    if user is None or membership_of(user) is None:
+        return []
+    return [Addressee(user.email, user)]
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,11 @@ class ChangeKind:
     # The target as it reads after the change, unsaved, for the documents of
     # the request; default: the target with the proposed field values set.
     preview: Callable[[ChangeRequest], object] | None = None
+    # When approval is IPA's receipt (受領) and the request is completed by a
+    # later step (P7: the new contact's first login): what happens next, in
+    # the notice of approval and on the request's pages. Empty: approval
+    # completes the request (完了通知).
+    after_approval: str = ""
 
     def model_class(self):
         from django.apps import apps
@@ -381,7 +386,7 @@ def approve_change(request_pk: int, reviewer) -> ChangeRequest:
         _conditions(request, kind)
         kind.apply(target, changed, reviewer, request)  # only what the request changes
         _release_keys(request)
-        transition(request, "approve", actor=reviewer, by=reviewer)
+        transition(request, "approve", actor=reviewer, by=reviewer, notice={"kind": kind})
     return request
 
 

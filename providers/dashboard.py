@@ -5,15 +5,12 @@ from django.utils import timezone
 
 from portal import dashboard, documents
 
-from . import rules, services
+from . import contact, rules, services
 from .models import Withdrawal
 
 
 def _context(request, provider) -> dict:
     return {
-        "members": provider.memberships.select_related("user").order_by(
-            "-is_contact", "user__email"
-        ),
         # P6/P8: a withdrawn or revoked provider reads, but submits nothing.
         "status_problem": services.write_problem(provider),
         "bar_problem": rules.revocation_bar_problem(
@@ -46,9 +43,37 @@ dashboard.register(
         templates={"sections": "includes/documents.html"},
     )
 )
+
+
+def _members(request, provider) -> dict:
+    """P4: the provider's active staff, the registered contact first, and its
+    contact change (P7) open or awaiting this user's ログイン完了."""
+    return {
+        "members": provider.memberships.filter(active=True)
+        .select_related("user")
+        .order_by("-is_contact", "user__email"),
+        "open_contact_change": contact.open_contact_change(provider),
+        "awaiting_login": contact.awaiting_login(provider, request.user),
+    }
+
+
+def _login_step(provider, context, now):
+    if context.get("awaiting_login") is None:
+        return []
+    text = "登録担当者としてログインできたことを、IPAに連絡してください（ログイン完了）。"
+    return [(text, "#contact-login")]
+
+
 dashboard.register(
     dashboard.Part(
-        "provider_members", order=90, templates={"sections": "providers/_dashboard_members.html"}
+        "provider_members",
+        order=90,
+        context=_members,
+        next_steps=_login_step,
+        templates={
+            "cards": "providers/_dashboard_contact_login.html",
+            "sections": "providers/_dashboard_members.html",
+        },
     )
 )
 

@@ -339,6 +339,9 @@ class ChangeRequest(ConcurrentTransitionMixin, models.Model):
         RETURNED = "returned", "差し戻し中"
         APPROVED = "approved", "承認済み"
         WITHDRAWN = "withdrawn", "取下げ"
+        # P7 (M§10.2 (3)): a contact change ends when the new contact reports
+        # the first login (ログイン完了); IPA's approval is its 受領.
+        COMPLETED = "completed", "完了（ログイン完了）"
 
     provider = models.ForeignKey(
         Provider, verbose_name="講座開設者", on_delete=models.PROTECT, related_name="changes"
@@ -381,6 +384,7 @@ class ChangeRequest(ConcurrentTransitionMixin, models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    completed_at = models.DateTimeField("ログイン完了日時", null=True, blank=True)
     history = HistoricalRecords()
     objects = ProviderOwnedQuerySet.as_manager()
 
@@ -420,6 +424,9 @@ class ChangeRequest(ConcurrentTransitionMixin, models.Model):
     def approve(self, by):
         self.decided_at = timezone.now()
         self.decided_by = by
+
+    def confirm_login(self):
+        self.completed_at = timezone.now()
 
 
 class ChangeRequestKey(models.Model):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import change_views, views
+from . import change_views, contact_views, views
 
 urlpatterns = [
     path("register/", views.signup, name="registration_signup"),
@@ -32,6 +32,17 @@ urlpatterns = [
     path("review/registrations/<int:pk>/withdraw/", views.review_withdraw, name="review_withdraw"),
     path("review/providers/<int:pk>/", views.review_provider, name="review_provider"),
     path("provider/change/", change_views.provider_change, name="provider_change"),
+    path("provider/contact/change/", contact_views.contact_change, name="contact_change"),
+    path(
+        "changes/<int:pk>/login-confirmed/",
+        contact_views.change_confirm_login,
+        name="change_confirm_login",
+    ),
+    path(
+        "accounts/invitation/<uidb64>/<token>/",
+        contact_views.contact_invitation,
+        name="contact_invitation",
+    ),
     path("changes/", change_views.change_list, name="change_list"),
     path("changes/<int:pk>/", change_views.change_detail, name="change_detail"),
     path("changes/<int:pk>/submit/", change_views.change_submit, name="change_submit"),

@@ -13,7 +13,7 @@ from portal.isolation import get_for_user_or_404, provider_of
 from portal.receipts import annotate_latest_number
 from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
 
-from . import services
+from . import contact, services
 from .filters import RegistrationFilter
 from .forms import RegistrationForm, ReturnForm, SignupForm, WithdrawalForm
 from .models import Provider, Registration, Withdrawal
@@ -116,6 +116,11 @@ def provider_profile(request):
             "documents": documents.panel(request.user, provider, ["shoshiki_1"]),
             "withdrawal": services.open_withdrawal(provider),
             "status_problem": services.write_problem(provider),
+            # P4/P7: who the registered contact is, and the link to change it.
+            "contact_member": provider.memberships.filter(is_contact=True, active=True)
+            .select_related("user")
+            .first(),
+            "open_contact_change": contact.open_contact_change(provider),
         },
     )
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from portal import workflow
 from portal.roles import is_provider_member, is_reviewer
 
+from .contact import is_new_contact
 from .models import ChangeRequest, Registration, Withdrawal
 
 S = Registration.State
@@ -174,6 +175,9 @@ CHANGE_REQUEST = workflow.register(
             # Approved and applied to the live record.
             workflow.State(C.APPROVED, C.APPROVED.label, "badge state-accepted", in_force=True),
             workflow.State(C.WITHDRAWN, C.WITHDRAWN.label, "badge", closed=True),
+            # P7: a contact change approved (received) and confirmed by the
+            # new contact's first login (ログイン完了, M§10.2 (3)).
+            workflow.State(C.COMPLETED, C.COMPLETED.label, "badge state-accepted", in_force=True),
         ),
         transitions=(
             CHANGE_SUBMIT,
@@ -226,6 +230,21 @@ CHANGE_REQUEST = workflow.register(
                 refused="この変更申請は審査中または処理済みのため取り下げられません。",
                 notices=(
                     workflow.Notify("change_withdrawn_ipa", ("ipa_if_filed",), _change_review_page),
+                ),
+            ),
+            workflow.Transition(
+                action="confirm_login",
+                sources=(C.APPROVED,),
+                target=C.COMPLETED,
+                verb="ログイン完了を連絡する",
+                confirm="{obj}について、ログインできたことをIPAに連絡します。よろしいですか。",
+                allowed=is_new_contact,
+                refused="この変更申請のログイン完了は連絡できません（現在の状態：{state}）。",
+                notices=(
+                    workflow.Notify(
+                        "change_login_confirmed_ipa", ("ipa_notice",), _change_review_page
+                    ),
+                    workflow.Notify("change_completed", ("actor",), _change_page),
                 ),
             ),
         ),

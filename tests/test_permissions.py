@@ -153,6 +153,11 @@ TABLE.update({
     "change_review_approve": ("post", "change", IPA_ACTION),
     # Without a reason the reviewer gets the page again with the message.
     "change_review_return": ("post", "change", {**IPA_ACTION, "reviewer": 200}),
+    # P7: the contact change; ログイン完了 is refused (with a message) to all
+    # but the new contact; the invitation link is public (a bad token: 200).
+    "contact_change": ("get", None, OWN),
+    "change_confirm_login": ("post", "change", OWN_ACTION),
+    "contact_invitation": ("get", "reset", dict.fromkeys(ROLES, 200)),
 })  # fmt: skip
 
 # Issue 9: the public registry (P9) and the certificate check: public pages.

@@ -265,6 +265,8 @@ def _change_in(state, ctx):
     from providers import changes
 
     staff, provider = ctx["staff_a"], ctx["provider_a"]
+    if state == "approved":  # the only move from here: a contact change's ログイン完了 (P7)
+        return _contact_change_received(ctx)
     change = changes.save_draft("provider_info", provider, staff, {"name": "変更後の学園"})
     if state in ("submitted", "returned"):
         changes.submit_change(change.pk, staff)
@@ -273,10 +275,31 @@ def _change_in(state, ctx):
     return type(change).objects.get(pk=change.pk)
 
 
+def _contact_change_received(ctx):
+    """A contact change IPA has received (approved): the new contact has an
+    account and has set a password (P7, M§10.2)."""
+    from providers import changes, contact
+
+    staff, provider = ctx["staff_a"], ctx["provider_a"]
+    values = {"contact_family_name": "後任", "contact_given_name": "次郎",
+              "contact_email": "jiro@a.example.jp"}  # fmt: skip
+    change = contact.save_contact_draft(provider, staff, values)
+    changes.submit_change(change.pk, staff)
+    changes.approve_change(change.pk, ctx["reviewer"])
+    new = UserFactory._meta.model.objects.get(email="jiro@a.example.jp")
+    new.set_password(PASSWORD)
+    new.save()
+    ctx["new_contact"] = new
+    return type(change).objects.get(pk=change.pk)
+
+
 def _change_move(action, change, ctx):
-    from providers import changes
+    from providers import changes, contact
 
     staff, reviewer = ctx["staff_a"], ctx["reviewer"]
+    if action == "confirm_login":
+        contact.confirm_login(change.pk, ctx["new_contact"])
+        return ctx["new_contact"]
     if action in ("submit", "resubmit"):
         changes.submit_change(change.pk, staff)
         return staff
