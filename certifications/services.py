@@ -279,7 +279,7 @@ def correction_current(report: ResultReport) -> dict:
 def correction_items(report: ResultReport, original: dict, proposed: dict):
     """申請書式5's rows: one per changed field, the item naming the completer's
     修了認定者管理番号 (table 5.6-2), e.g. 「99991-FE2406-00001 姓(カナ)」."""
-    from providers.changes import Item, display
+    from providers.changes import Item
 
     rows = []
     changed = [
@@ -296,11 +296,22 @@ def correction_items(report: ResultReport, original: dict, proposed: dict):
                 Item(
                     key=f"completer:{pk}:{name}",
                     item=f"{number} {CORRECTION_LABELS[name]}",
-                    after=display(Completer, name, after.get(name)),
-                    before=display(Completer, name, before.get(name)),
+                    after=_shown(name, after.get(name)),
+                    before=_shown(name, before.get(name)),
                 )
             )
     return rows
+
+
+def _shown(name: str, value) -> str:
+    """A value as 申請書式4 prints it (別紙8: birth dates 1998/10/6), so that
+    申請書式5's rows read like the form they correct."""
+    from exams.documents import slash_date
+    from providers.changes import display
+
+    if name == "birth_date" and value:
+        return slash_date(value)
+    return display(Completer, name, value)
 
 
 def _candidate_problems(report: ResultReport, completer: Completer) -> dict:
@@ -430,12 +441,13 @@ def apply_completer_correction(report: ResultReport, changed: dict, actor, reque
             "completer.correct", completer, before, CORRECTABLE_FIELDS, actor=actor, note=naming
         )
         corrected.append(display)
-    if corrected:
+    if corrected:  # on the report too, with what changed (its trail is IPA's page)
+        rows = "、".join(f"{i['item']} {i['before']} → {i['after']}" for i in request.items)
         audit.record(
             "report.completer_correct",
             report,
             actor=actor,
-            note=f"{naming}：{'、'.join(corrected)}（{len(corrected)}名）",
+            note=f"{naming}（{len(corrected)}名）：{rows}"[:2000],
         )
 
 

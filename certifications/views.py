@@ -98,9 +98,10 @@ def completer_edit(request, pk: int, completer_pk: int):
         private=exam_services.is_private(report),
         edit=True,
     )
-    if not editable:
+    if not editable:  # shown read-only: no hints about changing it
         for field in form.fields.values():
             field.disabled = True
+            field.help_text = ""
     if request.method == "POST" and form.is_valid():
         try:
             completer = services.update_completer(

@@ -144,18 +144,21 @@ def test_r11_x3_correction_items_name_each_management_number(accepted, staff_a):
     ichiro, jiro = accepted.completers.order_by("serial")
     change = services.save_completer_correction(
         accepted.pk, staff_a,
-        {ichiro.pk: {"family_kana": "ジョーホー"}, jiro.pk: {"given_name": "次郎", "score": 55}},
+        {ichiro.pk: {"family_kana": "ジョーホー", "birth_date": "1998-10-16"},
+         jiro.pk: {"given_name": "次郎", "score": 55}},
     )  # fmt: skip
     items = [(i["item"], i["before"], i["after"]) for i in change.items]
     one, two = ichiro.management_number_display, jiro.management_number_display
     assert items == [
         (f"{one} 姓(カナ)", "ジョウホウ", "ジョーホー"),
+        (f"{one} 生年月日", "1998/10/6", "1998/10/16"),  # as 申請書式4 prints it
         (f"{two} 名(漢字)", "二郎", "次郎"),
         (f"{two} 点数", "54", "55"),
     ]
     assert one.count("-") == 2  # with hyphens (table 5.6-2, figure 8.1-1)
     assert {k.key for k in change.keys.all()} == {
         f"exams.ResultReport:{accepted.pk}:completer:{ichiro.pk}:family_kana",
+        f"exams.ResultReport:{accepted.pk}:completer:{ichiro.pk}:birth_date",
         f"exams.ResultReport:{accepted.pk}:completer:{jiro.pk}:given_name",
         f"exams.ResultReport:{accepted.pk}:completer:{jiro.pk}:score",
     }
