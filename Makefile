@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
-APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-ipaexfont-mincho fonts-ipaexfont-gothic poppler-utils
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-ipaexfont-mincho fonts-ipaexfont-gothic poppler-utils zbar-tools
 BROWSER_PACKAGES := chromium
 
 .PHONY: run test deps system-deps browser-deps lint check test-unit test-worker test-browser clean

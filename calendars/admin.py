@@ -24,6 +24,9 @@ class ExamSessionAdmin(AuditedAdminMixin, HistoryAdmin):
         "note",
     ]
     list_filter = ["fiscal_year", "season"]
+    # E2: an exam is cancelled on IPA's exam page (exams.services.cancel_session,
+    # which also ends its applications), never by editing these here.
+    readonly_fields = ["cancelled_on", "cancellation_reason", "cancelled_by"]
     actions = ["fill_typical_schedule"]
 
     @admin.action(

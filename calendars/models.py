@@ -6,6 +6,7 @@ it; it imports neither."""
 import datetime
 import zoneinfo
 
+from django.conf import settings
 from django.db import models
 
 from portal.history import HistoricalRecords
@@ -40,6 +41,15 @@ class ExamSession(models.Model):
         "備考", max_length=100, blank=True,
         help_text="講座開設者の日程表とIPAの画面に表示します（例：デモ用の日程であること）。",
     )  # fmt: skip
+    # E2 (M§5.7 (11)): METI and IPA may cancel (中止) an exam, e.g. after a
+    # disaster; its applications end and its problem fees become refundable.
+    # Set only through exams.services.cancel_session (one audit entry).
+    cancelled_on = models.DateField("中止の決定日", null=True, blank=True)
+    cancellation_reason = models.CharField("中止の理由", max_length=200, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="中止を記録したIPA管理者", null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
     # The table keeps the name it had in exams (where the model lived before).
     history = HistoricalRecords(table_name="exams_historicalexamsession")
 
@@ -59,6 +69,19 @@ class ExamSession(models.Model):
     @property
     def is_demo(self) -> bool:
         return self.note.startswith(self.DEMO_LABEL)
+
+    @property
+    def is_cancelled(self) -> bool:
+        """E2: METI/IPA cancelled this exam (試験中止)."""
+        return self.cancelled_on is not None
+
+    @property
+    def cancellation_text(self) -> str:
+        """「2024年12月1日に中止（理由：…）」, for pages and messages."""
+        if self.cancelled_on is None:
+            return ""
+        reason = f"（理由：{self.cancellation_reason}）" if self.cancellation_reason else ""
+        return f"{self.cancelled_on:%Y年%-m月%-d日}に中止が決定されました{reason}"
 
     @classmethod
     def reporting_for_reviewed_exam(cls, vendor_date: datetime.date):

@@ -29,7 +29,9 @@ the same bytes.
 
 import datetime
 
+import segno
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from courses.models import ExemptionCourse, SubmissionStates
 from exams import rules
@@ -367,9 +369,13 @@ def _iso(day: datetime.date | None) -> str:
     return day.isoformat() if day else ""
 
 
-def certificate_data(course: ExemptionCourse) -> dict:
+def certificate_data(course: ExemptionCourse, verification_code: str = "") -> dict:
     """The values printed on the certificate, as plain str/int/list; their hash
-    is the data version."""
+    is the data version. ``verification_code``: the code of the version being
+    issued (certifications.verification), printed with the QR code of its
+    verification page; without one (a preview) neither is printed."""
+    from .verification import display_code, verification_url
+
     provider = course.provider
     deliveries = course.delivery_courses.filter(
         state__in=LISTED_DELIVERY_STATES, deletion_requested=False
@@ -399,7 +405,29 @@ def certificate_data(course: ExemptionCourse) -> dict:
         "valid_until": _iso(course.valid_until),
         "issued_on": _iso(course.certificate_issued_on or course.certified_on),
         "issuer": ISSUER,
+        "verification_code": display_code(verification_code) if verification_code else "",
+        "verification_url": verification_url(verification_code) if verification_code else "",
+        "verification_form_url": verification_form_url() if verification_code else "",
     }
+
+
+def verification_form_url() -> str:
+    """Where a code is typed (printed under the code for those without a
+    QR reader)."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    return settings.SITE_URL.rstrip("/") + reverse("certificate_verify_form")
+
+
+def qr_svg(url: str) -> str:
+    """The QR code of ``url`` as inline SVG (segno, error correction M, the
+    4-module quiet zone), scaled by the stylesheet."""
+    if not url:
+        return ""
+    return segno.make(url, error="m", micro=False).svg_inline(
+        scale=1, border=4, omitsize=True, svgclass="qr-code", lineclass="qr-line"
+    )
 
 
 def japanese_date(iso: str) -> str:
@@ -438,6 +466,9 @@ def certificate_context(data: dict) -> dict:
         "valid_until": japanese_date(data["valid_until"]),
         "issued_on": japanese_date(issued),
         "issuer": data["issuer"],
+        "verification_code": data.get("verification_code", ""),
+        "verification_form_url": data.get("verification_form_url", ""),
+        "qr_svg": mark_safe(qr_svg(data.get("verification_url", ""))),  # noqa: S308 (segno's SVG of our own URL)
         # Fixed PDF metadata dates (the issue date), so same data -> same bytes.
         "stamp": f"{issued}T00:00:00+09:00",
     }
@@ -446,12 +477,22 @@ def certificate_context(data: dict) -> dict:
 def certificate_html(
     course: ExemptionCourse, *, standalone: bool = False, compact: bool = False
 ) -> str:
-    """The certificate's HTML. ``standalone`` puts the stylesheet inline (a
+    """The certificate's HTML (with the latest issued version's code). ``standalone`` puts the stylesheet inline (a
     self-contained page); the renderer instead passes the parsed stylesheet.
     ``compact`` sets smaller type and spacing (for long lists and values)."""
     if not has_certificate(course):
         raise ValueError(f"講座 {course.number} には認定証がありません（状態：{course.state}）。")
-    return _html(certificate_context(certificate_data(course)), standalone, compact)
+    return _html(certificate_context(_printed_data(course)), standalone, compact)
+
+
+def _printed_data(course: ExemptionCourse, verification_code: str | None = None) -> dict:
+    """certificate_data with the code to print: the given one (a new
+    version's), or by default the latest issued version's ("" before the
+    first issue)."""
+    if verification_code is None:
+        latest = course.issued_certificates.order_by("-version")
+        verification_code = latest.values_list("verification_code", flat=True).first() or ""
+    return certificate_data(course, verification_code)
 
 
 def _html(context: dict, standalone: bool = False, compact: bool = False) -> str:
@@ -463,12 +504,15 @@ def _html(context: dict, standalone: bool = False, compact: bool = False) -> str
     return render_to_string(TEMPLATE, context)
 
 
-def render_certificate(course: ExemptionCourse) -> bytes:
+def render_certificate(course: ExemptionCourse, verification_code: str | None = None) -> bytes:
     """The PDF bytes of the certificate; the same data gives the same bytes.
-    When long values push it past one page, the compact layout is tried."""
+    When long values push it past one page, the compact layout is tried.
+    ``verification_code``: the code printed with the QR code — when issuing,
+    the new version's; by default the latest issued version's (none before
+    the first issue)."""
     if not has_certificate(course):
         raise ValueError(f"講座 {course.number} には認定証がありません（状態：{course.state}）。")
-    context = certificate_context(certificate_data(course))
+    context = certificate_context(_printed_data(course, verification_code))
     return pdf.html_to_pdf(
         _html(context),
         [pdf.stylesheet(STYLESHEET)],

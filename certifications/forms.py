@@ -79,3 +79,74 @@ class CompleterCorrectionForm(JapaneseErrorsMixin, forms.ModelForm):
             for message in errors:
                 rows.append((field.auto_id if field else "", field.label if field else "", message))
         return rows
+
+
+class VerifyCodeForm(JapaneseErrorsMixin, forms.Form):
+    """The verification page: a code typed from a certificate."""
+
+    code = forms.CharField(
+        label="照合コード",
+        max_length=40,
+        help_text="認定証の下部（QRコードの横）に印刷された12文字です（例：ABCD-EFGH-JKLM）。ハイフンや小文字のままでも構いません。",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+
+
+# A certificate is a one-page PDF of a few hundred kilobytes at most.
+MAX_CHECK_BYTES = 20 * 1024 * 1024
+
+
+class ChecksumForm(JapaneseErrorsMixin, forms.Form):
+    """Is my copy the issued certificate? A file (hashed, not kept) or its
+    SHA-256 typed or pasted."""
+
+    file = forms.FileField(
+        label="認定証のPDFファイル",
+        required=False,
+        help_text="選んだファイルはこの照合のためだけに読み取り、保存しません。",
+    )
+    sha256 = forms.CharField(
+        label="SHA-256（ファイルのハッシュ値）",
+        required=False,
+        max_length=200,
+        help_text="ファイルの代わりに、お手元で計算したSHA-256（16進数64桁）を貼り付けることもできます。",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload is not None and upload.size > MAX_CHECK_BYTES:
+            raise forms.ValidationError(
+                "「認定証のPDFファイル」は20MB以下のファイルを選んでください。"
+            )
+        return upload
+
+    def clean_sha256(self):
+        from .verification import normalize_checksum
+
+        text = self.cleaned_data.get("sha256", "")
+        if not text.strip():
+            return ""
+        value = normalize_checksum(text)
+        if value is None:
+            raise forms.ValidationError(
+                "「SHA-256（ファイルのハッシュ値）」は16進数64桁（0～9、a～f）で入力してください。"
+            )
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("file") and not data.get("sha256"):
+            raise forms.ValidationError(
+                "「認定証のPDFファイル」を選ぶか、「SHA-256（ファイルのハッシュ値）」を入力してください。"
+            )
+        return data
+
+    def checksum(self) -> str:
+        """The SHA-256 to compare: of the file when one was chosen."""
+        from .verification import checksum_of_upload
+
+        upload = self.cleaned_data.get("file")
+        return checksum_of_upload(upload) if upload else self.cleaned_data["sha256"]

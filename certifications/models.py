@@ -12,6 +12,7 @@
 """
 
 import hashlib
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -22,6 +23,16 @@ from django.utils import timezone
 from exams import rules as exam_rules
 from portal.isolation import ProviderOwnedQuerySet
 from portal.validators import KatakanaValidator, PersonNameValidator
+
+# The verification code of an issued certificate (certifications.verification):
+# 12 characters of an alphabet without look-alikes (no I, O, 0, 1).
+VERIFICATION_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+VERIFICATION_CODE_LENGTH = 12
+
+
+def new_verification_code() -> str:
+    """A random verification code (60 bits from ``secrets``)."""
+    return "".join(secrets.choice(VERIFICATION_ALPHABET) for _ in range(VERIFICATION_CODE_LENGTH))
 
 
 class IssuedCertificate(models.Model):
@@ -53,6 +64,15 @@ class IssuedCertificate(models.Model):
     content = models.BinaryField("PDFの内容", editable=False)
     checksum = models.CharField("チェックサム（SHA-256）", max_length=64)
     data = models.JSONField("印字した内容", default=dict)
+    # Printed on the PDF beside the QR code of its verification page; one per
+    # version, so that a superseded version still answers as superseded.
+    verification_code = models.CharField(
+        "照合コード",
+        max_length=VERIFICATION_CODE_LENGTH,
+        unique=True,
+        default=new_verification_code,
+        editable=False,
+    )
 
     class Meta:
         verbose_name = "発行済みの認定証"
@@ -64,6 +84,12 @@ class IssuedCertificate(models.Model):
 
     def __str__(self):
         return f"{self.document_number}（{self.get_kind_display()}・{self.issued_on:%Y/%m/%d}）"
+
+    @property
+    def display_verification_code(self) -> str:
+        """As printed: ``ABCD-EFGH-JKLM``."""
+        code = self.verification_code or ""
+        return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
     @staticmethod
     def checksum_of(content: bytes) -> str:

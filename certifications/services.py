@@ -591,8 +591,12 @@ def issue(course, actor, on: datetime.date, *, reissue: bool = False, reason: st
     ``course.certificate_issued_on``) and store it as the next version. The
     caller holds the course's row lock inside its transaction."""
     from .documents import CERTIFICATE, certificate_data, render_certificate
+    from .verification import unique_code
 
-    content = render_certificate(course)
+    # The code is printed on the PDF (with the QR code of its verification
+    # page), so it is chosen before the rendering.
+    code = unique_code()
+    content = render_certificate(course, code)
     last = course.issued_certificates.aggregate(m=Max("version"))["m"] or 0
     now = timezone.now()
     return IssuedCertificate.objects.create(
@@ -607,7 +611,8 @@ def issue(course, actor, on: datetime.date, *, reissue: bool = False, reason: st
         filename=CERTIFICATE.filename(course, now),
         content=content,
         checksum=IssuedCertificate.checksum_of(content),
-        data=certificate_data(course),
+        data=certificate_data(course, code),
+        verification_code=code,
     )
 
 

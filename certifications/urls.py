@@ -5,6 +5,9 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    # Checking a certificate by its verification code (public, no login)
+    path("verify/", views.certificate_verify_form, name="certificate_verify_form"),
+    path("verify/<str:code>/", views.certificate_verify, name="certificate_verify"),
     path(
         "courses/<int:pk>/certificates/<int:version>/",
         views.certificate_download,

@@ -371,3 +371,86 @@ def certificate_download(request, pk: int, version: int):
     response["Content-Disposition"] = content_disposition_header(True, issued.filename)
     response["Cache-Control"] = "no-store"
     return response
+
+
+# Checking a certificate (its verification code and QR code): public ------------------
+
+VERIFY_TEMPLATE = "certifications/verify.html"
+
+
+def _verify_page(request, status=200, **context):
+    from django.utils import timezone
+
+    from .forms import VerifyCodeForm
+
+    context.setdefault("form", VerifyCodeForm(initial={"code": context.get("typed", "")}))
+    context["today"] = timezone.localdate()
+    response = render(request, VERIFY_TEMPLATE, context, status=status)
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"  # codes are for holders, not for search engines
+    return response
+
+
+def certificate_verify_form(request):
+    """Type a code from a certificate (or arrive from its QR code, below)."""
+    from . import verification
+    from .forms import VerifyCodeForm
+
+    if "code" not in request.GET:
+        return _verify_page(request)
+    form = VerifyCodeForm(request.GET)
+    if not form.is_valid():
+        return _verify_page(request, form=form)
+    typed = form.cleaned_data["code"].strip()
+    code = verification.normalize(typed)
+    if code is None:  # cannot be a code: the same answer as an unknown one
+        return _verify_page(request, status=404, typed=typed, unknown=True)
+    return redirect("certificate_verify", code=verification.display_code(code))
+
+
+TOO_LARGE = "「認定証のPDFファイル」は20MB以下のファイルを選んでください。"
+
+
+def _too_large(request) -> bool:
+    from .forms import MAX_CHECK_BYTES
+
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return True
+    return length > MAX_CHECK_BYTES + 64 * 1024  # the file and the form around it
+
+
+def certificate_verify(request, code: str):
+    """The verification page of one code: what the certificate says and its
+    status today, and the checksum comparison of a copy (POST). An unknown
+    code answers 404 with the same page and nothing about any certificate;
+    lookups are limited per client address."""
+    from django.utils import timezone
+
+    from . import verification
+    from .forms import ChecksumForm
+
+    if not verification.allow_lookup(getattr(request, "client_ip", None)):
+        return _verify_page(request, status=429, typed=code, limited=True)
+    result = verification.lookup(code, timezone.localdate())
+    if result is None:
+        return _verify_page(request, status=404, typed=code, unknown=True)
+    match, refused = None, ""
+    if request.method == "POST" and _too_large(request):
+        # refused before the upload is read (a public form: no huge bodies)
+        check_form, refused = ChecksumForm(), TOO_LARGE
+    elif request.method == "POST":
+        check_form = ChecksumForm(request.POST, request.FILES)
+        if check_form.is_valid():
+            match = verification.compare_checksum(result, check_form.checksum())
+    else:
+        check_form = ChecksumForm()
+    return _verify_page(
+        request,
+        typed=result.display_code,
+        result=result,
+        check_form=check_form,
+        match=match,
+        check_refused=refused,
+    )

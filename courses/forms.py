@@ -3,7 +3,9 @@ from django.core import validators
 from django.core.exceptions import ValidationError
 
 from calendars.models import ExamSession
+from portal.choices import PREFECTURE_CHOICES
 from portal.forms import JapaneseErrorsMixin, japanese_messages
+from providers.models import Category
 
 from . import rules
 from .models import DeliveryCourse, ExemptionCourse, OperationStructure, StudyMaterial
@@ -229,3 +231,38 @@ class ReasonForm(JapaneseErrorsMixin, forms.Form):
 class AttachmentForm(JapaneseErrorsMixin, forms.Form):
     title = forms.CharField(label="書類の内容", max_length=100)
     file = forms.FileField(label="ファイル（PDF・Word・Excel・PowerPoint、10MBまで）")
+
+
+class RegistryForm(forms.Form):
+    """P9: the public registry's search and filters (GET, kept in the URL)."""
+
+    q = forms.CharField(
+        label="キーワード",
+        required=False,
+        max_length=100,
+        help_text="講座開設者番号・講座開設者名・講座名の一部",
+    )
+    prefecture = forms.ChoiceField(
+        label="都道府県",
+        required=False,
+        choices=[("", "すべて"), *PREFECTURE_CHOICES],
+        help_text="講座開設者の住所または講座の設置場所",
+    )
+    category = forms.ChoiceField(
+        label="区分", required=False, choices=[("", "すべて"), *Category.choices]
+    )
+    past = forms.BooleanField(label="認定期間が終了した講座も表示する", required=False)
+
+    def query(self):
+        """The RegistryQuery of the valid fields (a wrong value is ignored:
+        the list is shown without that condition)."""
+        from .registry import RegistryQuery
+
+        self.is_valid()  # cleaned_data then holds the fields that are valid
+        data = self.cleaned_data
+        return RegistryQuery(
+            q=" ".join((data.get("q") or "").split()),
+            prefecture=data.get("prefecture") or "",
+            category=data.get("category") or "",
+            include_past=bool(data.get("past")),
+        )

@@ -7,7 +7,13 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-from portal.bizdays import business_days_before, fiscal_year  # noqa: F401 (fiscal_year: re-exported)
+from portal.bizdays import (  # noqa: F401 (fiscal_year: re-exported)
+    add_business_days,
+    business_days_before,
+    fiscal_year,
+    is_business_day,
+    next_business_day_on_or_after,
+)
 
 TWO_THIRDS = Fraction(2, 3)
 CERTIFICATION_YEARS = 2
@@ -263,6 +269,26 @@ def certification_end_date(certified_on: datetime.date) -> datetime.date:
     return add_months(certified_on, 12 * CERTIFICATION_YEARS) - datetime.timedelta(days=1)
 
 
+# C13 (M§5.6, M§12.2.2 (2)): a certified course is never extended and its
+# curriculum and materials are not changed: a new course is applied for (the
+# provider's registration is not needed again). No change-request kind
+# targets the exemption course itself (providers.changes); only its delivery
+# courses change by request.
+NO_COURSE_CHANGE = (
+    "免除対象講座の認定期間の延長や、カリキュラム・教材の変更はできません（マニュアル5.6、12.2.2）。"
+    "続けて実施する場合は、新しい免除対象講座として申請してください（申請者情報の登録は不要です）。"
+)
+RENEWAL_NOTICE_MONTHS = 6  # the new course is applied for about half a year ahead (M§4.3.1)
+
+
+def renewal_due(valid_until: datetime.date | None, today: datetime.date) -> bool:
+    """C13: the certification ends within RENEWAL_NOTICE_MONTHS months and is
+    not extended: time to apply for the next course."""
+    return valid_until is not None and today <= valid_until < add_months(
+        today, RENEWAL_NOTICE_MONTHS
+    )
+
+
 def certificate_number(fy: int, serial: int) -> str:
     """C12: the document number of a certificate, e.g. ``2025情テ人国第12号``."""
     return f"{fy}情テ人国第{serial}号"
@@ -437,3 +463,66 @@ def plan_coverage_problems(
         return []
     shown = "、".join(missing[:10]) + (f" ほか{len(missing) - 10}項目" if len(missing) > 10 else "")
     return [f"受講計画シートに受講項目がない小分類があります：{shown}"]
+
+
+# P9 — the public registry (M§2.3, M§5.2 (16)) and the status of a certification ------
+
+# M§2.5: IPA publishes a revocation; the revoked course stays on the current
+# list (marked 認定取消し) for as long as the revocation bars the provider
+# (2 years from the revocation date), then only the list of past
+# certifications shows it.
+REVOCATION_LISTED_YEARS = 2
+
+
+class CertificationStatus:
+    """The status of a certification as the public sees it (P9, the
+    certificate's verification page)."""
+
+    # (not the course's state values: a status is worked out from the state
+    # and the dates)
+    VALID = "valid"
+    EXPIRED = "period_ended"
+    REVOKED = "cancelled"
+
+    LABELS = {VALID: "有効", EXPIRED: "期間満了", REVOKED: "取消し"}
+
+
+def published_from(certified_on: datetime.date) -> datetime.date:
+    """P9 (M§5.2 (16)): IPA publishes a certified course on its certification
+    date, or on the next IPA business day (W6) when that date is not one
+    (2027-01-01, a holiday in the year-end break, → Monday 2027-01-04)."""
+    return next_business_day_on_or_after(certified_on)
+
+
+def published_up_to(today: datetime.date) -> datetime.date:
+    """P9: the latest certification date already published on ``today``, the
+    inverse of :func:`published_from` for a query (``certified_on <= …``):
+    every date up to today on a business day; on a day IPA is closed, only
+    the dates up to its last business day (a course certified since then
+    appears on the next business day)."""
+    if is_business_day(today):
+        return today
+    return add_business_days(today, -1)
+
+
+def certification_status(
+    *,
+    in_force: bool,
+    valid_until: datetime.date | None,
+    revoked_on: datetime.date | None,
+    today: datetime.date,
+) -> str:
+    """有効 / 期間満了 / 取消し of a certification on ``today`` (C11, M§2.5):
+    revoked once a revocation date is set and reached; valid while the course
+    is in force (its workflow state) up to its end date; expired otherwise
+    (past the end date, also before the scheduled task has moved it)."""
+    if revoked_on is not None and revoked_on <= today:
+        return CertificationStatus.REVOKED
+    if in_force and valid_until is not None and today <= valid_until:
+        return CertificationStatus.VALID
+    return CertificationStatus.EXPIRED
+
+
+def revocation_listed_until(revoked_on: datetime.date) -> datetime.date:
+    """P9/M§2.5: the last day a revoked course is on the current list."""
+    return add_months(revoked_on, 12 * REVOCATION_LISTED_YEARS) - datetime.timedelta(days=1)

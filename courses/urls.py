@@ -3,6 +3,10 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    # P9: the public registry of certified courses (no login)
+    path("registry/", views.registry, name="registry"),
+    path("registry/csv/", views.registry_csv, name="registry_csv"),
+    path("registry/pdf/", views.registry_pdf, name="registry_pdf"),
     path("courses/", views.course_list, name="course_list"),
     path("courses/new/", views.course_create, name="course_create"),
     path("courses/<int:pk>/", views.course_detail, name="course_detail"),

@@ -2,6 +2,7 @@
 Views are thin: forms check input, services change state."""
 
 import datetime
+import hashlib
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -146,6 +147,7 @@ def course_detail(request, pk: int):
             "documents": documents.panel(request.user, course, COURSE_DOCUMENTS),
             "return_sections": dict(RETURN_SECTIONS),
             "certificates": course.issued_certificates.defer("content").select_related("issued_by"),
+            "no_course_change": rules.NO_COURSE_CHANGE,  # C13
         },
     )
 
@@ -595,3 +597,84 @@ def attachment_download(request, pk: int, attachment_pk: int):
     )
     attachment = get_object_or_404(course.attachments, pk=attachment_pk)
     return serve_upload(request, attachment.file, course, "course.attachment_download")
+
+
+# The public registry (P9, M§2.3): no login -------------------------------------------
+
+
+def registry(request):
+    """P9: the certified courses IPA publishes today, searchable and filtered
+    by prefecture and category, 50 a page."""
+    from . import registry as service
+    from .forms import RegistryForm
+
+    form = RegistryForm(request.GET)
+    query = form.query()
+    today = timezone.localdate()
+    page = Paginator(service.registry_courses(today, query), service.PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "courses/registry.html",
+        {
+            "form": form,
+            "query": query,
+            "today": today,
+            "page": page,
+            "rows": [service.registry_row(course, today) for course in page],
+            "params": params.urlencode(),
+        },
+    )
+
+
+RENDER_LIMIT = 20  # new renderings of the registry's files per client in 10 minutes
+
+
+def _registry_download(request, extension: str, content_type: str, render_file):
+    from django.core.cache import cache
+    from django.http import HttpResponse
+    from django.utils.http import content_disposition_header
+
+    from portal import throttle
+
+    from . import registry as service
+    from .forms import RegistryForm
+
+    query = RegistryForm(request.GET).query()
+    today = timezone.localdate()
+    # A public download that costs a rendering: the same list of the same day
+    # is rendered once every few minutes at most.
+    digest = hashlib.sha256(repr(query).encode()).hexdigest()[:32]
+    key = f"registry:{extension}:{today.isoformat()}:{digest}"
+    content = cache.get(key)
+    if content is None:
+        # Each new rendering counts against the client's limit (a cached
+        # one does not): a long PDF takes seconds.
+        if not throttle.allow(
+            "registry-download", getattr(request, "client_ip", None), RENDER_LIMIT, 600
+        ):
+            return render(request, "courses/registry_busy.html", status=429)
+        content = render_file(today, query)
+        cache.set(key, content, timeout=300)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(
+        True, service.filename(today, extension)
+    )
+    return response
+
+
+def registry_csv(request):
+    """P9: the list (with the page's conditions, every page) as CSV for Excel."""
+    from . import registry as service
+
+    return _registry_download(request, "csv", documents.CSV_MIME, service.registry_csv)
+
+
+def registry_pdf(request):
+    """P9: the list (with the page's conditions, every page) as a PDF."""
+    from . import registry as service
+
+    return _registry_download(request, "pdf", documents.PDF_MIME, service.registry_pdf)

@@ -16,7 +16,10 @@ def exam_deadlines(provider, context, now) -> list[tuple[str, str]]:
     first: applications still to make (15:00) and results still to report (17:00)."""
     steps = []
     open_apply = ExamSession.objects.filter(
-        published=True, application_opens_at__lte=now, application_closes_at__gt=now
+        published=True,
+        application_opens_at__lte=now,
+        application_closes_at__gt=now,
+        cancelled_on__isnull=True,  # E2: a cancelled exam takes no application
     ).order_by("application_closes_at")
     for session in open_apply:
         applied = ExamApplication.objects.filter(

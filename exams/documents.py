@@ -31,7 +31,7 @@ from portal.documents import FormDocument, register, reviewer_or_owner
 from portal.xlsx import Field, Sheet, Table
 
 from . import rules
-from .models import ApplicationState, ExamApplication, ResultReport
+from .models import LIVE_APPLICATION_STATES, ExamApplication, ResultReport
 
 FORM_VERSION = course_docs.FORM_VERSION
 # E2 / F1: the problem fee per applicant (tax included) when neither a fee line
@@ -407,7 +407,8 @@ STRUCTURE_TEXT_FIELDS = (
 
 def unei_taisei_exam_data(site) -> dict:
     applications = (
-        site.applications.exclude(state=ApplicationState.WITHDRAWN)
+        # E4: the applications that still count (not withdrawn, no cancelled exam).
+        site.applications.filter(state__in=LIVE_APPLICATION_STATES)
         .select_related("delivery_course__course__provider")
         .order_by("delivery_course__course__serial", "delivery_course__serial")
     )

@@ -52,3 +52,20 @@ class ReviewedReportForm(JapaneseErrorsMixin, forms.ModelForm):
 
     def clean_problem_applicant_number(self):
         return self.cleaned_data["problem_applicant_number"].upper()
+
+
+class SessionCancelForm(JapaneseErrorsMixin, forms.Form):
+    """E2: METI/IPA cancelled the exam (試験中止): the date of the decision and
+    the reason, shown to the providers and on their fee pages."""
+
+    cancelled_on = forms.DateField(
+        label="中止の決定日",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="経済産業省・IPAが修了試験の中止を決定した日（修了試験日以前）。",
+    )
+    cancellation_reason = forms.CharField(
+        label="中止の理由",
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="講座開設者への通知と手数料の画面に表示します（例：台風の接近により経済産業省・IPAが中止を決定）。",
+    )

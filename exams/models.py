@@ -98,6 +98,13 @@ class ApplicationState(models.TextChoices):
     DRAFT = "draft", "作成中"
     SUBMITTED = "submitted", "申込み済み"
     WITHDRAWN = "withdrawn", "取下げ"
+    CANCELLED = "exam_cancelled", "試験中止"
+
+
+# An application that still counts (not withdrawn nor ended by a cancelled
+# exam): one per delivery course and exam. A withdrawn one stays in the
+# history, and the course may apply again while the window is open.
+LIVE_APPLICATION_STATES = (ApplicationState.DRAFT, ApplicationState.SUBMITTED)
 
 
 class LatePaymentDecision(models.TextChoices):
@@ -163,7 +170,9 @@ class ExamApplication(ConcurrentTransitionMixin, models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["delivery_course", "session"], name="one_application_per_exam"
+                fields=["delivery_course", "session"],
+                condition=models.Q(state__in=LIVE_APPLICATION_STATES),
+                name="one_live_application_per_exam",
             )
         ]
 
@@ -185,6 +194,14 @@ class ExamApplication(ConcurrentTransitionMixin, models.Model):
 
     def submit(self, now=None):
         self.submitted_at = now or timezone.now()  # the time of the site's 到達番号
+
+    # The moves declared in exams.workflow that set nothing besides the state
+    # (named here so that django-fsm knows them by their own name).
+    def withdraw(self):
+        pass
+
+    def cancel(self):
+        pass
 
 
 class ReportState(models.TextChoices):

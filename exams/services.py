@@ -6,7 +6,7 @@ time), so tests can put the clock at 14:59:59 or 15:00:00."""
 import datetime
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -17,16 +17,18 @@ from calendars.models import ExamSession
 from courses.models import DeliveryCourse, DeliveryExam, SubmissionStates
 from fees import rules as fee_rules
 from fees import services as fee_services
-from fees.models import FeeKind
+from fees.models import FeeKind, FeeLine
 from portal import audit, receipts
+from portal import workflow as life_cycle
 from portal.isolation import owns, require_owner
-from portal.roles import require_reviewer
+from portal.roles import is_ipa_admin, require_reviewer
 from portal.services import save_transition
 from portal.workflow import transition
 from providers.services import require_active
 
 from . import rules, workflow
 from .models import (
+    LIVE_APPLICATION_STATES,
     ExamApplication,
     ExamSite,
     LatePaymentDecision,
@@ -65,9 +67,23 @@ def _window_problem(opens, closes, now, name: str) -> str | None:
     return None
 
 
+def session_cancelled_problem(session: ExamSession) -> str | None:
+    """E2: an exam METI/IPA cancelled takes nothing any more: no application,
+    change, withdrawal or result report."""
+    if not session.is_cancelled:
+        return None
+    return (
+        f"{session}は{session.cancellation_text}。"
+        "この修了試験への申込み・変更・結果の報告はできません。"
+    )
+
+
 def application_window_problem(session: ExamSession, now: datetime.datetime) -> str | None:
     """E2: applications only inside the window; nothing after 15:00 on the
-    closing day, whatever the reason."""
+    closing day, whatever the reason; nothing for a cancelled exam."""
+    cancelled = session_cancelled_problem(session)
+    if cancelled:
+        return cancelled
     return _window_problem(
         session.application_opens_at, session.application_closes_at, now, "申込み期間"
     )
@@ -105,6 +121,8 @@ def save_site(provider, user, session_pk: int, values: dict, site_pk=None, now=N
             raise PermissionDenied("この講座開設者の体制は作成できません。")
         require_active(provider)
         session = ExamSession.objects.get(pk=session_pk)
+        if session.is_cancelled:
+            raise ExamStateError(session_cancelled_problem(session))
         if session.application_closes_at and now >= session.application_closes_at:
             raise ExamStateError(application_window_problem(session, now))
         if site_pk:
@@ -174,6 +192,11 @@ def application_blockers(provider, session: ExamSession, now=None) -> list[Block
     delivery course that does not qualify (see eligible_delivery_courses)."""
     now = _now(now)
     exam = _day(session.exam_date)
+    if session.is_cancelled:  # E2: nothing else matters
+        return [Blocker(
+            f"{exam}の修了試験は{session.cancellation_text}。申し込むことはできません。"
+            "次の修了試験は修了試験の日程から選んでください。", link="calendar",
+        )]  # fmt: skip
     blockers = []
     opens, closes = session.application_opens_at, session.application_closes_at
     if opens is None or closes is None:
@@ -288,6 +311,8 @@ def save_application(
         site = _locked_site(site_pk)
         require_owner(user, site.provider)
         session = site.session
+        if session.is_cancelled:
+            raise ExamStateError(session_cancelled_problem(session))
         if session.application_closes_at is None or now >= session.application_closes_at:
             raise ExamStateError(application_window_problem(session, now) or "申込みできません。")
         if applicants < 1:
@@ -303,8 +328,9 @@ def save_application(
                     "delivery_course": "この実施講座はこの修了試験を対象にしていないか、承認・認定されていません。"
                 }
             )
+        # A withdrawn application stays in the history; the course may apply again.
         application = ExamApplication.objects.filter(
-            delivery_course=delivery, session=session
+            delivery_course=delivery, session=session, state__in=LIVE_APPLICATION_STATES
         ).first()
         if application is not None and application.state != A.DRAFT:
             raise ExamStateError(
@@ -379,6 +405,10 @@ def change_applicants(application_pk: int, user, applicants: int, now=None) -> E
         problem = application_window_problem(application.session, now)
         if problem:
             raise ExamStateError(problem)
+        if not life_cycle.state_of(application).in_force:
+            raise ExamStateError(
+                f"この申込みは「{life_cycle.state_label(application)}」のため応募者数を変更できません。"
+            )
         if applicants < 1:
             raise ValidationError(
                 {"applicants": "「応募者数」は1名以上にしてください（0名の場合は申込み不要です）。"}
@@ -401,6 +431,213 @@ def change_applicants(application_pk: int, user, applicants: int, now=None) -> E
             changes={"applicants": [before, applicants]},
         )
     return application
+
+
+def withdrawal_fee_outcome(application: ExamApplication, done: bool = False) -> str:
+    """E2/F1: what withdrawing the application means for its problem fee, as
+    the confirmation page and the notice say it: an unpaid fee is cancelled;
+    one on a 入金確認依頼票 (paid or waiting for IPA) is never refunded nor
+    carried over."""
+    line = application.fee_line
+    if line is None or line.cancelled_on:
+        return "この申込みに請求中の問題提供料はありません。"
+    amount = f"{line.amount:,}円"
+    if line.payment_request_id is None:
+        verb = "取り消しました" if done else "取り消されます"
+        return f"未払いの問題提供料 {amount} は{verb}（お支払いは不要です）。"
+    if line.paid_on:
+        return f"入金済みの問題提供料 {amount} は返金されず、次回以降の修了試験にも充当できません。"
+    return (
+        f"問題提供料 {amount} は入金確認依頼票 #{line.payment_request_id} に記載済みです。"
+        "お振り込み済みの場合も返金されず、次回以降の修了試験にも充当できません。"
+    )
+
+
+def withdraw_application(application_pk: int, user, now=None) -> ExamApplication:
+    """問題提供情報（修了試験情報）の削除 (M§5.7, E2): the provider withdraws a
+    filed application until the application close (15:00 on the closing day,
+    to the second). Its unpaid problem fee is cancelled (C9); a fee on a
+    入金確認依頼票 stays and is never refunded nor carried over. IPA, the
+    acting staff and the contact are told (exams.workflow)."""
+    now = _now(now)
+    with transaction.atomic():
+        application = (
+            ExamApplication.objects.select_for_update(of=("self",))
+            .select_related(
+                "session",
+                "site__provider",
+                "delivery_course__course__provider",
+                "fee_line__payment_request",
+            )  # fmt: skip
+            .get(pk=application_pk)
+        )
+        require_owner(user, application.site.provider)
+        application.as_of = now  # the clock of the declared window condition
+        life_cycle.check(application, "withdraw", actor=user)
+        outcome = withdrawal_fee_outcome(application, done=True)
+        application.fee_outcome = outcome  # for the view's completion message
+        if application.fee_line_id:
+            fee_services.cancel_unpaid(
+                FeeLine.objects.filter(pk=application.fee_line_id),
+                f"実施講座 {application.number} の{application.session}の申込みを取り下げたため",
+                actor=user, on=timezone.localdate(now),
+            )  # fmt: skip
+        transition(application, "withdraw", actor=user, note=outcome,
+                   notice={"fee_outcome": outcome})  # fmt: skip
+    return application
+
+
+def delete_application(application_pk: int, user) -> None:
+    """A draft application (一時保存, never filed) is simply deleted: IPA has
+    not seen it and no fee was charged."""
+    with transaction.atomic():
+        application = (
+            ExamApplication.objects.select_for_update(of=("self",))
+            .select_related("site__provider", "delivery_course__course__provider", "session")
+            .get(pk=application_pk)
+        )
+        require_owner(user, application.site.provider)
+        if not life_cycle.is_editable_by_provider(application):
+            raise ExamStateError(
+                f"この申込みは「{life_cycle.state_label(application)}」のため削除できません"
+                "（申込み済みの申込みは、申込み締切までに取り下げてください）。"
+            )
+        audit.record("exam_application.delete", application, actor=user,
+                     changes={"applicants": [application.applicants, None]})  # fmt: skip
+        application.delete()
+
+
+# Exam cancellation by METI/IPA (E2, M§5.7 (11)) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    """What cancelling an exam does (or did): the applications it ends, the
+    providers told, the problem fees made refundable and those cancelled."""
+
+    session: ExamSession
+    applications: list
+    providers: list
+    refundable: list  # fee lines on a 入金確認依頼票 (paid or waiting)
+    cancelled: list  # unpaid fee lines
+
+    @property
+    def refundable_total(self) -> int:
+        return sum(line.amount for line in self.refundable)
+
+    @property
+    def cancelled_total(self) -> int:
+        return sum(line.amount for line in self.cancelled)
+
+
+def _live_applications(session: ExamSession):
+    return (
+        ExamApplication.objects.filter(session=session, state__in=LIVE_APPLICATION_STATES)
+        .select_related(
+            "site__provider", "delivery_course__course__provider", "fee_line__payment_request"
+        )  # fmt: skip
+        .order_by(
+            "site__provider__number",
+            "delivery_course__course__serial",
+            "delivery_course__serial",
+            "pk",
+        )  # fmt: skip
+    )
+
+
+def _providers(applications) -> list:
+    return list({a.site.provider_id: a.site.provider for a in applications}.values())
+
+
+def cancellation_preview(session: ExamSession) -> Cancellation:
+    """What ``cancel_session`` would do now (the confirmation page)."""
+    applications = list(_live_applications(session))
+    lines = [a.fee_line for a in applications if a.fee_line_id and not a.fee_line.cancelled_on]
+    return Cancellation(
+        session, applications, _providers(applications),
+        refundable=[line for line in lines if line.payment_request_id],
+        cancelled=[line for line in lines if not line.payment_request_id],
+    )  # fmt: skip
+
+
+def cancellation_blocker(session: ExamSession) -> str | None:
+    """Why the exam cannot be cancelled at all (already cancelled, or held:
+    its results are being reported), or None."""
+    if session.is_cancelled:
+        return f"{session}は既に中止として記録されています（{session.cancellation_text}）。"
+    if ResultReport.objects.filter(application__session=session).exists():
+        return f"{session}は結果の報告が始まっているため（実施済み）、中止にできません。"
+    return None
+
+
+def cancellation_problems(session: ExamSession, on, reason: str, now=None) -> dict:
+    """Why the cancellation cannot be recorded as typed: {field: message}."""
+    today = timezone.localdate(_now(now))
+    problems = {}
+    blocker = cancellation_blocker(session)
+    if blocker:
+        problems[NON_FIELD_ERRORS] = blocker
+    if on is None:
+        problems["cancelled_on"] = "「中止の決定日」を入力してください。"
+    elif on > today:
+        problems["cancelled_on"] = "「中止の決定日」に未来の日付は入力できません。"
+    elif on > session.exam_date:
+        problems["cancelled_on"] = (
+            f"「中止の決定日」は修了試験日（{_day(session.exam_date)}）以前の日付にしてください。"
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        problems["cancellation_reason"] = "「中止の理由」を入力してください。"
+    elif len(reason) > 200:
+        problems["cancellation_reason"] = "「中止の理由」は200文字以内で入力してください。"
+    return problems
+
+
+def cancel_session(
+    session_pk: int, admin, on: datetime.date, reason: str, now=None
+) -> Cancellation:
+    """E2 (M§5.7 (11)): an IPA administrator records that METI/IPA cancelled
+    the exam (試験中止), with the date of the decision and the reason. Every
+    live application of the exam ends (中止, one audit entry each, each
+    provider told once naming all its applications); the problem fees on a
+    入金確認依頼票 become refundable — the only refund the scheme knows —
+    and the unpaid ones are cancelled. Nothing can be applied for or
+    reported for the exam any more. All or nothing."""
+    if not is_ipa_admin(admin):
+        raise PermissionDenied("修了試験の中止を記録できるのはIPA管理者だけです。")
+    now = _now(now)
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        session = ExamSession.objects.select_for_update().get(pk=session_pk)
+        problems = cancellation_problems(session, on, reason, now)
+        if problems:
+            raise ValidationError(problems)
+        session.cancelled_on = on
+        session.cancellation_reason = reason
+        session.cancelled_by = admin
+        session.save(update_fields=["cancelled_on", "cancellation_reason", "cancelled_by"])
+        audit.record("exam_session.cancel", session, actor=admin,
+                     changes={"cancelled_on": [None, on]}, note=reason)  # fmt: skip
+        applications = list(_live_applications(session).select_for_update(of=("self",)))
+        fee_reason = f"{session}は経済産業省・IPAの判断で中止されました（{reason}）"[:200]
+        today = timezone.localdate(now)
+        refundable, cancelled = [], []
+        by_provider: dict[int, list] = {}
+        for application in applications:
+            by_provider.setdefault(application.site.provider_id, []).append(application)
+        for group in by_provider.values():
+            lines = FeeLine.objects.filter(exam_application__in=group)
+            marked = fee_services.mark_refundable(lines, fee_reason, actor=admin, on=today)
+            dropped = fee_services.cancel_unpaid(lines, fee_reason, actor=admin, on=today)
+            refundable += marked
+            cancelled += dropped
+            # One notice per provider, naming every application and fee.
+            for n, application in enumerate(group, 1):
+                transition(application, "cancel", actor=admin, note=reason,
+                           notify=n == len(group),
+                           notice={"applications": group, "session": session, "reason": reason,
+                                   "refundable": marked, "cancelled_fees": dropped})  # fmt: skip
+    return Cancellation(session, applications, _providers(applications), refundable, cancelled)
 
 
 def late_payment_date(application: ExamApplication) -> datetime.date | None:
@@ -497,6 +734,10 @@ def open_report(application_pk: int, user, now=None) -> ResultReport:
             .get(pk=application_pk)
         )
         require_owner(user, application.site.provider)
+        if application.session.is_cancelled:  # E2: a cancelled exam was not held
+            raise ExamStateError(
+                f"{application.session}は{application.session.cancellation_text}。結果は報告できません。"
+            )
         if application.state != A.SUBMITTED:
             raise ExamStateError("申込み済みの修了試験だけ結果を報告できます。")
         report = ResultReport.objects.filter(application=application).first()

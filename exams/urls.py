@@ -14,6 +14,14 @@ urlpatterns = [
     path(
         "exams/applications/<int:pk>/change/", views.application_change, name="application_change"
     ),
+    path(
+        "exams/applications/<int:pk>/withdraw/",
+        views.application_withdraw,
+        name="application_withdraw",
+    ),
+    path(
+        "exams/applications/<int:pk>/delete/", views.application_delete, name="application_delete"
+    ),
     path("exams/applications/<int:pk>/report/", views.report_open, name="report_open"),
     path(
         "exams/deliveries/<int:pk>/reviewed-report/",
@@ -24,6 +32,9 @@ urlpatterns = [
     path("exams/reports/<int:pk>/submit/", views.report_submit, name="report_submit"),
     path("review/exams/", views.review_exams, name="review_exams"),
     path("review/exams/<int:pk>/", views.review_exam_session, name="review_exam_session"),
+    path(
+        "review/exams/<int:pk>/cancel/", views.review_session_cancel, name="review_session_cancel"
+    ),
     path(
         "review/applications/<int:pk>/late-payment/",
         views.review_late_payment_decide,

@@ -17,15 +17,16 @@ from portal import audit, documents, workflow
 from portal.decorators import role_required
 from portal.forms import FAILED, apply_service_errors, attempt
 from portal.isolation import get_for_user_or_404, provider_of
-from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
+from portal.roles import is_ipa_admin, is_ipa_staff, is_provider_staff, is_reviewer
 
 from . import rules, services, signals
-from .forms import ExamSiteForm, ReportForm, ReviewedReportForm
+from .forms import ExamSiteForm, ReportForm, ReviewedReportForm, SessionCancelForm
 from .models import ExamApplication, ExamSite, ResultReport
 
 provider_required = role_required(is_provider_staff)
 staff_required = role_required(is_ipa_staff)
 reviewer_required = role_required(is_reviewer)
+admin_required = role_required(is_ipa_admin)
 REPORT_DOCUMENTS = ["shoshiki_4", "minkan_goukaku", "completer_notice"]
 REPORTED = (ResultReport.S.SUBMITTED, ResultReport.S.ACCEPTED)  # reported and not returned
 
@@ -96,7 +97,8 @@ def exam_session(request, pk: int):
     unit = services.problem_fee_unit(timezone.localdate(now))
     for a in applications:  # E2: a draft shows what filing it would cost
         a.fee_shown = services.problem_fee(a, unit)
-    applied_ids = {a.delivery_course_id for a in applications}
+    # A withdrawn application stays listed; its course may apply again.
+    applied_ids = {a.delivery_course_id for a in applications if not workflow.state_of(a).closed}
     eligible = [
         d for d in services.eligible_delivery_courses(provider, session) if d.pk not in applied_ids
     ]
@@ -130,9 +132,13 @@ def exam_session(request, pk: int):
                 for s in sites
             ],  # fmt: skip
             "applications": applications,
+            # The 申請書式3 of the applications that still count (E2).
             "application_documents": documents.panel_for_many(
-                request.user, applications, ["shoshiki_3"], label=lambda a: a.delivery_course.number
-            ),
+                request.user,
+                [a for a in applications if not workflow.state_of(a).closed],
+                ["shoshiki_3"],
+                label=lambda a: a.delivery_course.number,
+            ),  # fmt: skip
             "eligible": eligible,
             "blockers": blockers,
             "reports": reports,
@@ -243,6 +249,59 @@ def application_change(request, pk: int):
             forbidden_as_message=True,
         )
     return redirect("exam_session", pk=application.session_id)
+
+
+@provider_required
+def application_withdraw(request, pk: int):
+    """問題提供情報（修了試験情報）の削除 (M§5.7, E2): the confirmation page
+    (GET) names the exam and what happens to the problem fee; POST withdraws
+    the application, until the close (15:00 of the closing day)."""
+    application = get_for_user_or_404(
+        ExamApplication.objects.select_related(
+            "session", "site", "delivery_course__course__provider", "fee_line__payment_request"
+        ),
+        request.user,
+        pk=pk,
+    )
+    if request.method == "POST":
+        done = attempt(
+            request,
+            lambda: services.withdraw_application(application.pk, request.user),
+            success=lambda a: f"{a}の申込みを取り下げました。{a.fee_outcome}",
+            forbidden_as_message=True,
+        )
+        if done is not FAILED:
+            return redirect("exam_session", pk=application.session_id)
+    try:
+        workflow.check(application, "withdraw", actor=request.user)
+    except workflow.TransitionError as exc:
+        problem = str(exc)
+    else:
+        problem = ""
+    return render(request, "exams/application_withdraw.html", {
+        "application": application, "session": application.session, "problem": problem,
+        "fee_outcome": services.withdrawal_fee_outcome(application),
+        "receipt_number": workflow.receipt_number(application),  # the site's 到達番号
+    })  # fmt: skip
+
+
+@require_POST
+@provider_required
+def application_delete(request, pk: int):
+    """A draft application (never filed) is simply deleted."""
+    application = get_for_user_or_404(
+        ExamApplication.objects.select_related("delivery_course__course__provider"),
+        request.user,
+        pk=pk,
+    )
+    number, session_pk = application.number, application.session_id
+    attempt(
+        request,
+        lambda: services.delete_application(application.pk, request.user),
+        success=f"実施講座 {number} の一時保存した申込みを削除しました。",
+        forbidden_as_message=True,
+    )
+    return redirect("exam_session", pk=session_pk)
 
 
 @require_POST
@@ -388,10 +447,12 @@ def review_exams(request):
 
 @staff_required
 def review_exam_session(request, pk: int):
-    session = get_object_or_404(ExamSession, pk=pk)
+    session = get_object_or_404(ExamSession.objects.select_related("cancelled_by"), pk=pk)
     now = timezone.now()
+    # Every filed application (a draft is not IPA's): the live ones, and the
+    # withdrawn or cancelled ones with what became of their fees (E2).
     applications = (
-        ExamApplication.objects.filter(session=session, state=ExamApplication.S.SUBMITTED)
+        ExamApplication.objects.filter(session=session, submitted_at__isnull=False)
         .select_related(
             "delivery_course__course__provider", "fee_line__payment_request", "site", "session"
         )
@@ -411,23 +472,67 @@ def review_exam_session(request, pk: int):
         request_obj = a.fee_line.payment_request if a.fee_line_id else None
         rows.append({
             "application": a,
+            "live": not workflow.state_of(a).closed,
             "paid_on": request_obj.confirmed_on if request_obj else None,
             "late_payment_on": services.late_payment_date(a),
             "late_payment_problem": services.late_payment_problem(a),
             "report": report,
-            "overdue": session.report_closes_at is not None and now >= session.report_closes_at
+            "overdue": not workflow.state_of(a).closed
+            and session.report_closes_at is not None and now >= session.report_closes_at
             and (report is None or report.state == ResultReport.S.DRAFT),
         })  # fmt: skip
     reviewed = ResultReport.objects.filter(
         session=session, application__isnull=True
     ).select_related("delivery_course__course__provider")
+    live = [r for r in rows if r["live"]]
+    refundable = [r["application"].fee_line for r in rows
+                  if r["application"].fee_line_id and r["application"].fee_line.is_refundable]  # fmt: skip
     return render(request, "exams/review_session.html", {
-        "session": session, "rows": rows, "reviewed": reviewed,
-        "total_applicants": sum(r["application"].applicants for r in rows),
-        "unpaid": sum(1 for r in rows if not r["paid_on"]
+        "session": session, "rows": rows, "reviewed": reviewed, "n_live": len(live),
+        "n_closed": len(rows) - len(live),
+        "refundable": refundable, "refund_total": sum(line.amount for line in refundable),
+        "total_applicants": sum(r["application"].applicants for r in live),
+        "unpaid": sum(1 for r in live if not r["paid_on"]
                       and not (r["application"].fee_line_id and r["application"].fee_line.cancelled_on)),
+        "may_cancel": is_ipa_admin(request.user) and not session.is_cancelled,
         "late_to_decide": sum(1 for r in rows if r["late_payment_on"] and not r["application"].late_payment_decision),
         "can_decide": is_reviewer(request.user),
+    })  # fmt: skip
+
+
+@admin_required
+def review_session_cancel(request, pk: int):
+    """E2 (M§5.7 (11)): an IPA administrator records that METI/IPA cancelled
+    the exam: input (date, reason) → 確認画面 (what ends, which fees become
+    refundable or are cancelled) → recorded, back on the exam's page."""
+    session = get_object_or_404(ExamSession, pk=pk)
+    form = SessionCancelForm(request.POST or None, initial={"cancelled_on": timezone.localdate()})
+    step = "input"
+    if request.method == "POST" and form.is_valid():
+        on, reason = form.cleaned_data["cancelled_on"], form.cleaned_data["cancellation_reason"]
+        problems = services.cancellation_problems(session, on, reason)
+        if problems:
+            apply_service_errors(form, ValidationError(problems))
+        elif request.POST.get("step") == "commit" and "back" not in request.POST:
+            done = attempt(
+                request,
+                lambda: services.cancel_session(session.pk, request.user, on, reason),
+                form=form,
+                success=lambda c: (
+                    f"{session}を中止として記録しました。申込み{len(c.applications)}件を終了し、"
+                    f"講座開設者{len(c.providers)}者に通知しました（返金対象の問題提供料 "
+                    f"{len(c.refundable)}件・{c.refundable_total:,}円、取り消した未払いの問題提供料 "
+                    f"{len(c.cancelled)}件・{c.cancelled_total:,}円）。"
+                ),
+            )
+            if done is not FAILED:
+                return redirect("review_exam_session", pk=session.pk)
+        elif "back" not in request.POST:
+            step = "confirm"
+    return render(request, "exams/review_session_cancel.html", {
+        "session": session, "form": form, "step": step,
+        "preview": services.cancellation_preview(session),
+        "problem": services.cancellation_blocker(session),
     })  # fmt: skip
 
 

@@ -4,10 +4,11 @@ applies; the provider reports, IPA returns it with reasons or accepts it.
 Registered at start-up by exams.apps."""
 
 from django.urls import reverse
+from django.utils import timezone
 
 from fees import services as fee_services
 from portal import receipts, workflow
-from portal.roles import is_provider_member, is_reviewer
+from portal.roles import is_ipa_admin, is_provider_member, is_reviewer
 
 from .models import ApplicationState as AS
 from .models import ReportState as S
@@ -138,6 +139,16 @@ def application_receipt(application):
     return numbered.first()
 
 
+def application_window_closed(application) -> str | None:
+    """E2: a filed application may be withdrawn only until the application
+    close (15:00 on the closing day, to the second); the clock is the
+    service's ``now`` (``application.as_of``), else the current time."""
+    from .services import application_window_problem
+
+    now = getattr(application, "as_of", None) or timezone.now()
+    return application_window_problem(application.session, now)
+
+
 EXAM_APPLICATION = workflow.register(
     workflow.Workflow(
         model="exams.ExamApplication",
@@ -153,6 +164,8 @@ EXAM_APPLICATION = workflow.register(
                 AS.SUBMITTED, AS.SUBMITTED.label, "badge state-submitted", in_force=True
             ),
             workflow.State(AS.WITHDRAWN, AS.WITHDRAWN.label, "badge", closed=True),
+            # E2: METI/IPA cancelled the exam (試験中止); its problem fees are refundable.
+            workflow.State(AS.CANCELLED, AS.CANCELLED.label, "badge state-cancelled", closed=True),
         ),
         transitions=(
             workflow.Transition(
@@ -168,6 +181,42 @@ EXAM_APPLICATION = workflow.register(
                         "application_submitted_ipa", ("ipa_notice",), _review_session_page
                     ),
                     workflow.Notify("application_submitted", ("actor",), _session_page),
+                ),
+            ),
+            # 問題提供情報（修了試験情報）の削除 (M§5.7, figure 5.7-2): until the
+            # close; a paid fee is neither refunded nor carried over (E2).
+            workflow.Transition(
+                action="withdraw",
+                sources=(AS.SUBMITTED,),
+                target=AS.WITHDRAWN,
+                verb="取り下げる",
+                confirm="{obj}の申込みを取り下げます（問題提供情報の削除）。取り下げた申込みは元に戻せません。"
+                "未払いの問題提供料は取り消されます。入金済みの問題提供料は返金されず、次回以降の修了試験にも充当できません。"
+                "よろしいですか。",
+                allowed=is_provider_member,
+                conditions=(application_window_closed,),
+                refused="この申込みは「{state}」のため取り下げられません。",
+                notices=(
+                    workflow.Notify(
+                        "application_withdrawn", ("actor", "provider_contact"), _session_page
+                    ),
+                    workflow.Notify(
+                        "application_withdrawn_ipa", ("ipa_notice",), _review_session_page
+                    ),
+                ),
+            ),
+            # E2 (M§5.7 (11)): METI/IPA cancel the exam (exams.services.cancel_session);
+            # each provider is told once, naming all its applications and fees.
+            workflow.Transition(
+                action="cancel",
+                sources=(AS.DRAFT, AS.SUBMITTED),
+                target=AS.CANCELLED,
+                verb="試験中止により終了する",
+                confirm="{obj}を試験中止により終了します。よろしいですか。",
+                allowed=is_ipa_admin,
+                refused="この申込みは「{state}」のため試験中止の対象になりません。",
+                notices=(
+                    workflow.Notify("application_cancelled", ("provider_contact",), _session_page),
                 ),
             ),
         ),

@@ -44,6 +44,7 @@ class PaymentRequestAdmin(AuditedAdminMixin, HistoryAdmin):
 class FeeLineAdmin(admin.ModelAdmin):
     list_display = [
         "provider_name", "kind", "description", "unit_amount", "quantity", "request", "cancelled_on",
+        "refundable_since",
     ]  # fmt: skip
     list_filter = ["kind"]
     list_select_related = ["provider", "payment_request"]
@@ -60,4 +61,4 @@ class FeeLineAdmin(admin.ModelAdmin):
         return False  # amounts are fixed when the line is created (F1)
 
     def has_delete_permission(self, request, obj=None):
-        return False  # F1: fees are never refunded; lines are never removed
+        return False  # F1: lines are never removed (a refund, E2, is a flag)

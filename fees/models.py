@@ -110,11 +110,22 @@ class FeeLineQuerySet(ProviderOwnedQuerySet):
         """Owed and not yet on a 入金確認依頼票 (a cancelled line is owed no more)."""
         return self.filter(payment_request__isnull=True, cancelled_on__isnull=True)
 
+    def refundable(self):
+        """E2: paid (入金確認済み) and to be refunded, because METI/IPA
+        cancelled what it was for (the only refund the scheme knows)."""
+        return self.filter(
+            refundable_since__isnull=False,
+            cancelled_on__isnull=True,
+            payment_request__confirmed_on__isnull=False,
+        )
+
 
 class FeeLine(models.Model):
     """One fee owed by a provider, created by an application (never refunded).
     A line never put on a 入金確認依頼票 is cancelled (取消) when what it was
-    for is deleted or withdrawn (C9, M§5.3); it then stays in the history."""
+    for is deleted or withdrawn (C9, M§5.3); it then stays in the history.
+    The one exception to "never refunded" (E2, M§5.7 (11)): when METI/IPA
+    cancel the exam, its paid problem fees become refundable (返金対象)."""
 
     provider = models.ForeignKey(
         "providers.Provider",
@@ -147,6 +158,10 @@ class FeeLine(models.Model):
     created_at = models.DateTimeField("発生日時", default=timezone.now)
     cancelled_on = models.DateField("取消日", null=True, blank=True)
     cancel_reason = models.CharField("取消の理由", max_length=200, blank=True)
+    # E2: what it was for was cancelled by METI/IPA (試験中止): a line on a
+    # 入金確認依頼票 is to be refunded once its payment is confirmed.
+    refundable_since = models.DateField("返金対象となった日", null=True, blank=True)
+    refund_reason = models.CharField("返金の理由", max_length=200, blank=True)
 
     objects = FeeLineQuerySet.as_manager()
 
@@ -175,11 +190,30 @@ class FeeLine(models.Model):
         request = self.payment_request
         return request.confirmed_on if request else None
 
+    REFUNDABLE_LABEL = "返金対象（試験中止）"
+
+    @property
+    def is_refundable(self) -> bool:
+        """E2: paid, and to be refunded because the exam was cancelled."""
+        return bool(self.refundable_since and not self.cancelled_on and self.paid_on)
+
     @property
     def status_label(self) -> str:
-        """未払い / 入金確認待ち / 入金確認済み / 取消, as the fee history shows it."""
+        """未払い / 入金確認待ち / 入金確認済み / 取消 / 返金対象（試験中止), as the
+        fee history shows it."""
         if self.cancelled_on:
             return "取消"
         if self.payment_request_id is None:
             return "未払い"
+        if self.is_refundable:
+            return self.REFUNDABLE_LABEL
         return "入金確認済み" if self.paid_on else "入金確認待ち"
+
+    @property
+    def refund_note(self) -> str:
+        """What the refund flag means for this line now, with its reason."""
+        if not self.refundable_since or self.cancelled_on:
+            return ""
+        if self.paid_on:
+            return f"{self.refundable_since:%Y/%m/%d}から返金対象：{self.refund_reason}"
+        return f"入金が確認されれば返金対象です：{self.refund_reason}"

@@ -157,6 +157,40 @@ def cancel_unpaid(lines, reason: str, actor=None, on: datetime.date | None = Non
     return cancelled
 
 
+def mark_refundable(
+    lines, reason: str, actor=None, on: datetime.date | None = None
+) -> list[FeeLine]:
+    """E2 (M§5.7 (11)): the only refund the scheme knows. METI/IPA cancelled
+    the exam the lines of ``lines`` (a FeeLine queryset) were for: each line
+    on a 入金確認依頼票 (paid, or waiting for IPA's confirmation) becomes
+    refundable (返金対象) with ``reason``; lines never put on a form are not
+    touched (the caller cancels them, :func:`cancel_unpaid`). A line already
+    marked stays as it was. Call inside the caller's transaction; returns the
+    marked lines."""
+    reason = (reason or "").strip()[:200]
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        marked = list(
+            lines.select_for_update(of=("self",)).filter(
+                payment_request__isnull=False,
+                cancelled_on__isnull=True,
+                refundable_since__isnull=True,
+            )
+        )
+        for line in marked:
+            line.refundable_since = on
+            line.refund_reason = reason
+            line.save(update_fields=["refundable_since", "refund_reason"])
+            audit.record(
+                "fee_line.refundable",
+                line,
+                actor=actor,
+                changes={"refundable_since": [None, on]},
+                note=f"{line.get_kind_display()}（{line.description}、{line.amount:,}円）を返金対象にしました。{reason}",
+            )
+    return marked
+
+
 def return_payment_request(
     request_pk: int, reviewer, reason: str, on: datetime.date | None = None
 ) -> PaymentRequest:

@@ -140,6 +140,8 @@ class PaymentTab(TextChoices):
     OPEN = "open", "確認待ち"
     CONFIRMED = "confirmed", "確認済み"
     RETURNED = "returned", "差し戻し"
+    # E2: forms with a problem fee of an exam METI/IPA cancelled (返金対象).
+    REFUND = "refund", "返金対象（試験中止）"
     ALL = "all", "すべて"
 
 
@@ -153,9 +155,13 @@ def _purposes(payment) -> list[dict]:
     lines = payment.returned_lines.all() if payment.returned_on else payment.lines.all()
     for line in lines:
         late = ""
+        # E2: a paid problem fee of a cancelled exam is to be refunded.
+        refund = {"refund": line.refund_note,
+                  "refund_label": line.REFUNDABLE_LABEL if line.is_refundable else "入金確認後に返金対象"}  # fmt: skip
         if line.kind == FeeKind.REVIEW and line.course is not None:
             rows.append({"kind": line.get_kind_display(), "course": line.course,
-                         "text": f"{line.course.number} {line.course.name}", "amount": line.amount})  # fmt: skip
+                         "text": f"{line.course.number} {line.course.name}", "amount": line.amount,
+                         **refund})  # fmt: skip
             continue
         application = getattr(line, "exam_application", None)
         if line.kind == FeeKind.PROBLEM and application is not None:
@@ -174,7 +180,7 @@ def _purposes(payment) -> list[dict]:
         else:
             text = line.description
         rows.append({"kind": line.get_kind_display(), "course": None, "text": text,
-                     "amount": line.amount, "late": late})  # fmt: skip
+                     "amount": line.amount, "late": late, **refund})  # fmt: skip
     return rows
 
 
@@ -208,6 +214,11 @@ def _review_payments_page(request, status: str, page_number, refused=None, field
         payments = payments.filter(confirmed_on__isnull=False)
     elif status == PaymentTab.RETURNED:
         payments = payments.filter(returned_on__isnull=False)
+    elif status == PaymentTab.REFUND:
+        flagged = FeeLine.objects.filter(
+            refundable_since__isnull=False, cancelled_on__isnull=True
+        ).values("payment_request")
+        payments = payments.filter(pk__in=flagged)
     page = Paginator(payments.order_by("payment_date", "pk"), 50).get_page(page_number)
     rows = list(page.object_list)
     # The latest 入金確認依頼票 file of each row, in one query.

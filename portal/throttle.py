@@ -1,4 +1,5 @@
-"""Throttling of failed logins, per username and per client IP.
+"""Throttling of failed logins, per username and per client IP (and a plain
+rate counter for costly public pages, :func:`allow`).
 
 After ``username_failures`` failures for one address within the window, that
 address must wait ``cooloff_seconds``; the same for ``ip_failures`` from one IP.
@@ -50,3 +51,17 @@ def register_failure(username: str, ip: str | None) -> None:
 def register_success(username: str) -> None:
     cache.delete(_key("user", username))
     cache.delete(_key("lock-user", username))
+
+
+def allow(scope: str, value: str | None, limit: int, window_seconds: int) -> bool:
+    """Count one use of ``scope`` by ``value`` (e.g. a client IP) and say
+    whether it is still within ``limit`` uses per window: for public pages
+    that cost something (the certificate check, the registry's PDF)."""
+    key = f"rate:{scope}:" + hashlib.sha256((value or "-").encode()).hexdigest()[:32]
+    cache.add(key, 0, timeout=window_seconds)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window_seconds)
+        count = 1
+    return count <= limit

@@ -243,3 +243,40 @@ def test_x1_other_provider_sees_no_change_request(client, staff_a, staff_b):
     c = client_for(client, staff_b)
     assert c.get(reverse("change_detail", args=[change.pk])).status_code == 404
     assert "秘密" not in c.get(reverse("change_list")).content.decode()
+
+
+def test_x1_dashboard_lists_a_returned_change_as_the_next_step(client, staff_a, reviewer):
+    provider = staff_a.membership.provider
+    change = _file(provider, staff_a, name="差し戻される名前")
+    changes.return_change(change.pk, reviewer, "登記の名称と違います。")
+    page = client_for(client, staff_a).get(reverse("home")).content.decode()
+    assert "変更申請（認定団体情報の変更）が差し戻されています" in page
+    assert reverse("change_detail", args=[change.pk]) in page
+
+
+def test_c13_a_certified_course_is_never_extended_nor_changed_by_request(
+    client, provider_a, staff_a, reviewer
+):
+    import datetime
+
+    from courses import rules as course_rules
+    from courses import services as course_services
+    from courses.models import ExemptionCourse
+
+    from .course_factories import certified_course
+
+    course = certified_course(provider_a, staff_a, reviewer)
+    # No change-request kind targets the exemption course itself (M§5.6).
+    assert "courses.ExemptionCourse" not in {k.model for k in changes.all_kinds()}
+    valid_until = course.valid_until
+    with pytest.raises(course_services.CourseStateError):
+        course_services.update_course(course.pk, staff_a, {"name": "延長した講座"})
+    assert ExemptionCourse.objects.get(pk=course.pk).valid_until == valid_until
+    page = client_for(client, staff_a).get(reverse("course_detail", args=[course.pk]))
+    text = page.content.decode()
+    assert "延長" in text and "新しい免除対象講座として申請" in text
+    assert reverse("course_create") in text
+    # Half a year before the end, the dashboard says to apply for the next course.
+    assert course_rules.renewal_due(valid_until, valid_until - datetime.timedelta(days=90))
+    assert not course_rules.renewal_due(valid_until, valid_until - datetime.timedelta(days=300))
+    assert not course_rules.renewal_due(valid_until, valid_until + datetime.timedelta(days=1))

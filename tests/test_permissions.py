@@ -113,6 +113,10 @@ TABLE.update({
     "site_submit": ("post", "site", OWN_ACTION),
     "application_change": ("post", "application", OWN_ACTION),
     "report_open": ("post", "application", OWN_ACTION),
+    # Issue 9 (E2): the withdrawal's confirmation page (the window is closed
+    # today: it says so), a draft's deletion (this one is filed: refused).
+    "application_withdraw": ("get", "application", OWN_OBJECT),
+    "application_delete": ("post", "application", OWN_ACTION),
     "reviewed_report_create": ("get", "delivery_only", OWN_OBJECT),
     "report_detail": ("get", "report", OWN_OBJECT),
     "completer_add": ("post", "report", {**OWN_ACTION, "staff_a": 200}),  # refused: the form again
@@ -127,6 +131,9 @@ TABLE.update({
     "upload_confirm": ("post", "upload", OWN_ACTION),
     "review_exams": ("get", None, IPA_PAGE),
     "review_exam_session": ("get", "session", IPA_PAGE),
+    # E2: only an IPA administrator records an exam's cancellation (this one
+    # has a report opened: the page says it cannot be cancelled).
+    "review_session_cancel": ("get", "session", dict(IPA_PAGE, reviewer=403)),
     "review_report": ("get", "report", IPA_PAGE),
     "review_report_decide": ("post", "report", IPA_ACTION),
     "review_late_payment_decide": ("post", "application", IPA_ACTION),
@@ -149,6 +156,16 @@ TABLE.update({
     "change_review_return": ("post", "change", {**IPA_ACTION, "reviewer": 200}),
     # R11: the correction of an accepted report's completers (an open draft shows them).
     "completer_correction": ("get", "accepted_report", OWN_OBJECT),
+})  # fmt: skip
+
+# Issue 9: the public registry (P9) and the certificate check: public pages.
+PUBLIC = dict.fromkeys(ROLES, 200)
+TABLE.update({
+    "registry": ("get", None, PUBLIC),
+    "registry_csv": ("get", None, PUBLIC),
+    "registry_pdf": ("get", None, PUBLIC),
+    "certificate_verify_form": ("get", None, PUBLIC),
+    "certificate_verify": ("get", "verify_code", PUBLIC),
 })  # fmt: skip
 
 # The state a reviewer's POST leaves the registration in (others change nothing).
@@ -261,6 +278,7 @@ def objects(
         "certificate_copy": {"pk": report.pk, "copy_pk": certificate_copy.pk},
         "attachment": {"pk": course.pk, "attachment_pk": attachment.pk},
         "certificate": {"pk": course.pk, "version": 1},
+        "verify_code": {"code": course.issued_certificates.get().display_verification_code},
         "measure": {"pk": site.pk, "measure_pk": measure.pk},
         "token": {"token": token},
         "doc": {"pk": doc.pk},

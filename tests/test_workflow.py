@@ -80,6 +80,15 @@ def _application_in(state, ctx):
 
 
 def _application_move(action, application, ctx):
+    if action == "withdraw":  # E2: before the close
+        services.withdraw_application(application.pk, ctx["staff_a"], now=IN_APPLY)
+        return ctx["staff_a"]
+    if action == "cancel":  # E2: METI/IPA cancel the exam
+        services.cancel_session(
+            application.session_id, ctx["ipa_admin"], datetime.date(2024, 12, 1),
+            "台風の接近により経済産業省・IPAが中止を決定",
+        )  # fmt: skip
+        return ctx["ipa_admin"]
     services.submit_applications(application.site_id, ctx["staff_a"], now=IN_APPLY)
     return ctx["staff_a"]
 
@@ -310,8 +319,9 @@ def test_a_move_made_with_its_parent_is_cascaded_by_a_parent_move_with_notices()
 
 
 @pytest.fixture
-def ctx(setup, provider_a, staff_a, reviewer):  # noqa: F811
-    return {"setup": setup, "provider_a": provider_a, "staff_a": staff_a, "reviewer": reviewer}
+def ctx(setup, provider_a, staff_a, reviewer, ipa_admin):  # noqa: F811
+    return {"setup": setup, "provider_a": provider_a, "staff_a": staff_a, "reviewer": reviewer,
+            "ipa_admin": ipa_admin}  # fmt: skip
 
 
 def test_every_registered_workflow_is_walked():

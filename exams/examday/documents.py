@@ -82,12 +82,13 @@ def render_answer_sheet(site) -> bytes:
 
 
 def site_applications(site):
-    """The site's applications that are not withdrawn, with their delivery
-    courses; only submitted ones count towards the examinees (E2)."""
-    from ..models import ApplicationState
+    """The site's applications that still count (not withdrawn, no cancelled
+    exam), with their delivery courses; only submitted ones count towards the
+    examinees (E2)."""
+    from ..models import LIVE_APPLICATION_STATES
 
     return (
-        site.applications.exclude(state=ApplicationState.WITHDRAWN)
+        site.applications.filter(state__in=LIVE_APPLICATION_STATES)
         .select_related("delivery_course__course")
         .order_by("delivery_course__course__serial", "delivery_course__serial")
     )
