@@ -10,7 +10,10 @@ class CertificationsConfig(AppConfig):
         # the signal, certifications answers (exams never imports it).
         from exams.signals import report_page
 
-        from . import services  # noqa: F401  (connects the certificate to the course's certify)
+        from . import (
+            change_kinds,  # noqa: F401  (completer corrections by change request, R11)
+            services,  # noqa: F401  (connects the certificate to the course's certify)
+        )
         from .views import report_page_sections
 
         report_page.connect(report_page_sections, dispatch_uid="certifications.report_page")

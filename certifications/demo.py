@@ -56,3 +56,18 @@ def load_demo_accepted_report(provider, staff, reviewer, today: datetime.date) -
     provider has no result report yet."""
     if not ResultReport.objects.filter(delivery_course__course__provider=provider).exists():
         _accepted_report(provider, staff, reviewer, today)
+
+
+def accepted_demo_report(provider) -> ResultReport | None:
+    """The demo's accepted report (its completers can be corrected, R11)."""
+    from portal import workflow
+
+    flow = workflow.for_model(ResultReport)
+    return (
+        ResultReport.objects.filter(
+            delivery_course__course__provider=provider,
+            state__in=flow.values(lambda s: s.in_force),
+        )
+        .order_by("exam_date")
+        .first()
+    )

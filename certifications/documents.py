@@ -5,6 +5,8 @@
   別紙1, W4)
 * ``completer_notice``  修了認定者管理番号のお知らせ: one slip per completer for the
   provider to hand out (R12: IPA never tells completers their numbers)
+* ``change_shoshiki_4`` 申請書式4 as it reads after a completer correction (a
+  change request, R11, table 5.6-1), beside its 申請書式5 (providers)
 * ``certificate``       基本情報技術者試験免除対象講座認定証 (C12, 別紙14): the
   certificate of a certified course as a PDF
 
@@ -34,6 +36,7 @@ from django.utils.safestring import mark_safe
 from courses.models import ExemptionCourse, SubmissionStates
 from exams import rules
 from exams.documents import (
+    SHOSHIKI_4_SHEET,
     STYLES,
     L,
     V,
@@ -41,6 +44,7 @@ from exams.documents import (
     _date,
     _report_data,
     _report_provider_number,
+    _shoshiki_4_sheets,
     _stamp,
     slash_date,
 )
@@ -286,7 +290,48 @@ COMPLETER_NOTICE = register(
         styles=STYLES,
     )
 )
+
+
+# --- 申請書式4 of a completer correction (R11, table 5.6-1) ----------------------------------
+
+
+def _is_correction_party(user, change) -> bool:
+    from .services import CORRECTION_KIND
+
+    return change.kind == CORRECTION_KIND and reviewer_or_owner(user, change)
+
+
+def change_shoshiki_4_data(change) -> dict:
+    """申請書式4 as it reads after the correction: every completer of the
+    report, the corrected ones with the request's values (their 修了認定者
+    管理番号 unchanged), dated the request's day (as 申請書式5)."""
+    from django.utils import timezone
+
+    from providers.changes import preview
+
+    report = preview(change)
+    data = _report_data(report, corrections=report.completer_corrections)
+    day = timezone.localtime(change.submitted_at or change.created_at).date()
+    return {**data, "date": day.isoformat()}
+
+
+CHANGE_SHOSHIKI_4 = register(
+    FormDocument(
+        id="change_shoshiki_4",
+        title="申請書式4：修了認定報告書",
+        model="providers.ChangeRequest",
+        provider_number=lambda change: change.provider.number,
+        can_download=_is_correction_party,
+        data=change_shoshiki_4_data,
+        sheets=_shoshiki_4_sheets,
+        stamp=lambda data: _stamp(data["date"]),
+        workbook_title=SHOSHIKI_4_SHEET,
+        styles=STYLES,
+    )
+)
+
 # The bytes of each (the tests open them back).
+render_change_shoshiki_4 = CHANGE_SHOSHIKI_4.render
 render_minkan_goukaku = MINKAN_GOUKAKU.render
 render_csv_export = CSV_EXPORT.render
 render_completer_notice = COMPLETER_NOTICE.render

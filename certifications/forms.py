@@ -1,4 +1,7 @@
-"""The completer form (R3, R4, R8): one completer added or corrected by hand."""
+"""The completer form (R3, R4, R8): one completer added or corrected by hand;
+the correction form of an accepted report's completer (R11: a change request)."""
+
+import unicodedata
 
 from django import forms
 
@@ -34,17 +37,48 @@ class CompleterForm(JapaneseErrorsMixin, forms.ModelForm):
             del self.fields["private_pass_number"]
 
     def clean_family_kana(self):
-        import unicodedata
-
-        return unicodedata.normalize("NFKC", self.cleaned_data["family_kana"]).strip()
+        return _kana(self.cleaned_data["family_kana"])
 
     def clean_given_kana(self):
-        import unicodedata
-
-        return unicodedata.normalize("NFKC", self.cleaned_data["given_kana"]).strip()
+        return _kana(self.cleaned_data["given_kana"])
 
     def values(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k in self.fields}
+
+
+def _kana(value: str) -> str:
+    """Half-width kana become full-width (UX: convert losslessly, not refuse)."""
+    return unicodedata.normalize("NFKC", value).strip()
+
+
+class CompleterCorrectionForm(JapaneseErrorsMixin, forms.ModelForm):
+    """R11: one completer of an accepted report, on a copy (the form's instance
+    is never saved; providers.changes keeps the values until IPA approves).
+    The serial and the 修了認定者管理番号 are not fields: they never change."""
+
+    class Meta:
+        model = Completer
+        fields = ["family_name", "given_name", "family_kana", "given_kana", "birth_date", "score"]
+        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"})}
+
+    def clean_family_kana(self):
+        return _kana(self.cleaned_data["family_kana"])
+
+    def clean_given_kana(self):
+        return _kana(self.cleaned_data["given_kana"])
+
+    def values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+    def error_summary(self):
+        """(the field's id, label, message) of each error, for one summary of
+        several completers' forms on one page."""
+        rows = []
+        for name, errors in self.errors.items():
+            field = self[name] if name in self.fields else None
+            for message in errors:
+                rows.append((field.auto_id if field else "", field.label if field else "", message))
+        return rows
 
 
 class VerifyCodeForm(JapaneseErrorsMixin, forms.Form):

@@ -218,6 +218,239 @@ def update_completer(report_pk: int, completer_pk: int, user, values: dict) -> C
     return completer
 
 
+# Corrections of an accepted report's completers (R11, M§8.2, M§12.2.11) ---------------
+#
+# Once IPA has accepted the report, a completer's data is corrected by a
+# change request (申請書式4 + 申請書式5, table 5.6-1): the provider edits a copy,
+# IPA sees it first in its queue (urgent: a wrong kana or birth date makes the
+# completer's exemption application fail), and approval writes it here. The
+# serial and the 修了認定者管理番号 never change (R4): they identify the
+# completer (table 5.6-2) and the completer may already have been told them.
+
+CORRECTION_KIND = "completers"
+# What a correction may change (M§12.2.11: names, kana, birth date, score).
+CORRECTABLE_FIELDS = [
+    "family_name",
+    "given_name",
+    "family_kana",
+    "given_kana",
+    "birth_date",
+    "score",
+]
+# 変更する項目 of 申請書式5 as 申請書式4 (別紙8) heads its columns.
+CORRECTION_LABELS = {
+    "family_name": "姓(漢字)", "given_name": "名(漢字)", "family_kana": "姓(カナ)",
+    "given_kana": "名(カナ)", "birth_date": "生年月日", "score": "点数",
+}  # fmt: skip
+FIXED_FIELDS = ["serial", "management_number"]  # R4: shown, never changed
+CORRECTION_LIMIT = 50  # completers on one correction page
+
+
+def correction_problem(report: ResultReport) -> str | None:
+    """X1: why this report's completers are not corrected by a change
+    request: a draft or returned report is edited in place; a report IPA is
+    checking waits for its answer."""
+    state = workflow.state_of(report)
+    if state.provider_may_edit:
+        return (
+            "この報告はまだIPAに受理されていないため、変更申請は不要です。"
+            "報告の画面で修了認定者を直接修正してください。"
+        )
+    if not state.in_force:
+        return (
+            "IPAが確認中の報告です。受理された後に変更申請で訂正できます"
+            "（差し戻された場合は報告の画面で直接修正します）。"
+        )
+    return None
+
+
+def correction_current(report: ResultReport) -> dict:
+    """The approved values of every completer of the report, as JSON
+    ({completer pk: {field: value}}), with one query."""
+    from providers.changes import to_json
+
+    names = [*FIXED_FIELDS, *CORRECTABLE_FIELDS]
+    return {
+        str(pk): {name: to_json(value) for name, value in zip(names, values, strict=True)}
+        for pk, *values in report.completers.order_by("serial").values_list("pk", *names)
+    }
+
+
+def correction_items(report: ResultReport, original: dict, proposed: dict):
+    """申請書式5's rows: one per changed field, the item naming the completer's
+    修了認定者管理番号 (table 5.6-2), e.g. 「99991-FE2406-00001 姓(カナ)」."""
+    from providers.changes import Item
+
+    rows = []
+    changed = [
+        (before, proposed[pk], pk)
+        for pk, before in original.items()
+        if pk in proposed and proposed[pk] != before
+    ]
+    for before, after, pk in sorted(changed, key=lambda row: row[0]["serial"]):
+        number = exam_rules.management_number_display(before["management_number"])
+        for name in CORRECTABLE_FIELDS:
+            if name not in after or after[name] == before.get(name):
+                continue
+            rows.append(
+                Item(
+                    key=f"completer:{pk}:{name}",
+                    item=f"{number} {CORRECTION_LABELS[name]}",
+                    after=_shown(name, after.get(name)),
+                    before=_shown(name, before.get(name)),
+                )
+            )
+    return rows
+
+
+def _shown(name: str, value) -> str:
+    """A value as 申請書式4 prints it (別紙8: birth dates 1998/10/6), so that
+    申請書式5's rows read like the form they correct."""
+    from exams.documents import slash_date
+    from providers.changes import display
+
+    if name == "birth_date" and value:
+        return slash_date(value)
+    return display(Completer, name, value)
+
+
+def _candidate_problems(report: ResultReport, completer: Completer) -> dict:
+    """The checks of adding/updating (_completer_problems: JIS X 0208 kanji
+    with the JIS substitutes, katakana, birth date, score range, R7) for a
+    corrected completer, as {field: [messages]}."""
+    try:
+        problems = _completer_problems(report, completer)
+    except ValidationError as exc:
+        return exc.message_dict
+    return {name: msgs if isinstance(msgs, list) else [msgs] for name, msgs in problems.items()}
+
+
+def _corrected(completer: Completer, values: dict) -> Completer:
+    """An unsaved copy of ``completer`` with the corrected values."""
+    import copy
+
+    candidate = copy.copy(completer)
+    for name in CORRECTABLE_FIELDS:
+        if name in values:
+            setattr(candidate, name, Completer._meta.get_field(name).to_python(values[name]))
+    return candidate
+
+
+def save_completer_correction(report_pk: int, user, corrections: dict[int, dict], reason: str = ""):
+    """R11: the provider's corrected copy of some completers of an accepted
+    report, stored as the report's change request being written (作成中);
+    nothing of the completers changes until IPA approves it. The same checks
+    as correcting a completer of a draft (update_completer). ``proposed``
+    holds {completer pk: {field: value}} of the fields that differ from the
+    approved values. Refused with
+    {"c<pk>-<field>": ["<番号>：message"]} (the prefixed names of the page's
+    forms), nothing saved."""
+    from providers import changes
+
+    with transaction.atomic():
+        report = ResultReport.objects.select_related(
+            "delivery_course__course__provider", "session"
+        ).get(pk=report_pk)
+        require_owner(user, report.delivery_course.course)
+        problem = correction_problem(report)
+        if problem:
+            raise ValidationError(problem)
+        completers = {c.pk: c for c in report.completers.filter(pk__in=list(corrections))}
+        if len(completers) != len(corrections):
+            raise ValidationError(
+                "選んだ修了認定者がこの報告に見つかりません。画面を開き直してください。"
+            )
+        errors = {}
+        proposed = {}
+        draft = changes.editable_draft(CORRECTION_KIND, report)
+        if draft is not None:  # completers corrected before and not on the page now
+            proposed.update(
+                (pk, values) for pk, values in draft.proposed.items()
+                if values != draft.original.get(pk)
+            )  # fmt: skip
+        for pk, values in corrections.items():
+            completer = completers[pk]
+            number = completer.management_number_display
+            fixed = [name for name in values if name not in CORRECTABLE_FIELDS]
+            if fixed:  # R4: never through this form
+                raise ValidationError(
+                    f"{number}：修了認定者管理番号（下5桁を含む）は変更できません。"
+                )
+            candidate = _corrected(completer, values)
+            for name, messages in _candidate_problems(report, candidate).items():
+                if name in CORRECTABLE_FIELDS:
+                    errors[f"c{pk}-{name}"] = [f"{number}：{m}" for m in messages]
+                else:  # e.g. R7 reported as the form's own error
+                    errors.setdefault(f"c{pk}-__all__", []).extend(
+                        f"{number}：{m}" for m in messages
+                    )
+            # Only the fields that differ from the approved values: a request
+            # never carries a stale copy of a field it does not change.
+            approved = changes.values_of(completer, CORRECTABLE_FIELDS)
+            changed = {
+                name: value
+                for name, value in changes.values_of(candidate, CORRECTABLE_FIELDS).items()
+                if value != approved[name]
+            }
+            proposed.pop(str(pk), None)
+            if changed:
+                proposed[str(pk)] = changed
+        if errors:
+            raise ValidationError(errors)
+        return changes.save_draft(CORRECTION_KIND, report, user, proposed, reason=reason)
+
+
+def apply_completer_correction(report: ResultReport, changed: dict, actor, request) -> None:
+    """The approved correction written to each completer (the target app's own
+    service, run inside providers.changes.approve_change's transaction: a
+    refusal rolls everything back). The checks run once more on the values
+    as they are now; the serial and the 修了認定者管理番号 stay (R4); an audit
+    entry per completer names the request."""
+    from providers.changes import to_json
+
+    number = workflow.receipt_number(request)
+    naming = f"変更申請 {number}" if number else str(request)
+    corrected = []
+    for pk, values in sorted(changed.items(), key=lambda row: int(row[0])):
+        completer = report.completers.select_for_update().filter(pk=int(pk)).first()
+        if completer is None:
+            raise ValidationError(
+                "訂正する修了認定者がこの報告にありません。差し戻して申請し直してもらってください。"
+            )
+        display = completer.management_number_display
+        if any(
+            name in values and to_json(getattr(completer, name)) != values[name]
+            for name in FIXED_FIELDS
+        ):
+            raise ValidationError(f"{display}：修了認定者管理番号は変更できません。")
+        fields = [
+            name for name in CORRECTABLE_FIELDS
+            if name in values and to_json(getattr(completer, name)) != values[name]
+        ]  # fmt: skip
+        if not fields:
+            continue
+        before = audit.snapshot(completer, CORRECTABLE_FIELDS)
+        for name in fields:
+            setattr(completer, name, Completer._meta.get_field(name).to_python(values[name]))
+        problems = _candidate_problems(report, completer)
+        if problems:
+            first = next(iter(problems.values()))
+            raise ValidationError(f"{display}：{first[0]}")
+        completer.save(update_fields=fields)
+        audit.record_update(
+            "completer.correct", completer, before, CORRECTABLE_FIELDS, actor=actor, note=naming
+        )
+        corrected.append(display)
+    if corrected:  # on the report too, with what changed (its trail is IPA's page)
+        rows = "、".join(f"{i['item']} {i['before']} → {i['after']}" for i in request.items)
+        audit.record(
+            "report.completer_correct",
+            report,
+            actor=actor,
+            note=f"{naming}（{len(corrected)}名）：{rows}"[:2000],
+        )
+
+
 def delete_completers(report_pk: int, user, completer_pks: list[int] | None = None) -> int:
     """Delete some or all completers (all of them unlocks the examinee count, R5)."""
     with transaction.atomic():

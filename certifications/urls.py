@@ -27,6 +27,11 @@ urlpatterns = [
     path(
         "exams/reports/<int:pk>/completers/delete/", views.completer_delete, name="completer_delete"
     ),
+    path(
+        "exams/reports/<int:pk>/completers/correction/",
+        views.completer_correction,
+        name="completer_correction",
+    ),
     path("exams/reports/<int:pk>/upload/", views.completer_upload, name="completer_upload"),
     path("exams/uploads/<int:pk>/", views.upload_preview, name="upload_preview"),
     path("exams/uploads/<int:pk>/confirm/", views.upload_confirm, name="upload_confirm"),

@@ -5,9 +5,12 @@ private-qualification certificates. Their URLs sit under the report's
 through ``exams.signals.report_page``. Views are thin. Also the issued 認定証 (C12): downloads of the stored
 versions and the reviewer's 再発行."""
 
+import copy
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from courses.models import ExemptionCourse
@@ -24,18 +27,29 @@ from portal.views import serve_upload
 
 from . import services
 from .completer_import import MAX_UPLOAD_BYTES
-from .forms import CompleterForm
-from .models import CompleterUpload
+from .forms import CompleterCorrectionForm, CompleterForm
+from .models import Completer, CompleterUpload
 
 provider_required = role_required(is_provider_staff)
 
 
 def report_page_sections(sender, *, request, report, review, completer_form=None, **kwargs):
     """exams.signals.report_page: the completers of the report; on the
-    provider's page also the completer form (a refused one again, open)."""
+    provider's page also the completer form (a refused one again, open);
+    on an accepted report the corrections by change request (R11)."""
+    from portal.receipts import annotate_latest_number
+    from providers import changes
+
+    requests = changes.requests_for(report).filter(kind=services.CORRECTION_KIND)
+    corrections = {
+        "correctable": services.correction_problem(report) is None,
+        "correction_requests": list(annotate_latest_number(requests)[:20]),
+        "correction_review": review,
+    }
     if review:
-        return {"completers": report.completers.all()}
+        return {"completers": report.completers.all(), **corrections}
     return {
+        **corrections,
         "completers": report.completers.all(),
         "completer_form": completer_form
         or CompleterForm(
@@ -77,15 +91,17 @@ def completer_edit(request, pk: int, completer_pk: int):
     report = own_report(request, pk)
     completer = get_object_or_404(report.completers, pk=completer_pk)
     editable = report.state in (ResultReport.S.DRAFT, ResultReport.S.RETURNED)
+    problem = services.correction_problem(report)  # R11: accepted → a change request
     form = CompleterForm(
         request.POST or None,
         instance=completer,
         private=exam_services.is_private(report),
         edit=True,
     )
-    if not editable:
+    if not editable:  # shown read-only: no hints about changing it
         for field in form.fields.values():
             field.disabled = True
+            field.help_text = ""
     if request.method == "POST" and form.is_valid():
         try:
             completer = services.update_completer(
@@ -105,8 +121,125 @@ def completer_edit(request, pk: int, completer_pk: int):
     return render(
         request,
         "certifications/completer_form.html",
-        {"report": report, "completer": completer, "form": form, "editable": editable},
+        {
+            "report": report,
+            "completer": completer,
+            "form": form,
+            "editable": editable,
+            "correction_problem": problem,
+            "correctable": not editable and problem is None,
+        },  # fmt: skip
     )
+
+
+def _chosen_pks(request, draft) -> list[int]:
+    """The completers of the correction page: those chosen on the report page
+    (``c``), those of the form sent (``chosen``) and those the request being
+    written already corrects."""
+    data = request.POST if request.method == "POST" else request.GET
+    pks = {
+        int(x) for x in data.getlist("chosen" if request.method == "POST" else "c") if x.isdigit()
+    }
+    if draft is not None:
+        pks |= {
+            int(pk) for pk, values in draft.proposed.items() if values != draft.original.get(pk)
+        }
+    return sorted(pks)
+
+
+@provider_required
+def completer_correction(request, pk: int):
+    """R11: 修了認定者情報の訂正（変更申請） — the chosen completers of an
+    accepted report on a copy, one form each (initial: the approved values
+    or those of the request being written); saving stores the change
+    request (作成中) and opens its page to check and file it. Nothing of
+    the completers changes until IPA approves."""
+    from providers import changes
+
+    report = own_report(request, pk)
+    problem = services.correction_problem(report)
+    if problem:  # X1: a draft or returned report is corrected in place
+        messages.info(request, problem)
+        return redirect("report_detail", pk=report.pk)
+    draft = changes.editable_draft(services.CORRECTION_KIND, report)
+    pks = _chosen_pks(request, draft)
+    if len(pks) > services.CORRECTION_LIMIT:
+        messages.error(
+            request,
+            f"一度に訂正できるのは{services.CORRECTION_LIMIT}名までです。選び直してください。",
+        )
+        return redirect("report_detail", pk=report.pk)
+    completers = list(report.completers.filter(pk__in=pks).order_by("serial"))
+    if not completers:
+        messages.error(request, "訂正する修了認定者を選んでください。")
+        return redirect(f"{reverse('report_detail', args=[report.pk])}#completers")
+    rows = []
+    for completer in completers:
+        instance = copy.copy(completer)  # the form edits a copy, never the record
+        values = draft.proposed.get(str(completer.pk)) if draft else None
+        if values:
+            for name, value in values.items():
+                if name in services.CORRECTABLE_FIELDS:
+                    setattr(instance, name, Completer._meta.get_field(name).to_python(value))
+        form = CompleterCorrectionForm(
+            request.POST if request.method == "POST" else None,
+            instance=instance,
+            prefix=f"c{completer.pk}",
+        )
+        rows.append({"completer": completer, "form": form})
+    reason = (
+        request.POST.get("reason", "")
+        if request.method == "POST"
+        else (draft.reason if draft else "")
+    )
+    refusal = []
+    if request.method == "POST":
+        if all(row["form"].is_valid() for row in rows):
+            try:
+                change = services.save_completer_correction(
+                    report.pk,
+                    request.user,
+                    {row["completer"].pk: row["form"].values() for row in rows},
+                    reason=reason.strip(),
+                )
+            except ValidationError as exc:
+                refusal = _put_errors(rows, exc)
+            else:
+                messages.success(
+                    request,
+                    "訂正内容を保存しました（まだ反映されていません）。内容と書類を確認して申請してください。",
+                )
+                return redirect("change_detail", change.pk)
+        messages.error(request, "訂正内容を保存できませんでした。入力内容を確認してください。")
+    summary = [
+        (row["completer"].management_number_display, field_id, label, message)
+        for row in rows
+        for field_id, label, message in row["form"].error_summary()
+    ]
+    return render(
+        request,
+        "certifications/completer_correction.html",
+        {"report": report, "rows": rows, "reason": reason, "continued": draft,
+         "summary": summary, "refusal": refusal, "error_count": len(summary) + len(refusal)},
+    )  # fmt: skip
+
+
+def _put_errors(rows, exc: ValidationError) -> list[str]:
+    """The service's refusal, keyed by the forms' prefixed field names
+    (``c<pk>-<field>``), beside each field; what belongs to no form is
+    returned for the top of the page."""
+    if not hasattr(exc, "error_dict"):
+        return list(exc.messages)
+    forms = {row["form"].prefix: row["form"] for row in rows}
+    rest = []
+    for key, errors in exc.error_dict.items():
+        prefix, _, name = key.partition("-")
+        form = forms.get(prefix)
+        if form is None:
+            rest += [m for error in errors for m in error.messages]
+            continue
+        form.add_error(name if name in form.fields else None, errors)
+    return rest
 
 
 @require_POST

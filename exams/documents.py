@@ -246,13 +246,21 @@ def _report_form_date(report) -> datetime.date:
     return _local_date(report.submitted_at) or report.certified_on or report.exam_date
 
 
-def _completers(report) -> list[dict]:
+def _completers(report, corrections=None) -> list[dict]:
     """Every completer of the report with one query (no model instances:
-    reports can hold thousands of completers)."""
+    reports can hold thousands of completers). ``corrections`` ({completer
+    pk: {field: value}}) puts a change request's corrected values in place of
+    the stored ones (R11: 申請書式4 as it reads after the correction)."""
     provider_number = str(report.delivery_course.course.provider.number)
+    corrections = corrections or {}
     rows = []
-    for values in report.completers.order_by("serial").values_list(*COMPLETER_COLUMNS):
+    for pk, *values in report.completers.order_by("serial").values_list("pk", *COMPLETER_COLUMNS):
         row = dict(zip(COMPLETER_COLUMNS, values, strict=True))
+        row.update(
+            (name, value)
+            for name, value in corrections.get(pk, {}).items()
+            if name in COMPLETER_COLUMNS and name != "serial"  # R4: the number stays
+        )
         row["management_number"] = rules.management_number(
             provider_number, report.exam_date, row["serial"]
         )
@@ -262,7 +270,7 @@ def _completers(report) -> list[dict]:
     return rows
 
 
-def _report_data(report) -> dict:
+def _report_data(report, corrections=None) -> dict:
     report = _report(report)
     delivery = report.delivery_course
     return {
@@ -281,7 +289,7 @@ def _report_data(report) -> dict:
             "exemption_valid_from": _iso(report.session.exemption_valid_from),
             "exemption_valid_to": _iso(report.session.exemption_valid_to),
         },
-        "completers": _completers(report),
+        "completers": _completers(report, corrections),
     }
 
 

@@ -364,6 +364,7 @@ def report_page(request, report: ResultReport, form=None, status=200, **sections
                 request.user,
                 report,
                 REPORT_DOCUMENTS if private else ["shoshiki_4", "completer_notice"],
+                mark_outdated=True,  # R11: files made before a correction was approved
             ),
         },
         status=status,
@@ -548,7 +549,7 @@ def review_report(request, pk: int):
         "report": report, **signals.report_page_sections(request, report, review=True),
         "late_payment_on": services.late_payment_date(application) if application else None,
         "late_payment_problem": services.late_payment_problem(application) if application else None,
-        "documents": documents.panel(request.user, report, REPORT_DOCUMENTS),
+        "documents": documents.panel(request.user, report, REPORT_DOCUMENTS, mark_outdated=True),
         "audit_entries": audit.entries_for(report)[:100], "can_decide": is_reviewer(request.user),
     })  # fmt: skip
 

@@ -179,6 +179,8 @@ ACTIONS = {
     "report.certificate_copy_download": "{obj}の民間資格の合格証のコピーをダウンロードしました",
     "completer.add": "{obj}に修了認定者を登録しました",
     "completer.update": "{obj}の修了認定者を更新しました",
+    "completer.correct": "変更申請の承認により{obj}を訂正しました",
+    "report.completer_correct": "変更申請の承認により{obj}の修了認定者情報を訂正しました",
     "completer.delete": "{obj}から修了認定者を削除しました",
     "completer.upload_staged": "{obj}の修了認定者ファイルを読み込みました（未登録）",
     "completer.upload": "{obj}に修了認定者をファイルから登録しました",

@@ -226,9 +226,24 @@ def reviewer_or_owner(user, obj) -> bool:
     )
 
 
-def panel(user, obj, doc_ids: list[str], recent: int = 3) -> list[dict]:
+def outdated(doc: Document, obj, generated) -> bool:
+    """Whether a generated file shows values that have changed since (its
+    data version is not the current one), e.g. 申請書式4 made before IPA
+    approved a completer correction (R11). Only forms are checked: their
+    values are cheap to compute; a list would have to be written again."""
+    if not isinstance(doc, FormDocument) or not generated.data_version:
+        return False
+    return generated.data_version != doc.data_version(obj)
+
+
+def panel(
+    user, obj, doc_ids: list[str], recent: int = 3, *, mark_outdated: bool = False
+) -> list[dict]:
     """The documents of ``obj`` this user may create and download, each with
-    its last few generated files, for the document panel of a page."""
+    its last few generated files, for the document panel of a page. With
+    ``mark_outdated`` a file whose values have changed since is marked
+    (``generated.outdated``), so that an older file is never taken for the
+    current one (the button always writes a new one from today's data)."""
     from django.contrib.contenttypes.models import ContentType
 
     from .models import GeneratedDocument
@@ -239,10 +254,18 @@ def panel(user, obj, doc_ids: list[str], recent: int = 3) -> list[dict]:
         doc = get(doc_id)
         if not doc.can_download(user, obj):
             continue
-        files = GeneratedDocument.objects.filter(
-            content_type=content_type, object_id=str(obj.pk), doc_type=doc_id
-        ).defer("content")[:recent]
-        entries.append({"doc": doc, "object_pk": obj.pk, "recent": list(files)})
+        files = list(
+            GeneratedDocument.objects.filter(
+                content_type=content_type, object_id=str(obj.pk), doc_type=doc_id
+            ).defer("content")[:recent]
+        )
+        if mark_outdated and isinstance(doc, FormDocument) and files:
+            current = doc.data_version(obj)
+            for generated in files:
+                generated.outdated = (
+                    bool(generated.data_version) and generated.data_version != current
+                )
+        entries.append({"doc": doc, "object_pk": obj.pk, "recent": files})
     return entries
 
 

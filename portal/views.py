@@ -76,7 +76,13 @@ def document_request(request, doc_id: str, object_pk: int):
 @login_required
 def document_detail(request, pk: int):
     generated, doc, source = _document_for_user(request, pk)
-    return render(request, "portal/document_detail.html", {"generated": generated, "doc": doc})
+    done = generated.status == GeneratedDocument.Status.DONE
+    return render(
+        request,
+        "portal/document_detail.html",
+        {"generated": generated, "doc": doc,
+         "outdated": done and documents.outdated(doc, source, generated)},
+    )  # fmt: skip
 
 
 @login_required

@@ -153,6 +153,23 @@ def _walk_journeys(today):
         course = course_services.submit_course(course.pk, staff)
     assert course.state == "submitted"
 
+    # R11: the accepted report's completer is corrected by an urgent change request.
+    from providers import changes
+
+    accepted = ResultReport.objects.filter(
+        delivery_course__course__provider=provider, state="accepted"
+    ).first()
+    assert accepted is not None, "no accepted result report to correct"
+    completer = accepted.completers.order_by("serial").first()
+    with clock(now):
+        change = completer_services.save_completer_correction(
+            accepted.pk, staff, {completer.pk: {"given_kana": "イチロー"}}
+        )
+        change = changes.submit_change(change.pk, staff)
+        changes.approve_change(change.pk, reviewer)
+    completer.refresh_from_db()
+    assert change.urgent and completer.given_kana == "イチロー"
+
 
 @pytest.mark.parametrize("day", DAYS)
 def test_e1_demo_is_evergreen_on_any_date(day):

@@ -11,10 +11,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from calendars.models import ExamSession
+from certifications import services as completer_services
 from certifications.models import Completer, CompleterUpload, PrivateCertificateCopy
 from courses.models import CourseAttachment
 from exams import services as exam_services
-from exams.models import SpecialMeasureRequest
+from exams.models import ResultReport, SpecialMeasureRequest
 from portal import services as portal_services
 from providers import changes
 from providers import services as provider_services
@@ -158,6 +159,8 @@ TABLE.update({
     "contact_change": ("get", None, OWN),
     "change_confirm_login": ("post", "change", OWN_ACTION),
     "contact_invitation": ("get", "reset", dict.fromkeys(ROLES, 200)),
+    # R11: the correction of an accepted report's completers (an open draft shows them).
+    "completer_correction": ("get", "accepted_report", OWN_OBJECT),
 })  # fmt: skip
 
 # Issue 9: the public registry (P9) and the certificate check: public pages.
@@ -253,6 +256,18 @@ def objects(
     measure = SpecialMeasureRequest.objects.create(
         site=site, examinee_name="情報 一郎", measures=["seat"]
     )
+    # R11: an accepted report with a correction being written (issue 9).
+    accepted = ResultReport.objects.create(
+        delivery_course=delivery, serial=2, kind=ResultReport.Kind.IPA, session=session,
+        exam_date=session.exam_date, applicants=5, examinees=3, certified_on=datetime.date(2024, 12, 10),
+        consent_confirmed=True, state=ResultReport.S.ACCEPTED,
+    )  # fmt: skip
+    jiro = Completer.objects.create(report=accepted, serial=2, family_name="情報", given_name="二郎",
+                                    family_kana="ジョウホウ", given_kana="ジロウ",
+                                    birth_date=datetime.date(1997, 5, 22), score=54)  # fmt: skip
+    completer_services.save_completer_correction(
+        accepted.pk, staff_a, {jiro.pk: {"given_kana": "ジロー"}}
+    )
     with django_capture_on_commit_callbacks(execute=True):
         registration, token = provider_services.submit_registration(
             registration_values(contact_email="new@example.jp"), PASSWORD
@@ -277,6 +292,7 @@ def objects(
         "application": {"pk": application.pk},
         "delivery_only": {"pk": delivery.pk},
         "report": {"pk": report.pk},
+        "accepted_report": {"pk": accepted.pk},
         "completer": {"pk": report.pk, "completer_pk": completer.pk},
         "upload": {"pk": upload.pk},
         "site_pk": {"pk": site.pk},

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from certifications.demo import load_demo_accepted_report
+from certifications.demo import accepted_demo_report, load_demo_accepted_report
 from courses.demo import at, clock, load_demo_courses
 from exams.demo import (
     APPLY_LABEL,
@@ -117,6 +117,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"差し戻し中の登録申請（申請者の画面）: /register/status/{DEMO_RETURNED_TOKEN}/"
         )
+        accepted = accepted_demo_report(Provider.objects.filter(number="99991").first())
+        if accepted is not None:  # R11: a correction by change request can be tried
+            self.stdout.write(
+                f"受理済みの結果報告（修了認定者情報の訂正を試せます）: /exams/reports/{accepted.pk}/"
+            )
 
     @transaction.atomic
     def _load(self, today, now):
