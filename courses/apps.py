@@ -9,6 +9,7 @@ class CoursesConfig(AppConfig):
         # The delivery course's life cycle (portal.workflow), and what the
         # apps below hear from this one through their hooks (providers, fees).
         from . import (
+            change_kinds,  # noqa: F401
             hooks,  # noqa: F401
             workflow,  # noqa: F401
         )

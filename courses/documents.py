@@ -8,6 +8,11 @@ manual's 別紙 figures with the table writer of :mod:`portal.xlsx`:
 * ``shoshiki_2_att_3``  申請書式2-添付書類3 (別紙6), one sheet per delivery course
   of this submission
 * ``unei_taisei``       講座の運営実施体制 (別紙12) at course level (table 5.2-4)
+* ``change_shoshiki_2_att_2`` / ``change_shoshiki_2_att_3`` the same two forms
+  of a change request of a delivery course (実施講座情報の変更, 実施講座の削除;
+  table 5.6-1, M§5.5): 添付書類2 lists every delivery course with the ■ of
+  each deletion filed, 添付書類3 holds the sheet of this delivery course only
+  (as it reads after the change), beside its 申請書式5 (providers)
 
 Each is a form document (portal.documents.FormDocument): its ``*_data``
 function gives the plain values (computed once per rendering; their hash is
@@ -28,7 +33,7 @@ from portal.documents import FormDocument, register, reviewer_or_owner
 from portal.xlsx import Data, Field, Sheet
 from providers.documents import shoshiki_1_data
 
-from .models import OperationStructure, SubmissionStates
+from .models import DeliveryStates, OperationStructure, SubmissionStates
 
 FORM_VERSION = "Ver.20240401"
 S = SubmissionStates
@@ -116,13 +121,23 @@ def _delivery_data(delivery) -> dict:
         "end_date": delivery.end_date.isoformat(),
         "instructors": delivery.instructors,
         "vendor_name": delivery.vendor_name,
-        "exams": [_exam_data(exam) for exam in delivery.exams.all()],
+        # A change request's preview carries the proposed rows (unsaved).
+        "exams": [
+            _exam_data(exam)
+            for exam in getattr(delivery, "preview_exams", None) or delivery.exams.all()
+        ],
         "date": day.isoformat() if day else "",
     }
 
 
 def _deliveries(course):
-    return list(course.delivery_courses.prefetch_related("exams__session").order_by("serial"))
+    """The delivery courses of the course's forms; a deleted one (D8) is gone
+    from them, as from the desktop system."""
+    return list(
+        course.delivery_courses.exclude(state=DeliveryStates.DELETED)
+        .prefetch_related("exams__session")
+        .order_by("serial")
+    )
 
 
 def shoshiki_2_data(course) -> dict:
@@ -790,6 +805,93 @@ UNEI_TAISEI = _course_document(
     "unei_taisei", "講座の運営実施体制", unei_taisei_data, _unei_sheets, UNEI_SHEET,
     lambda data: data["created_on"],
 )  # fmt: skip
+
+# --- the forms of a change request of a delivery course (table 5.6-1, M§5.5) ----------
+
+
+def _change_day(change) -> str:
+    return timezone.localtime(change.submitted_at or change.created_at).date().isoformat()
+
+
+def change_att_2_data(change) -> dict:
+    """申請書式2-添付書類2 of a change request (D9, figure 5.5-2): every
+    delivery course of the course, each with the ■ of a filed deletion —
+    this request's one when it is a deletion — and their counts."""
+    from providers.changes import get_kind, preview
+
+    from .change_kinds import KIND_DELETION
+
+    target = preview(change)
+    course = target.course
+    deliveries = _deliveries(course)
+    if all(d.pk != target.pk for d in deliveries):  # already deleted: the request's own form
+        deliveries = sorted([*deliveries, target], key=lambda d: d.serial)
+    deleting = get_kind(change.kind).key == KIND_DELETION
+    rows = [
+        {
+            "number": d.number,
+            "name": d.name,
+            "state": d.state,
+            "deletion_requested": bool(
+                (deleting and d.pk == target.pk) or (d.deletion_requested and d.pk != target.pk)
+            ),
+        }
+        for d in deliveries
+    ]
+    return {
+        "form_version": FORM_VERSION,
+        "provider": _provider_data(course.provider),
+        "course": {**_course_data(course), "date": _change_day(change)},
+        "deliveries": rows,
+        "delivery_count": len(rows),
+        "deletion_count": sum(r["deletion_requested"] for r in rows),
+    }
+
+
+def change_att_3_data(change) -> dict:
+    """申請書式2-添付書類3 of a change request (M§5.5 (11), X3): the sheet of
+    this delivery course only, as it reads after the change."""
+    from providers.changes import preview
+
+    delivery = preview(change)
+    course = delivery.course
+    d = {**_delivery_data(delivery), "date": _change_day(change)}
+    return {
+        "form_version": FORM_VERSION,
+        "provider": _provider_data(course.provider),
+        "course": {**_course_data(course), "date": _change_day(change)},
+        "deliveries": [d],
+    }
+
+
+def _change_document(id_: str, title: str, data, sheets, workbook_title: str, stamp):
+    from providers.documents import is_change_party
+
+    return register(
+        FormDocument(
+            id=id_,
+            title=title,
+            model="providers.ChangeRequest",
+            provider_number=lambda change: change.provider.number,
+            can_download=is_change_party,
+            data=data,
+            sheets=sheets,
+            stamp=stamp,
+            workbook_title=workbook_title,
+            styles=STYLES,
+        )
+    )
+
+
+CHANGE_SHOSHIKI_2_ATT_2 = _change_document(
+    "change_shoshiki_2_att_2", "申請書式2-添付書類2：実施講座一覧表", change_att_2_data,
+    _att_2_sheets, ATT_2_SHEET, lambda data: data["course"]["date"],
+)  # fmt: skip
+CHANGE_SHOSHIKI_2_ATT_3 = _change_document(
+    "change_shoshiki_2_att_3", "申請書式2-添付書類3：実施講座開設申請書", change_att_3_data,
+    _att_3_sheets, ATT_3_SHEET, _att_3_stamp,
+)  # fmt: skip
+
 
 # The .xlsx bytes of each form; the same data gives the same bytes.
 render_shoshiki_2 = SHOSHIKI_2.render

@@ -222,6 +222,56 @@ class DeliveryCourseForm(JapaneseErrorsMixin, forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.fields}
 
 
+class DeliveryChangeForm(DeliveryCourseForm):
+    """The approved delivery course as a copy in its usual form (実施講座情報の
+    変更, X1–X3): saving stores a change request being written."""
+
+    reason = forms.CharField(
+        label="変更の理由",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="任意。例：会場の変更、2回目の修了試験の追加。",
+    )
+
+    def __init__(self, *args, proposed_exams: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if proposed_exams is not None:  # the copy being written, not the stored rows
+            for row, slot, _ in self.SLOTS:
+                key = f"{row}_{slot}"
+                value = proposed_exams.get(key) or {}
+                if f"{key}_session" in self.fields:
+                    self.fields[f"{key}_session"].initial = value.get("session")
+                if f"{key}_vendor_date" in self.fields:
+                    self.fields[f"{key}_vendor_date"].initial = value.get("vendor_date")
+
+    def exam_values(self) -> dict:
+        """The exam rows as a change request stores them."""
+        return {
+            f"{slot['row']}_{slot['slot']}": {
+                "kind": slot["kind"],
+                "session": slot["session"].pk if slot.get("session") else None,
+                "vendor_date": slot["vendor_date"].isoformat() if slot.get("vendor_date") else None,
+            }
+            for slot in self.exam_slots()
+        }
+
+    def values(self) -> dict:
+        values = super().values()
+        values.pop("committee_declaration", None)  # confirmed again, stays as approved
+        return values
+
+
+class DeletionRequestForm(JapaneseErrorsMixin, forms.Form):
+    reason = forms.CharField(
+        label="削除の理由",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        initial="受講者が集まらず開講しなかったため。",
+        help_text="例：受講者0人のため開講しなかった（マニュアル5.5）。",
+    )
+
+
 class ReasonForm(JapaneseErrorsMixin, forms.Form):
     reason = forms.CharField(
         label="差し戻し理由", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000

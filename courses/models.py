@@ -49,6 +49,19 @@ class SubmissionStates(models.TextChoices):
     WITHDRAWN = "withdrawn", "取下げ"
 
 
+class DeliveryStates(models.TextChoices):
+    """The states of a delivery course (D1–D9): those of a filing, and
+    削除済み once IPA approved its deletion request (D8, M§5.5). A deleted
+    delivery course keeps its number and history; nothing can be applied for
+    it any more."""
+
+    DRAFT = SubmissionStates.DRAFT.value, SubmissionStates.DRAFT.label
+    SUBMITTED = SubmissionStates.SUBMITTED.value, SubmissionStates.SUBMITTED.label
+    RETURNED = SubmissionStates.RETURNED.value, SubmissionStates.RETURNED.label
+    APPROVED = SubmissionStates.APPROVED.value, SubmissionStates.APPROVED.label
+    DELETED = "deleted", "削除済み"
+
+
 class LearningMode(models.TextChoices):
     CLASSROOM = "classroom", "書籍を教材とした講義"
     ELEARNING = "elearning", "e-ラーニング"
@@ -280,7 +293,7 @@ class DeliveryCourse(ConcurrentTransitionMixin, models.Model):
 
     provider_path = "course__provider"  # portal.isolation: the way to its provider
 
-    S = SubmissionStates
+    S = DeliveryStates
 
     course = models.ForeignKey(
         ExemptionCourse,
@@ -312,7 +325,10 @@ class DeliveryCourse(ConcurrentTransitionMixin, models.Model):
     submitted_at = models.DateTimeField("申請日時", null=True, blank=True)
     approved_on = models.DateField("承認日", null=True, blank=True)
     return_reason = models.TextField("差し戻し理由", blank=True)
+    # D8/D9: set while a deletion request is filed (■ of 申請書式2-添付書類2;
+    # no exam can be applied for meanwhile) and kept once it is approved.
     deletion_requested = models.BooleanField("削除申請", default=False)
+    deleted_on = models.DateField("削除日", null=True, blank=True)
     created_at = models.DateTimeField("作成日時", default=timezone.now)
     history = HistoricalRecords()
 
@@ -346,6 +362,10 @@ class DeliveryCourse(ConcurrentTransitionMixin, models.Model):
 
     def approve(self, on):
         self.approved_on = on
+
+    def delete_by_request(self, on):
+        """D8: IPA approved the deletion request (申請書式5)."""
+        self.deleted_on = on
 
 
 class DeliveryExam(models.Model):

@@ -416,6 +416,53 @@ def exam_rows_problems(
     return problems
 
 
+# D6, D8 — after approval: exams added or dropped, deletion (M§5.5, table 4.5-1) ------
+
+# D8 (table 5.5-2, figure 5.5-4): the fixed texts of 申請書式5 of a deletion.
+DELETION_FORM = "申請書式2-添付書類3"
+DELETION_ITEM = "実施講座"
+DELETION_AFTER = "申請書式2-添付書類2、3に示す実施講座を削除"
+DELETION_BEFORE = "申請書式2-添付書類2、3に示す実施講座"
+
+
+def _day_text(day: datetime.date) -> str:
+    return f"{day:%Y年%-m月%-d日}"
+
+
+def second_exam_problem(first_exam: datetime.date | None, today: datetime.date) -> str | None:
+    """D6 (table 4.5-1 「修了試験の設定を1回から2回に変更する場合」): a second
+    exam is added only by a change request approved before the first exam is
+    held; from the first exam's day on, it cannot be added any more."""
+    if first_exam is not None and today >= first_exam:
+        return (
+            f"1回目の修了試験（{_day_text(first_exam)}）の実施後は、2回目の修了試験を追加できません。"
+            "2回目の追加は、1回目の修了試験の実施前に変更申請をして承認を受ける必要があります。"
+        )
+    return None
+
+
+def drop_exam_problem(applied: bool) -> str | None:
+    """D6 (table 4.5-1 「修了試験の設定を2回から1回にする場合」): dropping an
+    exam needs no change request when nobody applied for it; otherwise it does."""
+    if applied:
+        return (
+            "この修了試験には申込みがあるため、設定を取りやめるには変更申請が必要です。"
+            "「変更申請」から修了試験の設定を変更してください。"
+        )
+    return None
+
+
+def deletion_problem(applied_dates: list[datetime.date]) -> str | None:
+    """D8 (M§5.5): a delivery course is deleted when nobody enrolled; once
+    anyone has applied for one of its exams, it cannot be deleted."""
+    if applied_dates:
+        days = "、".join(_day_text(d) for d in sorted(applied_dates))
+        return (
+            f"この実施講座の修了試験（{days}）には申込みまたは結果報告があるため、削除できません。"
+        )
+    return None
+
+
 # C3 — names ------------------------------------------------------------------------
 
 _YEAR_IN_NAME = re.compile(r"(19|20)\d{2}")

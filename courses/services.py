@@ -20,6 +20,7 @@ from portal.roles import require_reviewer
 from portal.services import save_transition
 from portal.validators import normalize_full_name
 from portal.workflow import transition
+from providers import changes as change_requests
 from providers import rules as provider_rules
 from providers.services import require_active, require_not_barred
 
@@ -865,6 +866,179 @@ def review_delivery_course(
             if delivery.state == S.SUBMITTED and not reason.strip():
                 raise ValidationError({"reason": "「差し戻し理由」を入力してください。"})
             transition(delivery, "return", actor=reviewer, reason=reason.strip(), note=reason)
+    return delivery
+
+
+# After approval: change, exams dropped, deletion (D6, D8; M§5.5, table 4.5-1) -------
+
+# The exams of a delivery course someone applied for (or reported), told by
+# the apps above (exams.hooks): D6 and D8 ask whether anyone applied.
+_APPLIED_SOURCES: list = []
+
+
+def register_applied_exams(source) -> None:
+    """``source(delivery) -> iterable of dates``: the exam dates of the
+    delivery course that have an application or a result report."""
+    if source not in _APPLIED_SOURCES:
+        _APPLIED_SOURCES.append(source)
+
+
+def applied_exam_dates(delivery: DeliveryCourse) -> set[datetime.date]:
+    return {day for source in _APPLIED_SOURCES for day in source(delivery)}
+
+
+# The values of an approved delivery course a change request may change
+# (table 5.6-1 「実施講座情報の変更」): those of 申請書式2-添付書類3 and its
+# exam rows. The declaration (試験委員) is confirmed once and stays.
+CHANGEABLE_DELIVERY_FIELDS = [
+    "name", "prefecture", "address", "building", "target_learners", "conditions",
+    "expected_learners", "start_date", "end_date", "instructors", "vendor_name",
+]  # fmt: skip
+SLOT_KEYS = ("upper_1", "upper_2", "lower_1", "lower_2")
+
+
+def exam_values(exams) -> dict:
+    """{"upper_1": {"kind", "session", "vendor_date"}, …} of the exam rows
+    (JSON, as a change request stores them); an empty slot is absent."""
+    values = {}
+    for exam in exams:
+        values[f"{exam.row}_{exam.slot}"] = {
+            "kind": exam.kind,
+            "session": exam.session_id,
+            "vendor_date": exam.vendor_date.isoformat() if exam.vendor_date else None,
+        }
+    return values
+
+
+def exams_from_values(delivery: DeliveryCourse, values: dict) -> list[DeliveryExam]:
+    """The exam rows of ``values`` as unsaved DeliveryExam objects."""
+    exams = []
+    for key in SLOT_KEYS:
+        slot = values.get(key)
+        if not slot:
+            continue
+        row, n = key.rsplit("_", 1)
+        exams.append(
+            DeliveryExam(
+                delivery_course=delivery,
+                row=row,
+                slot=int(n),
+                kind=slot["kind"],
+                session_id=slot["session"],
+                vendor_date=(
+                    datetime.date.fromisoformat(slot["vendor_date"])
+                    if slot["vendor_date"]
+                    else None
+                ),
+            )
+        )
+    return exams
+
+
+def changed_delivery_problems(delivery: DeliveryCourse, exams: list[DeliveryExam]) -> list[str]:
+    """D2–D5 of a delivery course as a change request would leave it
+    (``delivery`` unsaved with the proposed values, ``exams`` its rows)."""
+    course = delivery.course
+    rows = {("upper", 1): (rules.IPA, None), ("upper", 2): (rules.IPA, None),
+            ("lower", 1): (rules.IPA, None), ("lower", 2): (rules.IPA, None)}  # fmt: skip
+    for exam in exams:
+        rows[(exam.row, exam.slot)] = (exam.kind, exam.date)
+    upper = [rows[("upper", 1)], rows[("upper", 2)]]
+    lower = [rows[("lower", 1)], rows[("lower", 2)]]
+    first_exam = min((d for _, d in upper + lower if d), default=None)
+    valid_from = course.certified_on or course.desired_month
+    valid_to = course.valid_until or rules.certification_end_date(valid_from)
+    problems = rules.delivery_period_problems(
+        delivery.start_date, delivery.end_date, valid_from, valid_to, first_exam
+    )
+    ipa_dates = set(ExamSession.objects.filter(published=True).values_list("exam_date", flat=True))
+    problems += rules.exam_rows_problems(
+        course.course_type, upper, lower, ipa_dates, valid_from, valid_to
+    )
+    return problems
+
+
+def apply_delivery_change(delivery: DeliveryCourse, changed: dict, actor, request) -> None:
+    """The approved change request written to the delivery course (its
+    values and exam rows), with its history and an audit entry naming the
+    request (providers.changes.approve_change calls it in its transaction)."""
+    fields = [name for name in CHANGEABLE_DELIVERY_FIELDS if name in changed]
+    before = audit.snapshot(delivery, fields)
+    for name in fields:
+        value = changed[name]
+        setattr(delivery, name, delivery._meta.get_field(name).to_python(value))
+    delivery.full_clean(exclude=["state", "course"])
+    _save(delivery)
+    note = str(request)
+    if "exams" in changed:
+        old = "、".join(str(e) for e in delivery.exams.all()) or "なし"
+        delivery.exams.all().delete()
+        for exam in exams_from_values(delivery, changed["exams"]):
+            exam.save()
+        new = "、".join(str(e) for e in delivery.exams.all()) or "なし"
+        note = f"{note}（修了試験：{old} → {new}）"
+    audit.record_update("delivery.change", delivery, before, fields, actor=actor, note=note)
+
+
+def mark_deletion_requested(delivery: DeliveryCourse, filed: bool) -> None:
+    """D8/D9: a filed deletion request marks the delivery course (■ of
+    申請書式2-添付書類2); no exam can be applied for it meanwhile. A
+    withdrawn request clears the mark."""
+    delivery.deletion_requested = filed
+    delivery.save(update_fields=["deletion_requested"])
+
+
+def delete_by_request(delivery: DeliveryCourse, changed: dict, actor, request) -> None:
+    """D8: IPA approved the deletion request — the delivery course is 削除済み
+    (its number, history and documents stay; it leaves the registry and no
+    exam can be applied for it)."""
+    delivery.deletion_requested = True
+    transition(delivery, "delete_by_request", actor=actor, on=timezone.localdate(),
+               note=str(request),
+               notice={"change": request, "change_receipt": workflow.receipt_number(request)})  # fmt: skip
+
+
+def drop_exam(delivery_pk: int, user, row: str, slot: int) -> DeliveryCourse:
+    """D6 (table 4.5-1): an approved delivery course with two exams drops one
+    without a change request when nobody applied for it; its 下段 (救済措置)
+    slot goes with it. Refused when someone applied (a change request is then
+    needed), when the exam was held, or while a change request is open."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        delivery = (
+            DeliveryCourse.objects.select_for_update(of=("self",))
+            .select_related("course__provider")
+            .get(pk=delivery_pk)
+        )
+        require_owner(user, delivery.course)
+        if delivery.state != S.APPROVED:
+            raise CourseStateError(
+                "承認前の実施講座は、編集画面で修了試験の設定を変更してください。"
+            )
+        if change_requests.open_requests_for(delivery).exists():
+            raise ValidationError(
+                "この実施講座には作成中または審査中の変更申請があります。"
+                "その申請で修了試験の設定を変更するか、申請を取り下げてから操作してください。"
+            )
+        exams = {(e.row, e.slot): e for e in delivery.exams.select_related("session")}
+        exam = exams.get((row, slot))
+        upper = [e for (r, _), e in exams.items() if r == "upper"]
+        if exam is None or row != "upper" or len(upper) < 2:
+            raise ValidationError("取りやめられるのは、2回設定した修了試験のうちの1回だけです。")
+        if exam.date <= today:
+            raise ValidationError(
+                f"{exam.date:%Y年%-m月%-d日}の修了試験は実施日を過ぎているため、取りやめられません。"
+            )
+        problem = rules.drop_exam_problem(exam.date in applied_exam_dates(delivery))
+        if problem:
+            raise ValidationError(problem)
+        dropped = [exam] + [e for (r, n), e in exams.items() if r == "lower" and n == slot]
+        note = "、".join(
+            f"{e.get_row_display()}{e.get_slot_display()} {e.date:%Y/%m/%d}" for e in dropped
+        )
+        for e in dropped:
+            e.delete()
+        audit.record("delivery.drop_exam", delivery, actor=user, note=note)
     return delivery
 
 

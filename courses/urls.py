@@ -31,6 +31,21 @@ urlpatterns = [
         name="delivery_delete",
     ),
     path(
+        "courses/<int:pk>/deliveries/<int:delivery_pk>/change/",
+        views.delivery_change,
+        name="delivery_change",
+    ),
+    path(
+        "courses/<int:pk>/deliveries/<int:delivery_pk>/deletion/",
+        views.delivery_deletion,
+        name="delivery_deletion",
+    ),
+    path(
+        "courses/<int:pk>/deliveries/<int:delivery_pk>/drop-exam/",
+        views.delivery_drop_exam,
+        name="delivery_drop_exam",
+    ),
+    path(
         "courses/<int:pk>/deliveries/<int:delivery_pk>/submit/",
         views.delivery_submit,
         name="delivery_submit",

@@ -1,6 +1,7 @@
 """Pages of exemption courses: the provider's wizard and the reviewer's pages.
 Views are thin: forms check input, services change state."""
 
+import copy
 import datetime
 import hashlib
 
@@ -9,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -18,12 +20,15 @@ from portal.forms import FAILED, apply_service_errors, attempt
 from portal.isolation import get_for_user_or_404, provider_of
 from portal.receipts import annotate_latest_number
 from portal.roles import is_ipa_admin, is_ipa_staff, is_provider_staff, is_reviewer
+from providers import changes as change_requests
 from providers import rules as provider_rules
 
-from . import changes, rules, services
+from . import change_kinds, changes, rules, services
 from .forms import (
     AttachmentForm,
     CourseForm,
+    DeletionRequestForm,
+    DeliveryChangeForm,
     DeliveryCourseForm,
     MaterialFormSet,
     OperationStructureForm,
@@ -136,7 +141,7 @@ def course_detail(request, pk: int):
     today = timezone.localdate()
     problems = services.submission_problems(course, today) if course.is_editable_by_provider else []
     deliveries = course.delivery_courses.prefetch_related("exams__session").order_by("serial")
-    deliveries = annotate_latest_number(deliveries)  # 到達番号 of additions (D7)
+    deliveries = _with_open_changes(annotate_latest_number(deliveries))  # 到達番号 (D7)
     return render(
         request,
         "courses/course_detail.html",
@@ -144,6 +149,7 @@ def course_detail(request, pk: int):
             "course": course,
             "problems": problems,
             "outlook": course_outlook(course, today),
+            "today": today,
             "deliveries": deliveries,
             "plan_total": services.plan_total(course),
             "documents": documents.panel(request.user, course, COURSE_DOCUMENTS),
@@ -307,6 +313,140 @@ def delivery_form(request, pk: int, delivery_pk: int | None = None):
             "reviewed_problem": rules.reviewed_exam_problem(course.course_type),
         },
     )
+
+
+def _with_open_changes(deliveries) -> list:
+    """The delivery courses, each with ``open_changes``: its change requests
+    being written or under review (one query for all)."""
+    deliveries = list(deliveries)
+    by_target = {}
+    if deliveries:
+        open_requests = change_requests.open_requests_for_many(deliveries)
+        for change in open_requests:
+            by_target.setdefault(change.target_id, []).append(change)
+    for delivery in deliveries:
+        delivery.open_changes = by_target.get(delivery.pk, [])
+        delivery.deletion_open = any(
+            c.kind == change_kinds.KIND_DELETION for c in delivery.open_changes
+        )
+    return deliveries
+
+
+def _approved_delivery(request, pk: int, delivery_pk: int):
+    course = _own_course(request, pk)
+    return course, get_object_or_404(course.delivery_courses, pk=delivery_pk)
+
+
+@provider_required
+def delivery_change(request, pk: int, delivery_pk: int):
+    """実施講座情報の変更 (X1–X3, D6): the approved delivery course as a copy
+    in its usual form; saving stores a change request being written (nothing
+    of the delivery course changes until IPA approves)."""
+    course, delivery = _approved_delivery(request, pk, delivery_pk)
+    kind = change_kinds.DELIVERY_CHANGE
+    draft = change_requests.editable_draft(kind.key, delivery)
+    problem = kind.requestable(delivery)
+    if request.method == "POST":
+        form = DeliveryChangeForm(request.POST, instance=copy.copy(delivery), course=course)
+        if form.is_valid():
+            result = attempt(
+                request,
+                lambda: change_requests.save_draft(
+                    kind.key, delivery, request.user,
+                    {**form.values(), "exams": form.exam_values()},
+                    reason=form.cleaned_data["reason"],
+                ),
+                form=form,
+                success="変更内容を保存しました。内容を確認して申請してください。",
+            )  # fmt: skip
+            if result is not FAILED:
+                return redirect("change_detail", result.pk)
+    else:
+        form = DeliveryChangeForm(
+            instance=change_requests.preview(draft) if draft else copy.copy(delivery),
+            course=course,
+            proposed_exams=draft.proposed.get("exams") if draft else None,
+            initial={"reason": draft.reason if draft else "", "committee_declaration": True},
+        )
+    first = min((e.date for e in delivery.exams.all() if e.date), default=None)
+    return render(
+        request,
+        "courses/delivery_form.html",
+        {
+            "course": course,
+            "form": form,
+            "delivery": delivery,
+            "change_mode": True,
+            "problem": problem,
+            "continued": draft,
+            # D6: a second exam only by a request approved before the first exam.
+            "second_exam_hint": rules.second_exam_problem(first, timezone.localdate())
+            if first
+            else None,
+            "first_exam": first,
+            "reviewed_problem": rules.reviewed_exam_problem(course.course_type),
+        },
+    )
+
+
+@provider_required
+def delivery_deletion(request, pk: int, delivery_pk: int):
+    """実施講座の削除 (D8, M§5.5): the page says what the request does and
+    what it files (申請書式2-添付書類2・3, 申請書式5); saving stores the
+    deletion request being written, filed from the request's page."""
+    course, delivery = _approved_delivery(request, pk, delivery_pk)
+    kind = change_kinds.DELIVERY_DELETION
+    draft = change_requests.editable_draft(kind.key, delivery)
+    problem = kind.requestable(delivery)
+    form = DeletionRequestForm(
+        request.POST or None, initial={"reason": draft.reason} if draft else None
+    )
+    if request.method == "POST" and form.is_valid():
+        result = attempt(
+            request,
+            lambda: change_requests.save_draft(
+                kind.key, delivery, request.user, {"deletion": True},
+                reason=form.cleaned_data["reason"],
+            ),
+            form=form,
+            success="削除申請を作成しました。内容を確認して申請してください。",
+        )  # fmt: skip
+        if result is not FAILED:
+            return redirect("change_detail", result.pk)
+    return render(
+        request,
+        "courses/delivery_deletion.html",
+        {
+            "course": course,
+            "delivery": delivery,
+            "form": form,
+            "problem": problem,
+            "continued": draft,
+            "row": {
+                "item": rules.DELETION_ITEM,
+                "after": rules.DELETION_AFTER,
+                "before": rules.DELETION_BEFORE,
+            },
+        },
+    )
+
+
+@require_POST
+@provider_required
+def delivery_drop_exam(request, pk: int, delivery_pk: int):
+    """D6: drop one of two exams nobody applied for, without a request."""
+    course, delivery = _approved_delivery(request, pk, delivery_pk)
+    try:
+        slot = int(request.POST.get("slot", ""))
+    except ValueError:
+        slot = 0
+    attempt(
+        request,
+        lambda: services.drop_exam(delivery.pk, request.user, "upper", slot),
+        success=f"実施講座 {delivery.number} の修了試験（実施日{'①②'[slot - 1] if slot in (1, 2) else ''}）"
+        "の設定を取りやめました。申込みがないため変更申請は不要です。",
+    )
+    return redirect(f"{reverse('course_detail', args=[course.pk])}#deliveries")
 
 
 @require_POST

@@ -16,6 +16,7 @@ from django.urls import reverse
 from portal import workflow
 from portal.roles import is_ipa_admin, is_provider_member, is_reviewer
 
+from .models import DeliveryStates
 from .models import SubmissionStates as S
 
 
@@ -53,6 +54,26 @@ def _course_page(delivery) -> str:
 def _review_page(delivery) -> str:
     return reverse("review_course_detail", args=[delivery.course_id])
 
+
+def _deletion_request(delivery):
+    """The latest deletion request of the delivery course (D8)."""
+    from providers import changes
+
+    return changes.requests_for(delivery).filter(kind="delivery_deletion").first()
+
+
+def _deletion_filer(delivery):
+    request = _deletion_request(delivery)
+    receipt = workflow.latest_receipt(request) if request is not None else None
+    return receipt.actor if receipt is not None else None
+
+
+# Whoever filed the deletion request (D8), told of its approval with the contact.
+DELETION_FILER = workflow.FromObject(
+    key="deletion_filer",
+    email=lambda delivery: getattr(_deletion_filer(delivery), "email", None),
+    user=_deletion_filer,
+)
 
 ALONE = "この実施講座は単独で申請できません。"
 NOT_WAITING = "この実施講座は審査待ちではありません。"
@@ -255,6 +276,10 @@ DELIVERY_COURSE = workflow.register(
                 returned=True,
             ),
             workflow.State(S.APPROVED, S.APPROVED.label, "badge state-accepted", in_force=True),
+            # D8 (M§5.5): IPA approved its deletion request (申請書式5).
+            workflow.State(
+                DeliveryStates.DELETED, DeliveryStates.DELETED.label, "badge", closed=True
+            ),
         ),
         transitions=(
             workflow.Transition(
@@ -300,6 +325,22 @@ DELIVERY_COURSE = workflow.register(
                 notices=(
                     workflow.Notify(
                         "delivery_approved", ("provider_contact", "submitter"), _course_page
+                    ),
+                ),
+            ),
+            # D8: made by the approval of a deletion request (courses.change_kinds,
+            # providers.changes.approve_change), whose notice tells the provider.
+            workflow.Transition(
+                action="delete_by_request",
+                sources=(S.APPROVED,),
+                target=DeliveryStates.DELETED,
+                verb="削除申請の承認により削除する",
+                allowed=is_reviewer,
+                permission="courses.review_course",
+                refused="承認済みの実施講座だけを削除申請で削除できます（現在の状態：{state}）。",
+                notices=(
+                    workflow.Notify(
+                        "delivery_deleted", ("provider_contact", DELETION_FILER), _course_page
                     ),
                 ),
             ),

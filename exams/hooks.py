@@ -1,14 +1,19 @@
 """What this app tells the apps below it through their hooks (registered on
 import, from ExamsConfig.ready), so that they import nothing of exams:
 
-* fees: which unpaid problem fees nothing could ever close (E2).
+* fees: which unpaid problem fees nothing could ever close (E2);
+* courses: the exams of a delivery course someone applied for or reported
+  (D6: dropping one needs a change request; D8: it cannot be deleted).
 """
 
 from django.db.models import Q
 
 from calendars.rules import exam_day_label
+from courses import services as course_services
 from fees import services as fee_services
 from fees.models import FeeKind, FeeLine
+
+from .models import ApplicationState, ExamApplication, ResultReport
 
 
 def lapsed_problem_fees(unpaid, today):
@@ -36,3 +41,19 @@ def _why(session) -> str:
 
 
 fee_services.register_orphans(FeeKind.PROBLEM, lapsed_problem_fees)
+
+
+def applied_exam_dates(delivery):
+    """D6/D8: the exam dates of ``delivery`` with a filed application
+    (申請書式3, not withdrawn nor ended by a cancelled exam) or a result
+    report (IPA審査問題 exams are reported without an application)."""
+    applied = ExamApplication.objects.filter(
+        delivery_course=delivery, state=ApplicationState.SUBMITTED
+    ).values_list("session__exam_date", flat=True)
+    reported = ResultReport.objects.filter(delivery_course=delivery).values_list(
+        "exam_date", flat=True
+    )
+    return [*applied, *reported]
+
+
+course_services.register_applied_exams(applied_exam_dates)

@@ -66,6 +66,10 @@ class ChangeKind:
     apply: Callable[[object, dict, object, ChangeRequest], None]  # (target, proposed, actor, req)
     # X1: why this target needs no request or cannot have one now (None: it may).
     requestable: Callable[[object], str | None] = lambda target: None
+    # Checked when the copy is saved (the target app's own rules of its
+    # values, e.g. D2–D5 of a delivery course): (target, proposed) -> raises
+    # ValidationError (Japanese), so the usual form shows the problem.
+    validate: Callable[[object, dict], None] | None = None
     # Checked when the request is filed and again when it is approved (D6).
     conditions: tuple[Callable[[ChangeRequest], str | None], ...] = ()
     urgent: bool = False  # R11: completer corrections are urgent (M§12.2.11)
@@ -80,6 +84,14 @@ class ChangeKind:
     # the notice of approval and on the request's pages. Empty: approval
     # completes the request (完了通知).
     after_approval: str = ""
+    # Told when the request is filed (True) and when it is withdrawn (False),
+    # for a mark the target carries meanwhile (D8/D9: 削除申請 ■ of a
+    # delivery course, and no exam can be applied for).
+    on_file: Callable[[object, bool], None] | None = None
+    # False when ``apply`` is itself a move of the target that tells the
+    # provider (D8: the deletion of a delivery course), so that one approval
+    # sends one notice.
+    approval_notice: bool = True
 
     def model_class(self):
         from django.apps import apps
@@ -203,6 +215,19 @@ def open_requests_for(target):
     return requests_for(target).filter(state__in=open_states)
 
 
+def open_requests_for_many(targets):
+    """The open requests of several targets of one model, in one query."""
+    targets = list(targets)
+    if not targets:
+        return ChangeRequest.objects.none()
+    flow = workflow.for_model(ChangeRequest)
+    return ChangeRequest.objects.filter(
+        target_type=_type_of(targets[0]),
+        target_id__in=[t.pk for t in targets],
+        state__in=flow.values(lambda s: not s.closed and not s.in_force),
+    ).order_by("created_at", "id")
+
+
 def editable_draft(kind_key: str, target, user=None) -> ChangeRequest | None:
     """The request of this kind for ``target`` the provider is still writing
     (作成中 or 差し戻し中), to continue it instead of starting another."""
@@ -283,6 +308,8 @@ def save_draft(
         items = kind.items(target, original, proposed)
         if not items:
             raise ValidationError("変更された項目がありません。変更後の内容を入力してください。")
+        if kind.validate is not None:
+            kind.validate(target, proposed)
         request = editable_draft(kind.key, target)
         if request is None:
             request = ChangeRequest(
@@ -347,6 +374,8 @@ def submit_change(request_pk: int, user) -> ChangeRequest:
         _conditions(request, kind)
         receipts.issue(request, receipts.Kind.CHANGE, user, mail=False)
         transition(request, action, actor=user)
+        if kind.on_file is not None:
+            kind.on_file(target, True)
     return request
 
 
@@ -386,7 +415,10 @@ def approve_change(request_pk: int, reviewer) -> ChangeRequest:
         _conditions(request, kind)
         kind.apply(target, changed, reviewer, request)  # only what the request changes
         _release_keys(request)
-        transition(request, "approve", actor=reviewer, by=reviewer, notice={"kind": kind})
+        transition(
+            request, "approve", actor=reviewer, by=reviewer, notice={"kind": kind},
+            notify=kind.approval_notice,
+        )  # fmt: skip
     return request
 
 
@@ -397,6 +429,9 @@ def withdraw_change(request_pk: int, user) -> ChangeRequest:
         require_owner(user, request)
         transition(request, "withdraw", actor=user)
         _release_keys(request)
+        kind = get_kind(request.kind)
+        if kind.on_file is not None:
+            kind.on_file(_locked_target(kind, request.target_id), False)
     return request
 
 

@@ -233,7 +233,7 @@ def _shoshiki_5_values(data: dict) -> dict:
     }
 
 
-def _is_change_party(user, change) -> bool:
+def is_change_party(user, change) -> bool:
     return reviewer_or_owner(user, change)
 
 
@@ -243,7 +243,7 @@ SHOSHIKI_5 = register(
         title="申請書式5：変更申請書",
         model="providers.ChangeRequest",
         provider_number=lambda change: change.provider.number,
-        can_download=_is_change_party,
+        can_download=is_change_party,
         data=shoshiki_5_data,
         sheets=lambda data: [
             xlsx.Sheet(
@@ -276,7 +276,7 @@ CHANGE_SHOSHIKI_1 = register(
         title="申請書式1：認定申請者情報申請書",
         model="providers.ChangeRequest",
         provider_number=lambda change: change.provider.number,
-        can_download=_is_change_party,
+        can_download=is_change_party,
         data=_change_shoshiki_1_data,
         sheets=lambda data: [xlsx.Sheet(SHEET_TITLE, COLUMN_WIDTHS, _LAYOUT, _cell_values(data))],
         stamp=lambda data: data["application_date"],

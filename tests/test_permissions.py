@@ -86,6 +86,10 @@ TABLE.update({
     "course_withdraw": ("post", "course", OWN_ACTION),
     "delivery_delete": ("post", "delivery", OWN_ACTION),
     "delivery_submit": ("post", "delivery", OWN_ACTION),
+    # Issue 9 (D6, D8): change, deletion request, an exam dropped.
+    "delivery_change": ("get", "delivery", OWN_OBJECT),
+    "delivery_deletion": ("get", "delivery", OWN_OBJECT),
+    "delivery_drop_exam": ("post", "delivery", OWN_ACTION),
     "review_course_queue": ("get", None, IPA_PAGE),
     "review_course_detail": ("get", "course", IPA_PAGE),
     "review_payments": ("get", None, IPA_PAGE),

@@ -148,11 +148,24 @@ def _delivery_in(state, ctx):
             course_services.review_delivery_course(
                 delivery.pk, reviewer, approve=False, reason="会場の階数を入力してください。"
             )
+        if state == "approved":  # and its deletion requested (D8: its only move)
+            from providers import changes
+
+            course_services.submit_delivery_course(delivery.pk, staff)
+            course_services.review_delivery_course(delivery.pk, reviewer, approve=True)
+            delivery.refresh_from_db()
+            draft = changes.save_draft("delivery_deletion", delivery, staff, {"deletion": True})
+            changes.submit_change(draft.pk, staff)
     return DeliveryCourse.objects.get(pk=delivery.pk)
 
 
 def _delivery_move(action, delivery, ctx):
     with _filing_day():
+        if action == "delete_by_request":  # D8: the approval of a deletion request
+            from providers import changes
+
+            changes.approve_change(changes.requests_for(delivery).get().pk, ctx["reviewer"])
+            return ctx["reviewer"]
         if action == "submit":
             course_services.submit_delivery_course(delivery.pk, ctx["staff_a"])
             return ctx["staff_a"]
@@ -338,6 +351,7 @@ EXPECTED = {
         else (set(), set())
     ),
     "submitter": lambda ctx, actor: ({ctx["staff_a"].email}, {ctx["staff_a"]}),
+    "deletion_filer": lambda ctx, actor: ({ctx["staff_a"].email}, {ctx["staff_a"]}),
     # The applicant of a registration: no account before acceptance.
     "applicant": lambda ctx, actor: ({ctx["obj"].contact_email}, set()),
     "applicant_account": lambda ctx, actor: ({ctx["obj"].contact_email}, {ctx["obj"].applicant}),
@@ -421,6 +435,10 @@ def assert_notices_sent(flow, move, obj, source, actor, ctx, client):
     obj.refresh_from_db()
     assert getattr(obj, flow.field) == move.target
     number = workflow.receipt_number(obj)  # the 到達番号 of the filing
+    if action == "delete_by_request":  # D8: the filing is the deletion request
+        from providers import changes
+
+        number = workflow.receipt_number(changes.requests_for(obj).first())
     assert number or source == "draft"  # a draft never filed has none
     # One e-mail per address; every one names the object, its 到達番号 and a link.
     sent = {tuple(m.to): m for m in mail.outbox}
