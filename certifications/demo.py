@@ -71,3 +71,46 @@ def accepted_demo_report(provider) -> ResultReport | None:
         .order_by("exam_date")
         .first()
     )
+
+
+# --- after approval (issue 9): a change request in IPA's queue, a revoked course ----
+
+CHANGE_REASON = "代表者の交代（2026年度理事会決定）のため。"
+
+
+@transaction.atomic
+def load_demo_change_request(provider, staff, today: datetime.date) -> None:
+    """A change of the provider's representative (認定団体情報の変更, 申請書式1
+    + 申請書式5) filed two days before ``today``, waiting in IPA's queue —
+    once: only while the provider has no change request yet."""
+    from providers import changes
+    from providers.models import ChangeRequest
+
+    if ChangeRequest.objects.filter(provider=provider).exists():
+        return
+    with clock(at(today - 2 * DAY)):
+        draft = changes.save_draft(
+            "provider_info", provider, staff, {"representative_name": "情報\u3000一郎"},
+            reason=CHANGE_REASON,
+        )  # fmt: skip
+        changes.submit_change(draft.pk, staff)
+
+
+@transaction.atomic
+def load_demo_revoked_course(provider, staff, reviewer, admin, today: datetime.date) -> None:
+    """A second provider's certified course revoked a month before ``today``
+    (C11, M§2.5): the registry marks it with its date, and its certificate's
+    verification page says 取消し — once: only while it has no course."""
+    from courses import demo as course_demo
+    from courses import services as course_services
+    from courses.models import ExemptionCourse
+
+    if ExemptionCourse.objects.filter(provider=provider).exists():
+        return
+    course = course_demo.certified_demo_course(provider, staff, reviewer, today, "A")
+    revoked_on = max(course.certified_on, today - 30 * DAY)
+    with _on(revoked_on):
+        course_services.revoke_course(
+            course.pk, admin, revoked_on,
+            "修了試験問題の管理に重大な不備があったため（マニュアル2.5）。",
+        )  # fmt: skip

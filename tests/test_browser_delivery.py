@@ -70,9 +70,7 @@ def test_d8_delivery_course_deletion_request_in_chromium(live_server, browser, t
     )
     _shot(page, "92-deletion-draft")
     change_url = page.url
-    name, rows = _download(
-        page, "button[data-doc=change_shoshiki_2_att_2]", tmp_path / "att2.xlsx"
-    )
+    name, rows = _download(page, "button[data-doc=change_shoshiki_2_att_2]", tmp_path / "att2.xlsx")
     assert name.startswith("(99991)申請書式2-添付書類2：実施講座一覧表_")
     assert any("■" in row and delivery.number in row for row in rows)
     page.goto(change_url)

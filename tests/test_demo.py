@@ -170,6 +170,35 @@ def _walk_journeys(today):
     completer.refresh_from_db()
     assert change.urgent and completer.given_kana == "イチロー"
 
+    # Issue 9: IPA's queue holds a filed change request; it can be approved today.
+    waiting = changes.review_queue().filter(provider=provider, kind="provider_info").first()
+    assert waiting is not None, "no change request waiting for IPA"
+    with clock(now):
+        changes.approve_change(waiting.pk, reviewer)
+    provider.refresh_from_db()
+    assert provider.representative_name == "情報\u3000一郎"
+
+    # D8: an approved delivery course nobody applied for can be deleted by request.
+    deletable = [
+        d
+        for d in DeliveryCourse.objects.filter(course__provider=provider, state="approved")
+        if not changes.get_kind("delivery_deletion").requestable(d)
+    ]
+    assert deletable, "no approved delivery course nobody applied for"
+    with clock(now):
+        draft = changes.save_draft("delivery_deletion", deletable[0], staff, {"deletion": True})
+        changes.submit_change(draft.pk, staff)
+        changes.approve_change(draft.pk, reviewer)
+    deletable[0].refresh_from_db()
+    assert deletable[0].state == "deleted"
+
+    # P9/C11: the public registry shows a revoked course with its date.
+    from django.test import Client
+
+    with clock(now):
+        page = Client().get(reverse("registry")).content.decode()
+    assert "デモ情報学院" in page and "取消日" in page
+
 
 @pytest.mark.parametrize("day", DAYS)
 def test_e1_demo_is_evergreen_on_any_date(day):

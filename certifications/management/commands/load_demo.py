@@ -16,7 +16,12 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from certifications.demo import accepted_demo_report, load_demo_accepted_report
+from certifications.demo import (
+    accepted_demo_report,
+    load_demo_accepted_report,
+    load_demo_change_request,
+    load_demo_revoked_course,
+)
 from courses.demo import at, clock, load_demo_courses
 from exams.demo import (
     APPLY_LABEL,
@@ -117,6 +122,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"差し戻し中の登録申請（申請者の画面）: /register/status/{DEMO_RETURNED_TOKEN}/"
         )
+        self.stdout.write("公開の認定講座一覧: /registry/（デモ情報学院の講座は認定取消しの例）")
+        self.stdout.write(
+            "審査待ちの変更申請（IPA）: /review/changes/ ・ 承認済みで申込みのない実施講座は"
+            "講座のページから変更申請・削除申請を試せます"
+        )
         accepted = accepted_demo_report(Provider.objects.filter(number="99991").first())
         if accepted is not None:  # R11: a correction by change request can be tried
             self.stdout.write(
@@ -150,6 +160,33 @@ class Command(BaseCommand):
         load_demo_courses(provider, hanako, reviewer, today)
         load_demo_accepted_report(provider, hanako, reviewer, today)
         load_demo_exams(provider, hanako, reviewer, today, now)
+        load_demo_change_request(provider, hanako, today)
+
+        # A second provider whose course IPA revoked (C11): the registry and
+        # the certificate check show it.
+        other = Provider.objects.filter(number="99992").first()
+        if other is None:
+            other = Provider.objects.create(
+                number="99992",
+                **{
+                    **IPA_DAIGAKU,
+                    "name": "デモ情報学院",
+                    "name_kana": "デモジョウホウガクイン",
+                    "representative_name": "学院　一郎",
+                    "contact_family_name": "学院",
+                    "contact_given_name": "次郎",
+                    "contact_email": "jiro@demo-gakuin.example.jp",
+                    "prefecture": "大阪府",
+                    "address": "大阪市中央区本町1-1-1",
+                    "postal_code": "541-0053",
+                    "category": "vocational",
+                },
+            )
+        jiro = self._user(User, "jiro@demo-gakuin.example.jp", "学院", "次郎")
+        Membership.objects.get_or_create(
+            user=jiro, defaults={"provider": other, "is_contact": True}
+        )
+        load_demo_revoked_course(other, jiro, reviewer, admin, today)
 
         if not Registration.objects.filter(contact_email="suzuki@joho-senmon.example.jp").exists():
             provider_services.submit_registration(
