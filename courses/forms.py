@@ -231,11 +231,12 @@ class DeliveryChangeForm(DeliveryCourseForm):
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="任意。例：会場の変更、2回目の修了試験の追加。",
+        help_text="例：会場の変更、2回目の修了試験の追加。",
     )
 
     def __init__(self, *args, proposed_exams: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["reason"] = self.fields.pop("reason")  # last, after the exam rows
         if proposed_exams is not None:  # the copy being written, not the stored rows
             for row, slot, _ in self.SLOTS:
                 key = f"{row}_{slot}"
