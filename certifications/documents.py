@@ -34,6 +34,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from courses.models import ExemptionCourse, SubmissionStates
+from courses.registry import listed_deliveries
 from exams import rules
 from exams.documents import (
     SHOSHIKI_4_SHEET,
@@ -352,8 +353,6 @@ CERTIFICATE_STATES = (
     SubmissionStates.EXPIRED,
     SubmissionStates.REVOKED,
 )
-# The delivery courses listed: approved ones without a deletion request.
-LISTED_DELIVERY_STATES = (SubmissionStates.APPROVED, SubmissionStates.CERTIFIED)
 
 
 def has_certificate(course: ExemptionCourse) -> bool:
@@ -377,9 +376,7 @@ def certificate_data(course: ExemptionCourse, verification_code: str = "") -> di
     from .verification import display_code, verification_url
 
     provider = course.provider
-    deliveries = course.delivery_courses.filter(
-        state__in=LISTED_DELIVERY_STATES, deletion_requested=False
-    ).order_by("serial")
+    deliveries = listed_deliveries().filter(course=course).order_by("serial")
     return {
         "document_number": course.certificate_number,
         "provider_number": str(provider.number or ""),

@@ -44,9 +44,10 @@ def _other_open(delivery: DeliveryCourse, kind: str) -> bool:
 
 
 def _not_approved(delivery: DeliveryCourse, what: str) -> str | None:
-    """X1: only an approved delivery course needs a request."""
+    """X1: only an approved delivery course needs a request — of a course
+    still certified (not after its revocation or end, C11)."""
     if delivery.state == DeliveryStates.APPROVED:
-        return None
+        return services.course_closed_problem(delivery.course)
     if delivery.state == DeliveryStates.DELETED:
         return "この実施講座は削除済みです。"
     if workflow.state_of(delivery).provider_may_edit:
@@ -82,7 +83,8 @@ def _slot_text(delivery: DeliveryCourse, value: dict | None) -> str:
 def delivery_items(delivery: DeliveryCourse, original: dict, proposed: dict) -> list[changes.Item]:
     fields = {k: v for k, v in proposed.items() if k != "exams"}
     rows = changes.field_items(DeliveryCourse, original, fields)
-    before, after = original.get("exams") or {}, proposed.get("exams") or {}
+    before = original.get("exams") or {}
+    after = proposed.get("exams", before) or {}
     for key in services.SLOT_KEYS:
         if before.get(key) != after.get(key):
             rows.append(
@@ -96,17 +98,23 @@ def delivery_items(delivery: DeliveryCourse, original: dict, proposed: dict) -> 
     return rows
 
 
-def preview_delivery(request) -> DeliveryCourse:
-    """The delivery course as it reads after the change, unsaved; its exam
-    rows in ``preview_exams`` (courses.documents reads them)."""
-    delivery = copy.copy(request.target)
-    for name, value in request.proposed.items():
+def proposed_delivery(target: DeliveryCourse, proposed: dict) -> DeliveryCourse:
+    """``target`` as ``proposed`` leaves it, unsaved; its exam rows in
+    ``preview_exams`` (courses.documents reads them)."""
+    delivery = copy.copy(target)
+    for name, value in proposed.items():
         if name != "exams":
             setattr(delivery, name, changes.from_json(delivery, name, value))
-    delivery.preview_exams = services.exams_from_values(
-        request.target, request.proposed.get("exams") or {}
-    )
+    if "exams" in proposed:
+        delivery.preview_exams = services.exams_from_values(target, proposed["exams"] or {})
+    else:
+        delivery.preview_exams = list(target.exams.all())
     return delivery
+
+
+def preview_delivery(request) -> DeliveryCourse:
+    """The delivery course as it reads after the change (not saved)."""
+    return proposed_delivery(request.target, request.proposed)
 
 
 def change_requestable(delivery: DeliveryCourse) -> str | None:
@@ -118,12 +126,17 @@ def change_requestable(delivery: DeliveryCourse) -> str | None:
     return None
 
 
+def course_certified(request) -> str | None:
+    """C11: checked again when IPA approves (the course may be revoked meanwhile)."""
+    return services.course_closed_problem(request.target.course)
+
+
 def second_exam_condition(request) -> str | None:
     """D6: a second exam (実施日②) added to an approved delivery course must
     be approved before the first exam is held (checked when filed and again
     when IPA approves)."""
     before = request.original.get("exams") or {}
-    after = request.proposed.get("exams") or {}
+    after = request.proposed.get("exams", before) or {}
     added = [key for key in ("upper_2", "lower_2") if after.get(key) and not before.get(key)]
     if not added or not before:
         return None
@@ -133,12 +146,13 @@ def second_exam_condition(request) -> str | None:
 
 
 def _problems(target: DeliveryCourse, proposed: dict) -> list[str]:
-    delivery = copy.copy(target)
-    for name, value in proposed.items():
-        if name != "exams":
-            setattr(delivery, name, changes.from_json(delivery, name, value))
-    exams = services.exams_from_values(target, proposed.get("exams") or {})
-    return services.changed_delivery_problems(delivery, exams)
+    delivery = proposed_delivery(target, proposed)
+    problems = services.changed_delivery_problems(delivery, delivery.preview_exams)
+    if "exams" in proposed:
+        problems += services.exam_change_problems(
+            target, delivery.preview_exams, timezone.localdate()
+        )
+    return problems
 
 
 def validate_delivery(target: DeliveryCourse, proposed: dict) -> None:
@@ -168,7 +182,7 @@ DELIVERY_CHANGE = changes.register(
         apply=services.apply_delivery_change,
         requestable=change_requestable,
         validate=validate_delivery,
-        conditions=(second_exam_condition, rows_condition),
+        conditions=(course_certified, second_exam_condition, rows_condition),
         edit_url=lambda request: reverse(
             "delivery_change", args=[request.target.course_id, request.target_id]
         ),
@@ -224,7 +238,7 @@ DELIVERY_DELETION = changes.register(
         items=deletion_items,
         apply=services.delete_by_request,
         requestable=deletion_requestable,
-        conditions=(nobody_applied,),
+        conditions=(course_certified, nobody_applied),
         edit_url=lambda request: reverse(
             "delivery_deletion", args=[request.target.course_id, request.target_id]
         ),

@@ -1,20 +1,26 @@
 """The courses' part of the provider's dashboard (I1, portal.dashboard): the
 latest courses, what each one waits for, and the button to apply."""
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from portal import dashboard, workflow
+from providers.rules import ja_date
 
 from . import rules
+from .models import DeliveryStates
 
 
 def _context(request, provider) -> dict:
     return {
         "courses": list(
             provider.courses.select_related("provider")
-            .annotate(n_deliveries=Count("delivery_courses"))
+            .annotate(
+                n_deliveries=Count(
+                    "delivery_courses", filter=~Q(delivery_courses__state=DeliveryStates.DELETED)
+                )
+            )
             .order_by("-serial")[:20]
         )
     }
@@ -41,11 +47,13 @@ def _next_steps(provider, context, now) -> list[tuple[str, str]]:
             steps.append((f"{course.number} は作成中です。入力を終えて申請してください。", url))
         elif state.waiting_for_ipa and not course.payment_confirmed_on:
             steps.append((f"{course.number} の講座認定審査手数料の入金確認を待っています。", url))
-        elif state.in_force and rules.renewal_due(
-            course.valid_until, timezone.localtime(now).date()
+        elif (
+            state.in_force
+            and not barred  # P6: no new course while barred
+            and rules.renewal_due(course.valid_until, timezone.localtime(now).date())
         ):
             steps.append(
-                (f"{course.number} の認定は {course.valid_until:%Y年%m月%d日} に終了します（延長はできません）。"
+                (f"{course.number} の認定は {ja_date(course.valid_until)} に終了します（延長はできません）。"
                  "続けて実施する場合は、新しい免除対象講座を申請してください。", reverse("course_create"))
             )  # fmt: skip
     return steps

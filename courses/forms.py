@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from calendars.models import ExamSession
 from portal.choices import PREFECTURE_CHOICES
 from portal.forms import JapaneseErrorsMixin, japanese_messages
+from providers.forms import change_reason_field
 from providers.models import Category
 
 from . import rules
@@ -226,13 +227,7 @@ class DeliveryChangeForm(DeliveryCourseForm):
     """The approved delivery course as a copy in its usual form (実施講座情報の
     変更, X1–X3): saving stores a change request being written."""
 
-    reason = forms.CharField(
-        label="変更の理由",
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="例：会場の変更、2回目の修了試験の追加。",
-    )
+    reason = change_reason_field("会場の変更、2回目の修了試験の追加。")
 
     def __init__(self, *args, proposed_exams: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)

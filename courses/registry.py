@@ -45,12 +45,10 @@ def _certified_states() -> tuple[str, ...]:
 
 
 def listed_deliveries() -> QuerySet[DeliveryCourse]:
-    """The delivery courses a certified course lists (as its certificate does,
-    certifications.documents.LISTED_DELIVERY_STATES): approved, without a
-    deletion request."""
-    return DeliveryCourse.objects.filter(
-        state__in=DELIVERY_COURSE.values(lambda s: s.in_force), deletion_requested=False
-    )
+    """The delivery courses a certified course lists, on the registry and on
+    its certificate: the approved ones in force — a deletion request takes
+    one off only once IPA approves it (D8: 削除済み), not while it is filed."""
+    return DeliveryCourse.objects.filter(state__in=DELIVERY_COURSE.values(lambda s: s.in_force))
 
 
 @dataclass(frozen=True)

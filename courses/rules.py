@@ -7,6 +7,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+from calendars.rules import exam_day_label
 from portal.bizdays import (  # noqa: F401 (fiscal_year: re-exported)
     add_business_days,
     business_days_before,
@@ -425,17 +426,13 @@ DELETION_AFTER = "申請書式2-添付書類2、3に示す実施講座を削除"
 DELETION_BEFORE = "申請書式2-添付書類2、3に示す実施講座"
 
 
-def _day_text(day: datetime.date) -> str:
-    return f"{day:%Y年%-m月%-d日}"
-
-
 def second_exam_problem(first_exam: datetime.date | None, today: datetime.date) -> str | None:
     """D6 (table 4.5-1 「修了試験の設定を1回から2回に変更する場合」): a second
     exam is added only by a change request approved before the first exam is
     held; from the first exam's day on, it cannot be added any more."""
     if first_exam is not None and today >= first_exam:
         return (
-            f"1回目の修了試験（{_day_text(first_exam)}）の実施後は、2回目の修了試験を追加できません。"
+            f"1回目の修了試験（{exam_day_label(first_exam)}）の実施後は、2回目の修了試験を追加できません。"
             "2回目の追加は、1回目の修了試験の実施前に変更申請をして承認を受ける必要があります。"
         )
     return None
@@ -456,7 +453,7 @@ def deletion_problem(applied_dates: list[datetime.date]) -> str | None:
     """D8 (M§5.5): a delivery course is deleted when nobody enrolled; once
     anyone has applied for one of its exams, it cannot be deleted."""
     if applied_dates:
-        days = "、".join(_day_text(d) for d in sorted(applied_dates))
+        days = "、".join(exam_day_label(d) for d in sorted(applied_dates))
         return (
             f"この実施講座の修了試験（{days}）には申込みまたは結果報告があるため、削除できません。"
         )

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from calendars.models import ExamSession
+from calendars.rules import exam_day_label
 from fees import services as fee_services
 from fees.models import FeeKind
 from portal import audit, receipts, workflow
@@ -52,6 +53,14 @@ def plan_total(course: ExemptionCourse) -> Decimal:
 
 def _save(obj) -> None:
     save_transition(obj, CourseStateError, "この講座は他の担当者が先に処理しました。")
+
+
+def _locked_delivery(delivery_pk: int) -> DeliveryCourse:
+    return (
+        DeliveryCourse.objects.select_for_update(of=("self",))
+        .select_related("course__provider")
+        .get(pk=delivery_pk)
+    )
 
 
 def _locked(course_pk: int) -> ExemptionCourse:
@@ -222,11 +231,7 @@ def save_delivery_course(course_pk: int, user, values: dict, exams: list[dict], 
 def delete_delivery_course(delivery_pk: int, user) -> None:
     """A delivery course never approved is deleted at once (D8)."""
     with transaction.atomic():
-        delivery = (
-            DeliveryCourse.objects.select_for_update(of=("self",))
-            .select_related("course__provider")
-            .get(pk=delivery_pk)
-        )
+        delivery = _locked_delivery(delivery_pk)
         require_owner(user, delivery.course)
         if delivery.state not in EDITABLE or delivery.course.state not in (*EDITABLE, S.CERTIFIED):
             raise CourseStateError("承認済み・申請中の実施講座は削除申請（申請書式5）が必要です。")
@@ -829,11 +834,7 @@ def submit_delivery_course(delivery_pk: int, user) -> DeliveryCourse:
     """実施講座の追加 for a certified course: its own submission with the D7 timing."""
     today = timezone.localdate()
     with transaction.atomic():
-        delivery = (
-            DeliveryCourse.objects.select_for_update(of=("self",))
-            .select_related("course__provider")
-            .get(pk=delivery_pk)
-        )
+        delivery = _locked_delivery(delivery_pk)
         require_owner(user, delivery.course)
         if delivery.course.state != S.CERTIFIED or delivery.state not in EDITABLE:
             raise CourseStateError("この実施講座は単独で申請できません。")
@@ -855,11 +856,7 @@ def review_delivery_course(
     provider's contact and the submitter are told (portal.workflow)."""
     require_reviewer(reviewer)
     with transaction.atomic():
-        delivery = (
-            DeliveryCourse.objects.select_for_update(of=("self",))
-            .select_related("course__provider")
-            .get(pk=delivery_pk)
-        )
+        delivery = _locked_delivery(delivery_pk)
         if approve:
             transition(delivery, "approve", actor=reviewer, on=timezone.localdate())
         else:
@@ -871,20 +868,63 @@ def review_delivery_course(
 
 # After approval: change, exams dropped, deletion (D6, D8; M§5.5, table 4.5-1) -------
 
-# The exams of a delivery course someone applied for (or reported), told by
-# the apps above (exams.hooks): D6 and D8 ask whether anyone applied.
+# What the apps above tell about the exams of a delivery course (exams.hooks):
+# which were applied for or reported (D6, D8), and what ends when a change
+# request removes an exam someone applied for (D6).
+APPLIED, REPORTED = "applied", "reported"
 _APPLIED_SOURCES: list = []
+_REMOVED_HANDLERS: list = []
 
 
-def register_applied_exams(source) -> None:
-    """``source(delivery) -> iterable of dates``: the exam dates of the
-    delivery course that have an application or a result report."""
+def register_applied_exams(source, removed=None) -> None:
+    """``source(delivery) -> [(date, APPLIED | REPORTED)]``: the exam dates
+    of the delivery course with a filed application or a result report;
+    ``removed(delivery, dates, actor, note)``: ends what the approved removal
+    of those exams leaves without an exam (in the approval's transaction)."""
     if source not in _APPLIED_SOURCES:
         _APPLIED_SOURCES.append(source)
+    if removed is not None and removed not in _REMOVED_HANDLERS:
+        _REMOVED_HANDLERS.append(removed)
+
+
+def _exam_uses(delivery: DeliveryCourse) -> list[tuple[datetime.date, str]]:
+    return [use for source in _APPLIED_SOURCES for use in source(delivery)]
 
 
 def applied_exam_dates(delivery: DeliveryCourse) -> set[datetime.date]:
-    return {day for source in _APPLIED_SOURCES for day in source(delivery)}
+    """The exam dates someone applied for or reported (D6, D8)."""
+    return {day for day, _ in _exam_uses(delivery)}
+
+
+def reported_exam_dates(delivery: DeliveryCourse) -> set[datetime.date]:
+    return {day for day, use in _exam_uses(delivery) if use == REPORTED}
+
+
+def _exam_set(exams) -> set[tuple[str, datetime.date]]:
+    return {(exam.kind, exam.date) for exam in exams if exam.date}
+
+
+def exam_change_problems(delivery: DeliveryCourse, proposed_exams, today) -> list[str]:
+    """D6 (table 4.5-1) of the exam rows a change request leaves: an exam
+    held or reported stays as it is, and an exam added lies ahead."""
+    before, after = _exam_set(delivery.exams.all()), _exam_set(proposed_exams)
+    reported = reported_exam_dates(delivery)
+    problems = []
+    for _kind, day in sorted(before - after, key=lambda e: e[1]):
+        if day in reported:
+            problems.append(
+                f"{exam_day_label(day)}の修了試験は結果を報告済みのため、変更・取りやめはできません。"
+            )
+        elif day <= today:
+            problems.append(
+                f"{exam_day_label(day)}の修了試験は実施日を過ぎているため、変更・取りやめはできません。"
+            )
+    for _kind, day in sorted(after - before, key=lambda e: e[1]):
+        if day <= today:
+            problems.append(
+                f"追加する修了試験（{exam_day_label(day)}）は、今日より後の日付にしてください。"
+            )
+    return problems
 
 
 # The values of an approved delivery course a change request may change
@@ -971,13 +1011,31 @@ def apply_delivery_change(delivery: DeliveryCourse, changed: dict, actor, reques
     _save(delivery)
     note = str(request)
     if "exams" in changed:
-        old = "、".join(str(e) for e in delivery.exams.all()) or "なし"
+        old_exams = list(delivery.exams.all())
+        new_exams = exams_from_values(delivery, changed["exams"])
+        removed = {day for _, day in _exam_set(old_exams) - _exam_set(new_exams)}
         delivery.exams.all().delete()
-        for exam in exams_from_values(delivery, changed["exams"]):
+        for exam in new_exams:
             exam.save()
-        new = "、".join(str(e) for e in delivery.exams.all()) or "なし"
-        note = f"{note}（修了試験：{old} → {new}）"
+        note = f"{note}（修了試験：{exam_rows_text(old_exams)} → {exam_rows_text(new_exams)}）"
+        # D6: an exam someone applied for, removed by this approved request —
+        # its applications end with it (exams.hooks).
+        applied = removed & applied_exam_dates(delivery)
+        for handler in _REMOVED_HANDLERS if applied else ():
+            handler(delivery, sorted(applied), actor, str(request))
     audit.record_update("delivery.change", delivery, before, fields, actor=actor, note=note)
+
+
+def exam_rows_text(exams) -> str:
+    """「上段① 2024/12/08（IPA提供問題）、…」 in the order of 申請書式2-添付書類3."""
+    return (
+        "、".join(
+            f"{e.get_row_display()}{e.get_slot_display()} {e.date:%Y/%m/%d}（{e.get_kind_display()}）"
+            for e in sorted(exams, key=lambda e: e.sort_key)
+            if e.date
+        )
+        or "なし"
+    )
 
 
 def mark_deletion_requested(delivery: DeliveryCourse, filed: bool) -> None:
@@ -1005,11 +1063,7 @@ def drop_exam(delivery_pk: int, user, row: str, slot: int) -> DeliveryCourse:
     needed), when the exam was held, or while a change request is open."""
     today = timezone.localdate()
     with transaction.atomic():
-        delivery = (
-            DeliveryCourse.objects.select_for_update(of=("self",))
-            .select_related("course__provider")
-            .get(pk=delivery_pk)
-        )
+        delivery = _locked_delivery(delivery_pk)
         require_owner(user, delivery.course)
         if delivery.state != S.APPROVED:
             raise CourseStateError(
@@ -1020,26 +1074,51 @@ def drop_exam(delivery_pk: int, user, row: str, slot: int) -> DeliveryCourse:
                 "この実施講座には作成中または審査中の変更申請があります。"
                 "その申請で修了試験の設定を変更するか、申請を取り下げてから操作してください。"
             )
+        closed = course_closed_problem(delivery.course)
+        if closed:
+            raise ValidationError(closed)
         exams = {(e.row, e.slot): e for e in delivery.exams.select_related("session")}
-        exam = exams.get((row, slot))
-        upper = [e for (r, _), e in exams.items() if r == "upper"]
-        if exam is None or row != "upper" or len(upper) < 2:
+        if slot not in droppable_slots(delivery, today, list(exams.values())):
+            exam = exams.get((row, slot))
+            if exam is not None and exam.date and exam.date <= today:
+                raise ValidationError(
+                    f"{exam_day_label(exam.date)}の修了試験は実施日を過ぎているため、取りやめられません。"
+                )
             raise ValidationError("取りやめられるのは、2回設定した修了試験のうちの1回だけです。")
-        if exam.date <= today:
-            raise ValidationError(
-                f"{exam.date:%Y年%-m月%-d日}の修了試験は実施日を過ぎているため、取りやめられません。"
-            )
-        problem = rules.drop_exam_problem(exam.date in applied_exam_dates(delivery))
+        dropped = [e for (_r, n), e in exams.items() if n == slot]  # with its 下段 (救済措置)
+        applied = applied_exam_dates(delivery)
+        problem = rules.drop_exam_problem(any(e.date in applied for e in dropped))
         if problem:
             raise ValidationError(problem)
-        dropped = [exam] + [e for (r, n), e in exams.items() if r == "lower" and n == slot]
-        note = "、".join(
-            f"{e.get_row_display()}{e.get_slot_display()} {e.date:%Y/%m/%d}" for e in dropped
-        )
+        note = exam_rows_text(dropped)
         for e in dropped:
             e.delete()
+        if slot == 1:  # the second exam becomes the first (table 5.4-2: ① before ②)
+            delivery.exams.filter(slot=2).update(slot=1)
         audit.record("delivery.drop_exam", delivery, actor=user, note=note)
     return delivery
+
+
+def course_closed_problem(course: ExemptionCourse) -> str | None:
+    """An approved delivery course changes, loses an exam or is deleted only
+    while its course is certified (C11: not once revoked or ended)."""
+    if course.state != S.CERTIFIED:
+        return (
+            f"免除対象講座 {course.number} は「{course.get_state_display()}」のため、"
+            "実施講座の変更・削除はできません。"
+        )
+    return None
+
+
+def droppable_slots(delivery: DeliveryCourse, today, exams=None) -> list[int]:
+    """D6: the upper-row slots (① / ②) of an approved delivery course with
+    two exams that are still ahead: the buttons of the course page and the
+    check of :func:`drop_exam`."""
+    exams = list(delivery.exams.all()) if exams is None else exams
+    upper = [e for e in exams if e.row == "upper" and e.date]
+    if delivery.state != S.APPROVED or len(upper) < 2 or course_closed_problem(delivery.course):
+        return []
+    return sorted(e.slot for e in upper if e.date > today)
 
 
 # Syllabus reference data (C6) -------------------------------------------------------

@@ -37,6 +37,7 @@ from .forms import (
 )
 from .models import (
     DeliveryCourse,
+    DeliveryStates,
     ExemptionCourse,
     OperationStructure,
     SubmissionStates,
@@ -92,7 +93,11 @@ def course_list(request):
     courses = (
         ExemptionCourse.objects.for_user(request.user, own=True)
         .select_related("provider")
-        .annotate(n_deliveries=Count("delivery_courses"))
+        .annotate(
+            n_deliveries=Count(
+                "delivery_courses", filter=~Q(delivery_courses__state=DeliveryStates.DELETED)
+            )
+        )
         .order_by("-serial")
     )
     return render(request, "courses/course_list.html", {"courses": courses, "provider": provider})
@@ -324,8 +329,11 @@ def _with_open_changes(deliveries) -> list:
         open_requests = change_requests.open_requests_for_many(deliveries)
         for change in open_requests:
             by_target.setdefault(change.target_id, []).append(change)
+    today = timezone.localdate()
     for delivery in deliveries:
         delivery.open_changes = by_target.get(delivery.pk, [])
+        delivery.droppable = services.droppable_slots(delivery, today)  # D6
+        delivery.may_request = not services.course_closed_problem(delivery.course)
         delivery.deletion_open = any(
             c.kind == change_kinds.KIND_DELETION for c in delivery.open_changes
         )
@@ -567,7 +575,9 @@ def review_course_queue(request):
     paid = request.GET.get("paid", "")
     q = request.GET.get("q", "").strip()
     courses = ExemptionCourse.objects.select_related("provider").annotate(
-        n_deliveries=Count("delivery_courses")
+        n_deliveries=Count(
+            "delivery_courses", filter=~Q(delivery_courses__state=DeliveryStates.DELETED)
+        )
     )
     if state:
         courses = courses.filter(state=state)

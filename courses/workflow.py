@@ -59,7 +59,9 @@ def _deletion_request(delivery):
     """The latest deletion request of the delivery course (D8)."""
     from providers import changes
 
-    return changes.requests_for(delivery).filter(kind="delivery_deletion").first()
+    from .change_kinds import KIND_DELETION
+
+    return changes.requests_for(delivery).filter(kind=KIND_DELETION).first()
 
 
 def _deletion_filer(delivery):

@@ -43,7 +43,7 @@ def _why(session) -> str:
 fee_services.register_orphans(FeeKind.PROBLEM, lapsed_problem_fees)
 
 
-def applied_exam_dates(delivery):
+def exam_uses(delivery):
     """D6/D8: the exam dates of ``delivery`` with a filed application
     (申請書式3, not withdrawn nor ended by a cancelled exam) or a result
     report (IPA審査問題 exams are reported without an application)."""
@@ -53,7 +53,18 @@ def applied_exam_dates(delivery):
     reported = ResultReport.objects.filter(delivery_course=delivery).values_list(
         "exam_date", flat=True
     )
-    return [*applied, *reported]
+    return [(day, course_services.APPLIED) for day in applied] + [
+        (day, course_services.REPORTED) for day in reported
+    ]
 
 
-course_services.register_applied_exams(applied_exam_dates)
+def end_removed_exam_applications(delivery, dates, actor, note):
+    """D6: IPA approved a change request that removes exams of ``delivery``
+    someone applied for: their applications end (取下げ), in the approval's
+    transaction (exams.services.end_applications_by_change)."""
+    from . import services
+
+    services.end_applications_by_change(delivery, dates, actor, note)
+
+
+course_services.register_applied_exams(exam_uses, end_removed_exam_applications)

@@ -254,7 +254,9 @@ def application_blockers(provider, session: ExamSession, now=None) -> list[Block
     found = False
     for delivery in deliveries:
         found = True
-        if delivery.state != SubmissionStates.APPROVED:
+        if life_cycle.state_of(delivery).closed:  # D8: 削除済み
+            text = f"実施講座 {delivery.number} は{delivery.get_state_display()}です。"
+        elif delivery.state != SubmissionStates.APPROVED:
             text = f"実施講座 {delivery.number} は{delivery.get_state_display()}で、まだ承認されていません。"
         elif delivery.deletion_requested:
             text = f"実施講座 {delivery.number} は削除を申請中です。"
@@ -371,6 +373,26 @@ def submit_applications(site_pk: int, user, now=None) -> list[ExamApplication]:
         )
         if not drafts:
             raise ValidationError("申し込む実施講座がありません。")
+        # D4/D6/D8: each delivery course must still qualify now — not deleted
+        # or asked to be deleted, its exam rows still naming this exam, its
+        # course still certified — under the lock the change services take.
+        ids = [a.delivery_course_id for a in drafts]
+        list(DeliveryCourse.objects.select_for_update(of=("self",)).filter(pk__in=ids))
+        eligible = set(
+            eligible_delivery_courses(site.provider, site.session)
+            .filter(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
+        unfit = [a.delivery_course for a in drafts if a.delivery_course_id not in eligible]
+        if unfit:
+            raise ValidationError(
+                [
+                    f"実施講座 {d.number} は、この修了試験に申し込めなくなりました"
+                    f"（{d.get_state_display()}{'・削除申請中' if d.deletion_requested else ''}、"
+                    "または修了試験の設定が変わりました）。一時保存した申込みを削除してください。"
+                    for d in unfit
+                ]
+            )
         # The 到達番号 first, so that the notices of the move carry it; the
         # acting staff's 到達 mail is the workflow's notice (no second mail).
         receipts.issue(site, receipts.Kind.EXAM_APPLICATION, user, now, url=reverse("exam_session", args=[site.session_id]),
@@ -485,6 +507,30 @@ def withdraw_application(application_pk: int, user, now=None) -> ExamApplication
         transition(application, "withdraw", actor=user, note=outcome,
                    notice={"fee_outcome": outcome})  # fmt: skip
     return application
+
+
+def end_applications_by_change(delivery, dates, actor, note: str) -> list[ExamApplication]:
+    """D6 (table 4.5-1): IPA approved a change request of ``delivery`` that
+    removes the exams of ``dates`` someone applied for; each filed
+    application for them ends (取下げ) as a withdrawal does — its unpaid
+    problem fee is cancelled, a paid one is never refunded — and the contact
+    is told. Called in the approval's transaction (courses.services)."""
+    applications = list(
+        ExamApplication.objects.select_for_update(of=("self",))
+        .filter(delivery_course=delivery, state=A.SUBMITTED, session__exam_date__in=dates)
+        .select_related("session", "site__provider", "fee_line__payment_request")
+    )
+    for application in applications:
+        outcome = withdrawal_fee_outcome(application, done=True)
+        if application.fee_line_id:
+            fee_services.cancel_unpaid(
+                FeeLine.objects.filter(pk=application.fee_line_id),
+                f"実施講座 {application.number} の{application.session}を変更申請で取りやめたため",
+                actor=actor, on=timezone.localdate(),
+            )  # fmt: skip
+        transition(application, "end_by_change", actor=actor, note=note,
+                   notice={"fee_outcome": outcome, "change_note": note})  # fmt: skip
+    return applications
 
 
 def delete_application(application_pk: int, user) -> None:

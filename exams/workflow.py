@@ -208,6 +208,22 @@ EXAM_APPLICATION = workflow.register(
             # E2 (M§5.7 (11)): METI/IPA cancel the exam (exams.services.cancel_session);
             # each provider is told once, naming all its applications and fees.
             workflow.Transition(
+                # D6: IPA approved a change request of the delivery course that
+                # removes this exam (exams.services.end_applications_by_change).
+                action="end_by_change",
+                method="withdraw",
+                sources=(AS.SUBMITTED,),
+                target=AS.WITHDRAWN,
+                verb="変更申請の承認により取り下げる",
+                allowed=is_reviewer,
+                refused="この申込みは「{state}」のため取り下げられません。",
+                notices=(
+                    workflow.Notify(
+                        "application_ended_by_change", ("provider_contact",), _session_page
+                    ),
+                ),
+            ),
+            workflow.Transition(
                 action="cancel",
                 sources=(AS.DRAFT, AS.SUBMITTED),
                 target=AS.CANCELLED,

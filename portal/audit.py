@@ -171,6 +171,7 @@ ACTIONS = {
     "exam_application.withdraw": "{obj}の申込みを取り下げました",
     "exam_application.delete": "{obj}の一時保存した申込みを削除しました",
     "exam_application.cancel": "{obj}の申込みを試験中止により終了しました",
+    "exam_application.end_by_change": "変更申請の承認により{obj}の申込みを取り下げました",
     "exam_session.cancel": "{obj}を中止として記録しました",
     "fee_line.refundable": "{obj}を試験中止により返金対象にしました",
     "report.open": "{obj}を作成しました",

@@ -21,7 +21,7 @@ from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
 
 from . import changes
 from .change_kinds import PROVIDER_FIELDS, PROVIDER_INFO
-from .forms import RegistrationForm
+from .forms import RegistrationForm, change_reason_field
 from .models import ChangeRequest, Provider
 
 PAGE_SIZE = 50
@@ -37,13 +37,7 @@ class ProviderChangeForm(RegistrationForm):
         ("区分・備考", ["category", "remarks"]),
     ]  # fmt: skip
 
-    reason = forms.CharField(
-        label="変更の理由",
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="任意。IPAの確認に役立つ事情があれば記入してください。",
-    )
+    reason = change_reason_field("法人名の変更、本部の移転。")
 
     class Meta(RegistrationForm.Meta):
         model = Provider

@@ -304,7 +304,11 @@ def save_draft(
         if problem:
             raise ValidationError(problem)
         original = kind.current(target)
-        proposed = {**original, **{k: to_json(v) for k, v in proposed.items()}}
+        # Only what the provider changed: the untouched fields of the copy are
+        # never carried (a stale copy would undo a change IPA approved
+        # meanwhile for another request, W2).
+        edited = {k: to_json(v) for k, v in proposed.items()}
+        proposed = {k: v for k, v in edited.items() if v != original.get(k)}
         items = kind.items(target, original, proposed)
         if not items:
             raise ValidationError("変更された項目がありません。変更後の内容を入力してください。")
@@ -413,6 +417,10 @@ def approve_change(request_pk: int, reviewer) -> ChangeRequest:
                 "差し戻して、現在の内容から申請し直してもらってください。"
             )
         _conditions(request, kind)
+        # P8/P6: nothing changes for a provider that withdrew (取止め) meanwhile.
+        from .services import require_active
+
+        require_active(request.provider)
         kind.apply(target, changed, reviewer, request)  # only what the request changes
         _release_keys(request)
         transition(

@@ -106,7 +106,7 @@ def changes_person(change) -> bool:
     """Whether the request names another person (another e-mail address)
     rather than new details of the same contact."""
     before = (change.original.get(EMAIL_FIELD) or "").lower()
-    return is_contact_change(change) and (change.proposed.get(EMAIL_FIELD) or "").lower() != before
+    return is_contact_change(change) and (change.value(EMAIL_FIELD) or "").lower() != before
 
 
 def _user_with_email(email: str, *, lock=False):
@@ -158,7 +158,7 @@ def email_condition(change) -> str | None:
     """Checked at 申請 and again at 承認 (an address may be taken meanwhile)."""
     if not changes_person(change):
         return None
-    return email_problem(change.provider, change.proposed[EMAIL_FIELD])
+    return email_problem(change.provider, change.value(EMAIL_FIELD))
 
 
 def one_open_condition(change) -> str | None:
@@ -326,7 +326,7 @@ def is_new_contact(user, change) -> bool:
         return False
     if not owns(user, change):
         return False
-    if user.email.lower() != change.proposed[EMAIL_FIELD].lower():
+    if user.email.lower() != change.value(EMAIL_FIELD).lower():
         return False
     return Membership.objects.filter(user=user, provider_id=change.provider_id, active=True,
                                      is_contact=True).exists()  # fmt: skip

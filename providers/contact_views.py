@@ -20,6 +20,7 @@ from portal.validators import normalize_phone
 
 from . import changes, contact
 from .change_kinds import CONTACT
+from .forms import change_reason_field
 from .models import ChangeRequest, Provider
 
 
@@ -27,13 +28,7 @@ class ContactChangeForm(JapaneseErrorsMixin, forms.ModelForm):
     """The new registered contact (申請書式1 「担当者連絡先」), on a copy of
     the provider: nothing of the record changes when it is saved."""
 
-    reason = forms.CharField(
-        label="変更の理由",
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="任意。例：人事異動のため。",
-    )
+    reason = change_reason_field("人事異動のため。")
 
     class Meta:
         model = Provider

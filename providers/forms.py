@@ -190,3 +190,14 @@ class WithdrawalForm(JapaneseErrorsMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="例：免除対象講座の認定期間の終了後、新たな講座を申請しないため。",
     )
+
+
+def change_reason_field(example: str) -> forms.CharField:
+    """「変更の理由」 of a change request's form (optional, kept with the request)."""
+    return forms.CharField(
+        label="変更の理由",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=f"IPAの確認に役立つ事情があれば記入してください。例：{example}",
+    )

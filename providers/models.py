@@ -404,6 +404,11 @@ class ChangeRequest(ConcurrentTransitionMixin, models.Model):
         …), in its notices and lists beside the 到達番号."""
         return self.target_number
 
+    def value(self, name: str):
+        """The value ``name`` reads after the change: the proposed one, or the
+        approved one when the request does not change it."""
+        return self.proposed.get(name, self.original.get(name))
+
     @property
     def kind_label(self) -> str:
         from .changes import kind_label

@@ -209,7 +209,11 @@ def test_c12_many_delivery_courses_flow_onto_further_a4_pages_without_loss(certi
 
 
 def test_c12_deleted_delivery_courses_are_left_out(certified):
-    DeliveryCourse.objects.filter(course=certified, serial=2).update(deletion_requested=True)
+    # D8: deleted by an approved deletion request (削除済み); a request only
+    # filed leaves it listed until IPA approves it.
+    DeliveryCourse.objects.filter(course=certified, serial=2).update(
+        deletion_requested=True, state=DeliveryCourse.S.DELETED
+    )
     text = _text(render_certificate(certified))
     assert "20001-001-002" not in text
     assert "20001-001-001" in text and "20001-001-003" in text

@@ -141,7 +141,9 @@ def test_d6_a_second_exam_cannot_be_requested_after_the_first_exam(cert, staff_a
         draft = changes.save_draft(
             "delivery_course", delivery, staff_a, _second_exam_added(delivery)
         )
-        with pytest.raises(ValidationError, match="1回目の修了試験（2024年12月8日）の実施後"):
+        with pytest.raises(
+            ValidationError, match=r"1回目の修了試験（2024年12月8日（日））の実施後"
+        ):
             changes.submit_change(draft.pk, staff_a)
     draft.refresh_from_db()
     assert workflow.state_of(draft).provider_may_edit  # kept, nothing filed
@@ -389,3 +391,99 @@ def test_d6_other_provider_cannot_open_or_drop(client, cert, staff_b):
     response = c.post(reverse("delivery_drop_exam", args=[course.pk, delivery.pk]), {"slot": 2})
     assert response.status_code == 404
     assert len(_exam_dates(delivery)) == 2
+
+
+# --- what the review found: stale copies, held exams, applications -------------------
+
+
+def test_w2_x1_a_second_request_never_undoes_what_ipa_approved_meanwhile(cert, staff_a, reviewer):
+    """Two requests on one delivery course: the second, made from the old
+    data, carries only what it changes, so approving it keeps the first."""
+    _, delivery = cert
+    with _on(BEFORE):
+        first = changes.save_draft("delivery_course", delivery, staff_a, {"building": "IPAビル9階"})
+        changes.submit_change(first.pk, staff_a)
+        # The second form posts every field, the building still as it was.
+        values = changes.get_kind("delivery_course").current(delivery)
+        second = changes.save_draft(
+            "delivery_course", delivery, staff_a, {**values, "expected_learners": 30}
+        )
+        assert set(second.proposed) == {"expected_learners"}
+        changes.approve_change(first.pk, reviewer)
+        changes.submit_change(second.pk, staff_a)
+        changes.approve_change(second.pk, reviewer)
+    delivery.refresh_from_db()
+    assert delivery.building == "IPAビル9階" and delivery.expected_learners == 30
+
+
+def test_d6_dropping_the_first_exam_makes_the_second_the_first(cert, staff_a):
+    _, delivery = cert
+    with _on(BEFORE):
+        course_services.drop_exam(delivery.pk, staff_a, "upper", 1)
+    assert _exam_dates(delivery) == {("upper", 1): JAN}
+    with _on(BEFORE):  # and the delivery course can still be changed
+        draft = changes.save_draft("delivery_course", delivery, staff_a, {"expected_learners": 12})
+        changes.submit_change(draft.pk, staff_a)
+
+
+def test_d6_a_held_exam_cannot_be_changed_by_request(cert, staff_a):
+    _, delivery = cert
+    june = ExamSession.objects.get(exam_date=D(2025, 6, 8))
+    july = ExamSession.objects.get(exam_date=D(2025, 7, 27))
+    proposed = {"exams": {
+        "upper_1": {"kind": "ipa", "session": june.pk, "vendor_date": None},
+        "upper_2": {"kind": "ipa", "session": july.pk, "vendor_date": None},
+    }, "end_date": D(2025, 6, 7)}  # fmt: skip
+    with _on(D(2024, 12, 20)), pytest.raises(ValidationError, match="実施日を過ぎている"):
+        changes.save_draft("delivery_course", delivery, staff_a, proposed)
+    assert not ChangeRequest.objects.exists()
+
+
+def test_d6_an_applied_exam_removed_by_an_approved_request_ends_its_application(
+    setup,  # noqa: F811
+    staff_a,
+    reviewer,
+):
+    delivery = setup["delivery"]
+    exam_services.save_application(setup["site"].pk, staff_a, delivery.pk, 20, now=IN_APPLY)
+    application = exam_services.submit_applications(setup["site"].pk, staff_a, now=IN_APPLY)[0]
+    jan = ExamSession.objects.get(exam_date=JAN)
+    with _on(D(2024, 11, 20)):
+        with pytest.raises(ValidationError, match="変更申請が必要"):
+            course_services.drop_exam(delivery.pk, staff_a, "upper", 1)
+        draft = changes.save_draft(
+            "delivery_course", delivery, staff_a,
+            {"exams": {"upper_1": {"kind": "ipa", "session": jan.pk, "vendor_date": None}}},
+        )  # fmt: skip
+        changes.submit_change(draft.pk, staff_a)
+        changes.approve_change(draft.pk, reviewer)
+    application.refresh_from_db()
+    assert workflow.state_label(application) == "取下げ"
+    assert application.fee_line.cancelled_on is not None  # unpaid: cancelled
+    assert AuditEntry.objects.filter(action="exam_application.end_by_change").exists()
+    assert _exam_dates(delivery) == {("upper", 1): JAN}
+
+
+def test_d8_a_draft_application_cannot_be_filed_once_the_deletion_is_requested(
+    setup,  # noqa: F811
+    staff_a,
+):
+    delivery = setup["delivery"]
+    exam_services.save_application(setup["site"].pk, staff_a, delivery.pk, 20, now=IN_APPLY)
+    draft = changes.save_draft("delivery_deletion", delivery, staff_a, {"deletion": True})
+    changes.submit_change(draft.pk, staff_a)
+    with pytest.raises(ValidationError, match="申し込めなくなりました.*削除申請中"):
+        exam_services.submit_applications(setup["site"].pk, staff_a, now=IN_APPLY)
+
+
+def test_c11_a_revoked_course_offers_no_delivery_change(cert, staff_a, ipa_admin):
+    course, delivery = cert
+    with _on(BEFORE):
+        course_services.revoke_course(course.pk, ipa_admin, BEFORE, "重大な不備のため")
+        for kind in ("delivery_course", "delivery_deletion"):
+            with pytest.raises(ValidationError, match="認定取消し"):
+                changes.save_draft(
+                    kind, delivery, staff_a, {"expected_learners": 3, "deletion": True}
+                )
+        with pytest.raises(ValidationError, match="認定取消し"):
+            course_services.drop_exam(delivery.pk, staff_a, "upper", 2)

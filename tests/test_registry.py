@@ -213,8 +213,11 @@ def test_p9_locations_are_the_delivery_courses_listed_on_the_certificate(course)
     delivery.save()
     delivery.pk = None
     delivery.serial, delivery.prefecture, delivery.address = 3, "愛知県", "名古屋市中区栄2-2-2"
-    delivery.deletion_requested = True  # under deletion: no longer listed (D8)
     delivery.save()
+    # D8: deleted by an approved request (削除済み): no longer listed.
+    type(delivery).objects.filter(pk=delivery.pk).update(
+        deletion_requested=True, state=type(delivery).S.DELETED
+    )
     row = registry_row(registry_courses(CERTIFIED_ON).get(), CERTIFIED_ON)
     assert row.locations == [
         "東京都文京区本駒込2-28-8 IPAビル8階",
