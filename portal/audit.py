@@ -195,6 +195,8 @@ ACTIONS = {
     "course.payment_confirm": "{obj}の講座認定審査手数料の入金確認日を記録しました",
     "payment_request.return": "入金を確認できないため{obj}を差し戻しました",
     "document.download": "{obj}の書類をダウンロードしました",
+    "user.reminders_on": "{obj}のリマインダーの受信を再開しました",
+    "user.reminders_off": "{obj}のリマインダーの受信を停止しました",
     "admin.examsession.fill": "管理画面で{obj}の空欄に標準的な期間を入れました",
 }
 ADMIN_ACTIONS = {

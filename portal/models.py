@@ -58,6 +58,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField("有効", default=True)
     is_staff = models.BooleanField("管理画面の利用", default=False)
     date_joined = models.DateTimeField("登録日時", default=timezone.now)
+    # portal.reminders: the user's switch for reminders (締切の前のお知らせ);
+    # the notices of decisions and returns (portal.workflow) are always sent.
+    reminders_enabled = models.BooleanField("リマインダーを受け取る", default=True)
 
     objects = UserManager()
 
@@ -282,3 +285,37 @@ class Notice(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+class ReminderSent(models.Model):
+    """The ledger of reminders (portal.reminders): one row per reminder kind,
+    object, occasion and recipient address, written before the e-mail is
+    queued, so that a second run of the daily task sends nothing twice."""
+
+    kind = models.CharField("リマインダーの種類", max_length=64)
+    object_key = models.CharField("対象", max_length=100)
+    occasion = models.CharField("機会", max_length=64)
+    recipient = models.CharField("宛先", max_length=254)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="宛先のユーザー",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    sent_at = models.DateTimeField("送信日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "送信したリマインダー"
+        verbose_name_plural = "送信したリマインダー"
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_key", "occasion", "recipient"],
+                name="one_reminder_per_occasion_and_recipient",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.object_key} {self.occasion} → {self.recipient}"

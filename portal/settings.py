@@ -279,4 +279,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "fees.cancel_lapsed_problem_fees",
         "schedule": crontab(minute=25, hour=0),
     },
+    # portal.reminders: every reminder due today (Asia/Tokyo, CELERY_TIMEZONE),
+    # sent in the morning; a re-run sends nothing twice.
+    "send-reminders": {
+        "task": "portal.send_reminders",
+        "schedule": crontab(minute=0, hour=7),
+    },
 }

@@ -23,3 +23,15 @@ def send_notice_mail(subject: str, body: str, to: list[str]) -> int:
     """One notice e-mail (portal.notify.queue_on_commit), retried with a
     growing pause while the mail server refuses or cannot be reached."""
     return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to)
+
+
+@shared_task(name="portal.send_reminders")
+def send_reminders(today: str | None = None) -> int:
+    """The daily reminders (portal.reminders) of every registered kind, for
+    today in Asia/Tokyo or the ISO date ``today``; a re-run sends nothing
+    twice."""
+    import datetime
+
+    from . import reminders
+
+    return reminders.run(datetime.date.fromisoformat(today) if today else None)

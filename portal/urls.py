@@ -34,6 +34,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("notices/", views.notice_list, name="notice_list"),
+    path("settings/reminders/", views.reminder_settings, name="reminder_settings"),
     path("documents/<int:pk>/", views.document_detail, name="document_detail"),
     path("documents/<int:pk>/status/", views.document_status, name="document_status"),
     path("documents/<int:pk>/download/", views.document_download, name="document_download"),

@@ -122,6 +122,42 @@ def serve_upload(request, uploaded_file, audited_obj, action: str):
 
 
 @login_required
+def reminder_settings(request):
+    """The user's switch for reminders (portal.reminders). The notices of
+    decisions and returns (portal.workflow) cannot be turned off."""
+    from django.contrib import messages
+    from django.db import transaction
+
+    from . import reminders
+
+    user = request.user
+    if request.method == "POST":
+        enabled = request.POST.get("reminders_enabled") == "on"
+        if enabled != user.reminders_enabled:
+            with transaction.atomic():
+                user.reminders_enabled = enabled
+                user.save(update_fields=["reminders_enabled"])
+                audit.record(
+                    "user.reminders_on" if enabled else "user.reminders_off",
+                    user,
+                    actor=user,
+                    changes={"reminders_enabled": [not enabled, enabled]},
+                )
+        messages.success(
+            request,
+            "リマインダーを受け取る設定にしました。"
+            if enabled
+            else "リマインダーを受け取らない設定にしました。",
+        )
+        return redirect("reminder_settings")
+    return render(
+        request,
+        "portal/reminder_settings.html",
+        {"kinds": [kind.label for kind in reminders.kinds()]},
+    )
+
+
+@login_required
 def notice_list(request):
     """The user's notices of the filings' life cycles (portal.workflow),
     newest first, 30 a page; the notices shown are marked read."""

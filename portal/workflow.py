@@ -315,9 +315,12 @@ def _ipa_notice(flow, obj, actor):
 
 
 def _provider_contact(flow, obj, actor):
+    return provider_contact(flow.provider(obj))
+
+
+def provider_contact(provider) -> list[Addressee]:
     """The provider's registered contact (P4): its contact address by
     e-mail, the contact's account in the app."""
-    provider = flow.provider(obj)
     if provider is None:
         return []
     contact = (

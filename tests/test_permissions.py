@@ -59,6 +59,7 @@ TABLE = {
     "document_status": ("get", "doc", dict(anonymous=LOGIN, staff_a=200, staff_b=404, reviewer=200, ipa_admin=404)),
     "document_download": ("get", "doc", dict(anonymous=LOGIN, staff_a=200, staff_b=404, reviewer=200, ipa_admin=404)),
     "notice_list": ("get", None, dict(anonymous=LOGIN, staff_a=200, staff_b=200, reviewer=200, ipa_admin=200)),
+    "reminder_settings": ("get", None, dict(anonymous=LOGIN, staff_a=200, staff_b=200, reviewer=200, ipa_admin=200)),
 }  # fmt: skip
 
 # Courses and fees (issue 3). "course"/"delivery"/"payment" belong to provider A.
