@@ -135,6 +135,7 @@ def _send(kind: Kind, reminder: Reminder) -> int:
     link = reminder.link
     subject = body = None
     sent = 0
+    told: set = set()  # the users who have the in-app notice (one per user)
     for recipient, addressee in _addressees(reminder).items():
         user = addressee.user
         if user is not None and (not user.is_active or not user.reminders_enabled):
@@ -160,10 +161,11 @@ def _send(kind: Kind, reminder: Reminder) -> int:
                 )
                 if not created:
                     continue
-                if user is not None:
+                if user is not None and user.pk not in told:
                     Notice.objects.create(
                         recipient=user, subject=subject[:255], body=body, url=link
                     )
+                    told.add(user.pk)
                 if addressee.email:
                     notify.queue_on_commit(subject, body, [addressee.email])
         except IntegrityError:  # another run took it at the same moment
@@ -209,6 +211,30 @@ def _last_changes(model, pks) -> dict:
     return last
 
 
+def _returned_with_parent(flow, model, pks) -> set:
+    """The objects whose last return was made with their parent's (e.g. the
+    delivery courses returned with their course): the parent's reminder
+    covers them."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from .models import AuditEntry
+
+    returned = set(flow.values(lambda state: state.returned))
+    moves = [move for move in flow.transitions if move.target in returned]
+    if not any(move.with_parent for move in moves):
+        return set()
+    codes = {f"{flow.audit_prefix}.{move.action}": bool(move.with_parent) for move in moves}
+    last: dict = {}
+    entries = AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(model),
+        object_id__in=[str(pk) for pk in pks],
+        action__in=codes,
+    ).order_by("at", "pk")
+    for object_id, action in entries.values_list("object_id", "action"):
+        last[model._meta.pk.to_python(object_id)] = codes[action]
+    return {pk for pk, with_parent in last.items() if with_parent}
+
+
 def _return_notices(flow) -> list:
     """The provider-side notices of the moves into a returned state."""
     returned = set(flow.values(lambda state: state.returned))
@@ -232,8 +258,12 @@ def returned_untouched(today: datetime.date) -> Iterable[Reminder]:
         objects = list(model.objects.filter(**{f"{flow.field}__in": returned}))
         if not objects:
             continue
-        last = _last_changes(model, [obj.pk for obj in objects])
+        pks = [obj.pk for obj in objects]
+        last = _last_changes(model, pks)
+        covered = _returned_with_parent(flow, model, pks)
         for obj in objects:
+            if obj.pk in covered:
+                continue
             changed = last.get(obj.pk)
             if changed is None:
                 continue
