@@ -19,7 +19,7 @@ from courses import reminders as course_reminders
 from courses import services as course_services
 from courses.models import DeliveryCourse
 from exams import services as exam_services
-from portal import bizdays, reminders
+from portal import bizdays, reminders, workflow
 from portal.models import AuditEntry, Notice, ReminderSent
 from portal.tasks import send_reminders
 
@@ -368,3 +368,24 @@ def test_i1_reminder_mails_carry_no_raw_codes(provider_a, staff_a, reviewer, cou
         for raw in ("returned", "submitted", "approved", "None", "{{", "{%", "_untouched"):
             assert raw not in text, (raw, message.subject)
         assert "/settings/reminders/" in message.body
+
+
+def test_w1_a_course_returned_with_its_delivery_courses_is_reminded_once(
+    provider_a, staff_a, reviewer, run
+):
+    """The delivery courses returned with their course (a cascade) are covered
+    by the course's reminder."""
+    from .course_factories import FILED_ON, complete_course
+
+    course = complete_course(provider_a, staff_a)
+    with mock.patch("django.utils.timezone.localdate", return_value=FILED_ON):
+        course_services.submit_course(course.pk, staff_a)
+    course_services.return_course(course.pk, reviewer, "教材の版数を確認してください。")
+    delivery = course.delivery_courses.get()
+    assert workflow.state_of(delivery).returned  # returned with the course
+    for obj in (course, delivery):
+        age(obj, 7)
+    sent = subjects(run(timezone.localdate()), "修正されていません")
+    assert sent and all(course.number in m.subject for m in sent)
+    assert not [m for m in sent if delivery.number in m.subject]
+    assert len({m.to[0] for m in sent}) == len(sent)
