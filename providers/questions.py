@@ -95,6 +95,10 @@ def save_draft(provider, user, values: dict, uploads=(), *, question_pk=None, re
 
     if values["document"] == QuestionDocument.OTHER and not values["document_other"]:
         errors["document_other"] = "資料名が「その他」のときは、資料の名前を入力してください。"
+    try:  # each file's type and size, reported with the other fields' problems
+        check_attachments(uploads)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
