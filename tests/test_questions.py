@@ -406,3 +406,19 @@ def test_i4_help_is_linked_from_the_navigation_and_footer(client, staff_a):
     home = client.get(reverse("question_list")).content.decode()
     assert f'href="{reverse("help")}"' in home
     assert "質問書を作成する" in client.get(reverse("help")).content.decode()
+
+
+def test_w5_the_answer_goes_to_the_contact_when_the_asker_left_the_provider(
+    provider_a, staff_a, reviewer, django_capture_on_commit_callbacks
+):
+    from .factories import MembershipFactory
+
+    colleague = MembershipFactory(provider=provider_a, user__email="kyoumu@a.example.jp")
+    question = asked(provider_a, colleague.user)
+    colleague.active = False
+    colleague.save()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        questions.answer_question(question.pk, reviewer, "追加できます。")
+    assert [m.to for m in mail.outbox] == [[provider_a.contact_email]]
+    assert Notice.objects.filter(recipient=staff_a, subject__contains="回答").exists()
