@@ -195,6 +195,7 @@ class Receipt(models.Model):
         RESULT_REPORT = "result_report", "修了試験結果の報告"
         CHANGE = "change", "変更申請"
         WITHDRAWAL = "withdrawal", "認定講座開設者の取止めの届出"
+        QUESTION = "question", "質問書"
 
     kind = models.CharField("申請の種類", max_length=32, choices=Kind.choices)
     fiscal_year = models.PositiveSmallIntegerField("年度")

@@ -30,6 +30,7 @@ PREFIXES = {
     Kind.RESULT_REPORT: "H",  # 結果報告
     Kind.CHANGE: "C",  # 変更申請 (Change)
     Kind.WITHDRAWAL: "Y",  # 取止め (toriYame; T is the registration's)
+    Kind.QUESTION: "Q",  # 質問書 (Question; W5)
 }
 
 # What IPA does next, shown on the receipt panel and in the 到達通知 e-mail.
@@ -50,6 +51,8 @@ NEXT_STEPS = {
     "受理の時点で取止めとなり、以後の申請・届出・報告はできません。"
     "取止め後もログインして、登録内容や提出済みの書類を閲覧・ダウンロードできます。"
     "IPAが受理するまでは、この届出を取り下げられます。",
+    Kind.QUESTION: "IPAが質問を確認し、原則として3営業日以内にこのポータルで回答します（回答はメールでもお知らせします）。"
+    "他の講座開設者に関する情報など、個人情報に関する内容については回答しません。",
 }
 
 

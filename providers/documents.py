@@ -283,3 +283,6 @@ CHANGE_SHOSHIKI_1 = register(
         workbook_title=SHEET_TITLE,
     )
 )
+
+
+from . import question_documents  # noqa: E402, F401  (質問書, W5: registered on import)

@@ -536,3 +536,244 @@ class Withdrawal(ConcurrentTransitionMixin, models.Model):
 
     def withdraw(self):
         self.decided_at = timezone.now()
+
+
+# --- questions (質問書, W5, M§12, 別紙15) -----------------------------------------
+
+
+class QuestionCategory(models.TextChoices):
+    """項目 of 別紙15 (the upper level)."""
+
+    COURSE = "course", "履修講座"
+    DELIVERY = "delivery", "実施講座"
+    EXAM = "exam", "修了試験"
+    CERTIFICATION = "certification", "修了認定"
+    MAIN_EXAM = "main_exam", "本試験"
+    OTHER = "other", "その他"
+
+
+class QuestionSubcategory(models.TextChoices):
+    """The boxes inside each 項目 of 別紙15 (providers.rules.QUESTION_SUBCATEGORIES
+    says which belong to which)."""
+
+    COURSE_OPENING = "course_opening", "講座開設"
+    COURSE_FEE = "course_fee", "審査手数料"
+    COURSE_MATERIALS = "course_materials", "教材"
+    DELIVERY_ADD = "delivery_add", "追加"
+    DELIVERY_DELETE = "delivery_delete", "削除"
+    DELIVERY_CHANGE = "delivery_change", "変更"
+    EXAM_APPLICATION = "exam_application", "申込み"
+    EXAM_PREPARATION = "exam_preparation", "実施準備"
+    EXAM_CONDUCT = "exam_conduct", "実施"
+    CERTIFICATION_REPORT = "certification_report", "届出"
+    MAIN_EXAM_EXEMPTION = "main_exam_exemption", "科目A試験の免除申請"
+
+
+class QuestionDocument(models.TextChoices):
+    """資料名 of 別紙15."""
+
+    MANUAL = "manual", "免除対象科目 履修講座事務運用マニュアル"
+    OTHER = "other", "その他"
+
+
+class QuestionState(models.TextChoices):
+    DRAFT = "draft", "作成中"
+    ASKED = "asked", "回答待ち"
+    INFO_REQUESTED = "info_requested", "補足待ち"
+    ANSWERED = "answered", "回答済み"
+    RESOLVED = "resolved", "終了"
+
+
+class Question(ConcurrentTransitionMixin, models.Model):
+    """A question of a provider's staff to IPA (質問書, W5, M§12, 別紙15): one
+    question per form, about the provider's own matters only (it belongs to
+    one provider; IPA never answers about another provider's data). The
+    thread of answers and follow-ups is its QuestionMessage rows."""
+
+    provider_path = "provider"  # portal.isolation
+
+    State = QuestionState
+    S = QuestionState
+
+    provider = models.ForeignKey(
+        Provider, verbose_name="講座開設者", on_delete=models.PROTECT, related_name="questions"
+    )
+    provider_number = models.CharField("講座開設者番号", max_length=5)
+    category = models.CharField("項目", max_length=16, choices=QuestionCategory.choices)
+    subcategory = models.CharField(
+        "項目の詳細", max_length=32, choices=QuestionSubcategory.choices, blank=True
+    )
+    category_other = models.CharField(
+        "項目（その他の内容）",
+        max_length=100,
+        blank=True,
+        validators=[JisTextValidator("項目（その他の内容）")],
+    )
+    document = models.CharField(
+        "資料名", max_length=16, choices=QuestionDocument.choices, default=QuestionDocument.MANUAL
+    )
+    document_other = models.CharField(
+        "資料名（その他の資料）",
+        max_length=100,
+        blank=True,
+        validators=[JisTextValidator("資料名（その他の資料）")],
+    )
+    page = models.CharField("ページ", max_length=40, blank=True)
+    body = models.TextField(
+        "質問内容",
+        max_length=2000,
+        validators=[JisTextValidator("質問内容", allow_newlines=True)],
+    )
+    state = FSMField("状態", default=QuestionState.DRAFT, choices=QuestionState.choices,
+                     protected=True)  # fmt: skip
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="質問した担当者",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # As sent (別紙15's 担当者名・電話番号・E-mail), kept for the print.
+    contact_name = models.CharField("担当者名", max_length=100, blank=True)
+    contact_tel = models.CharField("電話番号", max_length=13, blank=True)
+    contact_email = models.EmailField("E-mail", blank=True)
+    created_at = models.DateTimeField("作成日時", default=timezone.now)
+    asked_at = models.DateTimeField("質問日時", null=True, blank=True)
+    # Since when IPA owes an answer (the question, a follow-up or a reply), and by when (W5).
+    waiting_since = models.DateTimeField("回答待ちになった日時", null=True, blank=True)
+    due_on = models.DateField("回答期限", null=True, blank=True)
+    answered_at = models.DateTimeField("最終回答日時", null=True, blank=True)
+    closed_at = models.DateTimeField("終了日時", null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = ProviderOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "質問書"
+        verbose_name_plural = "質問書"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["state", "due_on"])]
+
+    def __str__(self):
+        return f"質問書（{self.provider_number}・{self.topic_label}）"
+
+    @property
+    def number(self) -> str:
+        """The provider number the question is filed under (subjects of its mails)."""
+        return self.provider_number
+
+    @property
+    def topic_label(self) -> str:
+        """「実施講座（追加）」, 「その他（…）」."""
+        label = self.get_category_display()
+        detail = self.get_subcategory_display() if self.subcategory else self.category_other
+        return f"{label}（{detail}）" if detail else label
+
+    @property
+    def document_label(self) -> str:
+        if self.document == QuestionDocument.OTHER:
+            return f"その他（{self.document_other}）" if self.document_other else "その他"
+        return self.get_document_display()
+
+    @property
+    def summary(self) -> str:
+        text = " ".join(self.body.split())
+        return text if len(text) <= 40 else text[:40] + "…"
+
+    def submit(self, due_on, now):
+        self.asked_at = self.asked_at or now
+        self.waiting_since = now
+        self.due_on = due_on
+
+    def answer(self, now):
+        self.answered_at = now
+        self.due_on = None
+
+    def request_info(self, now):
+        self.due_on = None
+
+    def reply(self, due_on, now):
+        self.waiting_since = now
+        self.due_on = due_on
+
+    def follow_up(self, due_on, now):
+        self.waiting_since = now
+        self.due_on = due_on
+
+    def close(self, now):
+        self.closed_at = now
+        self.due_on = None
+
+    def end(self, now):
+        self.closed_at = now
+
+
+class QuestionMessage(models.Model):
+    """One message of a question's thread after the question itself: IPA's
+    answer or request for more, the provider's reply or follow-up, a closing
+    note; shown oldest first."""
+
+    class Kind(models.TextChoices):
+        ANSWER = "answer", "IPAからの回答"
+        INFO_REQUEST = "info_request", "IPAからの確認依頼"
+        REPLY = "reply", "講座開設者からの補足"
+        FOLLOW_UP = "follow_up", "講座開設者からの追加の質問"
+        CLOSING = "closing", "終了の連絡"
+
+    question = models.ForeignKey(
+        Question, verbose_name="質問書", on_delete=models.CASCADE, related_name="messages"
+    )
+    kind = models.CharField("種類", max_length=16, choices=Kind.choices)
+    from_ipa = models.BooleanField("IPAから", default=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="記入者",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    body = models.TextField(
+        "本文", max_length=4000, validators=[JisTextValidator("本文", allow_newlines=True)]
+    )
+    created_at = models.DateTimeField("日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "質問書のやり取り"
+        verbose_name_plural = "質問書のやり取り"
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}（{self.created_at:%Y/%m/%d %H:%M}）"
+
+
+class QuestionAttachment(models.Model):
+    """A file sent with a question or a message (PDF or Office, C15's checks)."""
+
+    question = models.ForeignKey(
+        Question, verbose_name="質問書", on_delete=models.CASCADE, related_name="attachments"
+    )
+    message = models.ForeignKey(
+        QuestionMessage,
+        verbose_name="やり取り",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
+    file = models.FileField("ファイル", upload_to="question-attachments/%Y/%m/")
+    name = models.CharField("ファイル名", max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登録者",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField("登録日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "質問書の添付ファイル"
+        verbose_name_plural = "質問書の添付ファイル"
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.name

@@ -109,3 +109,62 @@ def normalize_name_for_match(name: str) -> str:
     import unicodedata
 
     return "".join(unicodedata.normalize("NFKC", name).split()).lower()
+
+
+# --- questions (質問書, W5, M§12, 別紙15) -----------------------------------------
+
+# W5: IPA answers a question within 3 IPA business days (M§12: 「原則、3営業日以内に
+# 回答致します」). The 備考 of 別紙15 says 「原則、5営業日以内」; the two texts of the
+# manual disagree, and the portal promises the shorter one, so that a provider is
+# never told a later date than the manual's own page on questions gives.
+QUESTION_ANSWER_DAYS = 3
+QUESTION_FORM_ANSWER_DAYS = 5  # 別紙15's figure, not used for the due date (see above)
+
+
+def question_due_on(asked_on: datetime.date) -> datetime.date:
+    """W5: the day by which IPA answers a question asked (or followed up, or
+    completed by a reply) on ``asked_on``: the 3rd IPA business day after it
+    (W6: weekends, national holidays and 29 Dec – 3 Jan do not count; a
+    question sent on a Saturday is due on the following Wednesday)."""
+    from portal.bizdays import add_business_days
+
+    return add_business_days(asked_on, QUESTION_ANSWER_DAYS)
+
+
+def question_overdue_days(due_on: datetime.date | None, today: datetime.date) -> int:
+    """How many days past its due date an unanswered question is (0: not overdue)."""
+    if due_on is None or today <= due_on:
+        return 0
+    return (today - due_on).days
+
+
+def question_subcategories() -> dict[str, list[str]]:
+    """別紙15's boxes under each 項目 (その他 has a free text instead)."""
+    from .models import QuestionCategory as C
+    from .models import QuestionSubcategory as Sub
+
+    return {
+        C.COURSE: [Sub.COURSE_OPENING, Sub.COURSE_FEE, Sub.COURSE_MATERIALS],
+        C.DELIVERY: [Sub.DELIVERY_ADD, Sub.DELIVERY_DELETE, Sub.DELIVERY_CHANGE],
+        C.EXAM: [Sub.EXAM_APPLICATION, Sub.EXAM_PREPARATION, Sub.EXAM_CONDUCT],
+        C.CERTIFICATION: [Sub.CERTIFICATION_REPORT],
+        C.MAIN_EXAM: [Sub.MAIN_EXAM_EXEMPTION],
+        C.OTHER: [],
+    }
+
+
+def question_topic_problems(category: str, subcategory: str, other: str) -> dict[str, str]:
+    """W5: the 項目 and its detail as 別紙15 asks them, {field: message}."""
+    from .models import QuestionCategory
+
+    allowed = question_subcategories().get(category)
+    if allowed is None:
+        return {"category": "「項目」を選択してください。"}
+    if category == QuestionCategory.OTHER:
+        if not (other or "").strip():
+            return {"category_other": "項目が「その他」のときは、その内容を入力してください。"}
+        return {}
+    if subcategory not in allowed:
+        label = QuestionCategory(category).label
+        return {"subcategory": f"項目「{label}」の詳細を選択してください。"}
+    return {}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import change_views, contact_views, views
+from . import change_views, contact_views, question_views, views
 
 urlpatterns = [
     path("register/", views.signup, name="registration_signup"),
@@ -61,4 +61,30 @@ urlpatterns = [
         change_views.change_review_return,
         name="change_review_return",
     ),
+    # Questions (質問書, W5, 別紙15) and the help page (M§12.2, M§13.1).
+    path("help/", question_views.help_page, name="help"),
+    path("questions/", question_views.question_list, name="question_list"),
+    path("questions/new/", question_views.question_create, name="question_create"),
+    path("questions/<int:pk>/", question_views.question_detail, name="question_detail"),
+    path("questions/<int:pk>/edit/", question_views.question_edit, name="question_edit"),
+    path("questions/<int:pk>/submit/", question_views.question_submit, name="question_submit"),
+    path("questions/<int:pk>/message/", question_views.question_message, name="question_message"),
+    path("questions/<int:pk>/close/", question_views.question_close, name="question_close"),
+    path(
+        "questions/<int:pk>/files/<int:file_pk>/",
+        question_views.question_attachment,
+        name="question_attachment",
+    ),
+    path("review/questions/", question_views.question_review_list, name="question_review_list"),
+    path(
+        "review/questions/<int:pk>/",
+        question_views.question_review_detail,
+        name="question_review_detail",
+    ),
+    path(
+        "review/questions/<int:pk>/answer/",
+        question_views.question_answer,
+        name="question_answer",
+    ),
+    path("review/questions/<int:pk>/end/", question_views.question_end, name="question_end"),
 ]

@@ -13,7 +13,7 @@ from portal import workflow
 from portal.roles import is_provider_member, is_reviewer
 
 from .contact import is_new_contact
-from .models import ChangeRequest, Registration, Withdrawal
+from .models import ChangeRequest, Question, Registration, Withdrawal
 
 S = Registration.State
 W = Withdrawal.State
@@ -327,6 +327,155 @@ WITHDRAWAL = workflow.register(
                         "withdrawal_withdrawn_ipa", ("ipa_notice",), _withdrawal_review_page
                     ),
                 ),
+            ),
+        ),
+    )
+)
+
+
+# --- questions (質問書, W5, M§12, 別紙15) -----------------------------------------
+# A staff member writes the question (作成中, attachments kept while the 確認画面
+# is shown) and sends it (回答待ち, 到達番号 Q…, due in 3 IPA business days).
+# A reviewer answers (回答済み) or asks for more (補足待ち; the provider's reply
+# puts it back to 回答待ち with a new due date). A follow-up reopens an
+# answered question. The provider ends it whenever it likes; IPA ends an
+# answered one (終了). The thread is providers.QuestionMessage.
+
+Q = Question.State
+
+
+class QuestionStateError(workflow.TransitionError):
+    """The question is no longer in a state that allows this action."""
+
+
+def _question_page(question) -> str:
+    return reverse("question_detail", args=[question.pk])
+
+
+def _question_review_page(question) -> str:
+    return reverse("question_review_detail", args=[question.pk])
+
+
+@dataclasses.dataclass(frozen=True)
+class _Asker:
+    """The staff member who asked, while still staff of the question's
+    provider; otherwise the provider's registered contact (P7)."""
+
+    key: str = "asker"
+
+    def __call__(self, flow, question, actor):
+        from portal.roles import membership_of
+
+        user = question.asked_by
+        membership = membership_of(user)
+        if membership is None or membership.provider_id != question.provider_id:
+            return workflow.RECIPIENTS["provider_contact"](flow, question, actor)
+        return [workflow.Addressee(user.email, user)]
+
+
+ASKER = _Asker()
+QUESTION_DONE = "この質問書は現在この操作ができません（現在の状態：{state}）。"
+
+QUESTION = workflow.register(
+    workflow.Workflow(
+        model="providers.Question",
+        name="質問書",
+        audit_prefix="question",
+        provider=lambda question: question.provider,
+        error=QuestionStateError,
+        states=(
+            workflow.State(Q.DRAFT, Q.DRAFT.label, "badge", provider_may_edit=True),
+            workflow.State(Q.ASKED, Q.ASKED.label, "badge state-submitted", waiting_for_ipa=True),
+            workflow.State(Q.INFO_REQUESTED, Q.INFO_REQUESTED.label, "badge state-returned"),
+            workflow.State(Q.ANSWERED, Q.ANSWERED.label, "badge state-accepted"),
+            workflow.State(Q.RESOLVED, Q.RESOLVED.label, "badge", closed=True),
+        ),
+        transitions=(
+            workflow.Transition(
+                action="submit",
+                sources=(Q.DRAFT,),
+                target=Q.ASKED,
+                verb="送信する",
+                confirm="{obj}をIPAに送信します。送信後は質問内容を変更できません。よろしいですか。",
+                allowed=is_provider_member,
+                refused="この質問書は既に送信されています（現在の状態：{state}）。",
+                notices=(
+                    workflow.Notify(
+                        "question_submitted_ipa", ("ipa_notice",), _question_review_page
+                    ),
+                    workflow.Notify("question_submitted", ("actor",), _question_page),
+                ),
+            ),
+            workflow.Transition(
+                action="answer",
+                sources=(Q.ASKED,),
+                target=Q.ANSWERED,
+                verb="回答する",
+                confirm="{obj}に回答します。回答は講座開設者に通知されます。よろしいですか。",
+                allowed=is_reviewer,
+                refused=QUESTION_DONE,
+                notices=(workflow.Notify("question_answered", (ASKER,), _question_page),),
+            ),
+            workflow.Transition(
+                action="request_info",
+                sources=(Q.ASKED,),
+                target=Q.INFO_REQUESTED,
+                verb="確認を依頼する",
+                confirm="{obj}について講座開設者に確認を依頼します。よろしいですか。",
+                allowed=is_reviewer,
+                refused=QUESTION_DONE,
+                notices=(workflow.Notify("question_info_requested", (ASKER,), _question_page),),
+            ),
+            workflow.Transition(
+                action="reply",
+                sources=(Q.INFO_REQUESTED,),
+                target=Q.ASKED,
+                verb="補足して送信する",
+                confirm="{obj}に補足を付けてIPAに送信します。よろしいですか。",
+                allowed=is_provider_member,
+                refused=QUESTION_DONE,
+                notices=(
+                    workflow.Notify("question_replied_ipa", ("ipa_notice",), _question_review_page),
+                ),
+            ),
+            workflow.Transition(
+                action="follow_up",
+                sources=(Q.ANSWERED,),
+                target=Q.ASKED,
+                verb="追加で質問する",
+                confirm="{obj}に追加の質問を送信します。よろしいですか。",
+                allowed=is_provider_member,
+                refused=QUESTION_DONE,
+                notices=(
+                    workflow.Notify(
+                        "question_follow_up_ipa", ("ipa_notice",), _question_review_page
+                    ),
+                ),
+            ),
+            workflow.Transition(
+                action="close",
+                sources=(Q.DRAFT, Q.ASKED, Q.INFO_REQUESTED, Q.ANSWERED),
+                target=Q.RESOLVED,
+                verb="終了する",
+                confirm="{obj}を終了します。終了した質問書には追加で質問できません。よろしいですか。",
+                allowed=is_provider_member,
+                refused="この質問書は既に終了しています。",
+                notices=(
+                    workflow.Notify(
+                        "question_closed_ipa", ("ipa_if_filed",), _question_review_page
+                    ),
+                    workflow.Notify("question_closed", ("actor",), _question_page),
+                ),
+            ),
+            workflow.Transition(
+                action="end",
+                sources=(Q.ANSWERED,),
+                target=Q.RESOLVED,
+                verb="回答済みとして終了する",
+                confirm="{obj}を回答済みとして終了します。よろしいですか。",
+                allowed=is_reviewer,
+                refused=QUESTION_DONE,
+                notices=(workflow.Notify("question_ended", (ASKER,), _question_page),),
             ),
         ),
     )

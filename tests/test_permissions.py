@@ -17,7 +17,7 @@ from courses.models import CourseAttachment
 from exams import services as exam_services
 from exams.models import ResultReport, SpecialMeasureRequest
 from portal import services as portal_services
-from providers import changes
+from providers import changes, questions
 from providers import services as provider_services
 from providers.models import Registration
 
@@ -191,6 +191,25 @@ TABLE.update({
     "review_course_revoke": ("post", "course", dict(IPA_ACTION, reviewer=403, ipa_admin=200)),
 })  # fmt: skip
 
+# Issue 10 item 3 (W5): "question" is a question of provider A waiting for
+# IPA (its edit page sends back to it; an empty message or answer is shown
+# again with its error), with an attachment; the help page is public (I4).
+TABLE.update({
+    "help": ("get", None, PUBLIC),
+    "question_list": ("get", None, OWN),
+    "question_create": ("get", None, OWN),
+    "question_detail": ("get", "question", OWN_OBJECT),
+    "question_edit": ("get", "question", dict(OWN_OBJECT, staff_a=302)),
+    "question_submit": ("post", "question", OWN_ACTION),
+    "question_message": ("post", "question", dict(OWN_ACTION, staff_a=200)),
+    "question_close": ("post", "question", OWN_ACTION),
+    "question_attachment": ("get", "question_file", dict(OWN_OBJECT, reviewer=200, ipa_admin=200)),
+    "question_review_list": ("get", None, IPA_PAGE),
+    "question_review_detail": ("get", "question", IPA_PAGE),
+    "question_answer": ("post", "question", dict(IPA_ACTION, reviewer=200)),
+    "question_end": ("post", "question", IPA_ACTION),
+})  # fmt: skip
+
 # The state a reviewer's POST leaves the registration in (others change nothing).
 EFFECT = {"review_return": "returned", "review_accept": "accepted", "review_withdraw": "withdrawn"}
 
@@ -283,6 +302,13 @@ def objects(
         )
         change = changes.save_draft("provider_info", provider_a, staff_a, {"name": "変更後の学園"})
         changes.submit_change(change.pk, staff_a)
+        question = questions.save_draft(
+            provider_a, staff_a,
+            {"category": "other", "category_other": "手続き全般", "document": "manual",
+             "body": "質問です。"},
+            [SimpleUploadedFile("q.pdf", b"%PDF-1.7")],
+        )  # fmt: skip
+        question = questions.submit_question(question.pk, staff_a)
     doc.refresh_from_db()
     assert doc.status == "done"
     return {
@@ -309,6 +335,8 @@ def objects(
         "token": {"token": token},
         "doc": {"pk": doc.pk},
         "withdrawal": {"pk": withdrawal.pk},
+        "question": {"pk": question.pk},
+        "question_file": {"pk": question.pk, "file_pk": question.attachments.get().pk},
         "doc_request": {"doc_id": "shoshiki_1", "object_pk": provider_a.pk},
         "provider_a": {"pk": provider_a.pk},
         "reset": {"uidb64": "MQ", "token": "bad-token"},

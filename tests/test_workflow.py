@@ -341,7 +341,48 @@ def _change_move(action, change, ctx):
     return reviewer
 
 
+# W5: a question of provider A's contact (質問書), through its own services.
+QUESTION_VALUES = {"category": "delivery", "subcategory": "delivery_add", "document": "manual",
+                   "page": "P38", "body": "実施講座を追加できますか。"}  # fmt: skip
+
+
+def _question_in(state, ctx):
+    from providers import questions
+    from providers.models import Question
+
+    staff, reviewer = ctx["staff_a"], ctx["reviewer"]
+    question = questions.save_draft(ctx["provider_a"], staff, QUESTION_VALUES)
+    if state != "draft":
+        questions.submit_question(question.pk, staff)
+    if state in ("answered", "info_requested"):
+        service = questions.answer_question if state == "answered" else questions.request_info
+        service(question.pk, reviewer, "回答です。")
+    return Question.objects.get(pk=question.pk)
+
+
+def _question_move(action, question, ctx):
+    from providers import questions
+
+    staff, reviewer = ctx["staff_a"], ctx["reviewer"]
+    provider_moves = {
+        "submit": lambda: questions.submit_question(question.pk, staff),
+        "reply": lambda: questions.reply(question.pk, staff, "補足です。"),
+        "follow_up": lambda: questions.follow_up(question.pk, staff, "追加の質問です。"),
+        "close": lambda: questions.close_question(question.pk, staff, "解決しました。"),
+    }
+    if action in provider_moves:
+        provider_moves[action]()
+        return staff
+    {
+        "answer": lambda: questions.answer_question(question.pk, reviewer, "回答です。"),
+        "request_info": lambda: questions.request_info(question.pk, reviewer, "確認です。"),
+        "end": lambda: questions.end_question(question.pk, reviewer),
+    }[action]()
+    return reviewer
+
+
 SCENARIOS = {
+    "providers.Question": (_question_in, _question_move),
     "providers.Withdrawal": (_withdrawal_in, _withdrawal_move),
     "providers.ChangeRequest": (_change_in, _change_move),
     "exams.ResultReport": (_report_in, _report_move),
@@ -367,6 +408,8 @@ EXPECTED = {
     ),
     "submitter": lambda ctx, actor: ({ctx["staff_a"].email}, {ctx["staff_a"]}),
     "deletion_filer": lambda ctx, actor: ({ctx["staff_a"].email}, {ctx["staff_a"]}),
+    # W5: the staff member who asked the question.
+    "asker": lambda ctx, actor: ({ctx["staff_a"].email}, {ctx["staff_a"]}),
     # The applicant of a registration: no account before acceptance.
     "applicant": lambda ctx, actor: ({ctx["obj"].contact_email}, set()),
     "applicant_account": lambda ctx, actor: ({ctx["obj"].contact_email}, {ctx["obj"].applicant}),
