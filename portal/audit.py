@@ -195,6 +195,13 @@ ACTIONS = {
     "course.payment_confirm": "{obj}の講座認定審査手数料の入金確認日を記録しました",
     "payment_request.return": "入金を確認できないため{obj}を差し戻しました",
     "document.download": "{obj}の書類をダウンロードしました",
+    "problem_file.upload": "{obj}を登録しました",
+    "problem_file.download": "{obj}をダウンロードしました",
+    "problem_file.password": "{obj}の復号パスワードを表示しました",
+    "problem_recipient.create": "{obj}のアカウントを作成しました",
+    "problem_recipient.remove": "報告期間の終了により{obj}のアカウントを削除しました",
+    "account.problem_recipient": "修了試験問題の受取人として{obj}のアカウントを作成しました",
+    "account.deactivate": "{obj}のアカウントを無効にしました",
     "admin.examsession.fill": "管理画面で{obj}の空欄に標準的な期間を入れました",
 }
 ADMIN_ACTIONS = {
