@@ -35,7 +35,7 @@ def problem_list(request):
     """E3/M§6.3: the exam dates whose problems this user receives, what is
     available from which date, download links and the password pages."""
     today = timezone.localdate()
-    sites = [s for s in delivery.sites_for_recipient(request.user)]
+    sites = list(delivery.sites_for_recipient(request.user))
     files = {}
     for f in ProblemFile.objects.filter(session__in={s.session_id for s in sites}):
         files.setdefault(f.session_id, {})[f.kind] = f

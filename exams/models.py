@@ -469,6 +469,9 @@ class ProblemDownload(models.Model):
         verbose_name_plural = "修了試験問題のダウンロード"
         ordering = ["at"]
 
+    def __str__(self):
+        return f"{self.file}のダウンロード"
+
 
 class ProblemReminder(models.Model):
     """The ledger of the Friday reminders (M§6.3): one per recipient and exam
@@ -489,3 +492,6 @@ class ProblemReminder(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["session", "user"], name="one_problem_reminder")
         ]
+
+    def __str__(self):
+        return f"{self.session}の修了試験問題の確認のお願い"
