@@ -166,9 +166,11 @@ def recipient_site_or_404(user, site_pk: int) -> ExamSite:
 def available_file_or_404(site: ExamSite, file_pk: int, today=None) -> ProblemFile:
     """A file of the site's exam date from its 提供開始日 on (404 before)."""
     today = today or timezone.localdate()
-    found = ProblemFile.objects.filter(
-        pk=file_pk, session_id=site.session_id, available_from__lte=today
-    ).first()
+    found = (
+        ProblemFile.objects.select_related("session")
+        .filter(pk=file_pk, session_id=site.session_id, available_from__lte=today)
+        .first()
+    )
     if found is None:
         raise Http404("見つかりません。")
     return found

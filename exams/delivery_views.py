@@ -111,7 +111,7 @@ def review_problems(request, pk: int):
     """IPA, per exam date: the files (administrators upload them) and who has
     and has not downloaded, 50 sites a page, a fixed number of queries."""
     session = get_object_or_404(ExamSession, pk=pk)
-    files = list(ProblemFile.objects.filter(session=session).select_related("uploaded_by"))
+    files = _files(session)
     sites = (
         delivery.delivery_sites(session)
         .select_related("recipient_account__user")
@@ -123,6 +123,13 @@ def review_problems(request, pk: int):
     return render(request, "exams/review_problems.html", _review_context(
         session, files, page, rows, form, request,
     ))  # fmt: skip
+
+
+def _files(session) -> list[ProblemFile]:
+    """The exam date's files, the sample first (the order they come out)."""
+    order = list(ProblemFileKind.values)
+    found = ProblemFile.objects.filter(session=session).select_related("session", "uploaded_by")
+    return sorted(found, key=lambda f: order.index(f.kind))
 
 
 def _review_context(session, files, page, rows, form, request) -> dict:
@@ -166,7 +173,7 @@ def review_problem_upload(request, pk: int):
             return redirect("review_problems", pk=session.pk)
     else:
         messages.error(request, "入力内容を確認してください。")
-    files = list(ProblemFile.objects.filter(session=session).select_related("uploaded_by"))
+    files = _files(session)
     sites = delivery.delivery_sites(session).select_related("recipient_account__user")
     page = Paginator(sites.order_by("provider__number", "pk"), PAGE_SIZE).get_page(1)
     rows = delivery.status_rows(page.object_list, files)

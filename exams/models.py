@@ -410,7 +410,7 @@ class ProblemFile(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.session}の{self.get_kind_display()}"
+        return f"{self.session.exam_date:%Y年%-m月%-d日}の{self.get_kind_display()}"
 
 
 class ProblemRecipientAccount(models.Model):
