@@ -400,3 +400,20 @@ def test_e3_status_table_shows_who_downloaded_with_a_constant_number_of_queries(
     many, page = count()
     assert many == few, (few, many)
     assert "page=2" in page  # 50 a page
+
+
+def test_e3_the_dashboard_says_the_problems_are_out_until_downloaded(
+    client, clock, provider_a, staff_a, reviewer, files, monkeypatch
+):
+    site = _paid_site(provider_a, staff_a, reviewer, clock)
+    day = {"now": datetime.datetime(2024, 12, 3, 10, 0, tzinfo=JST)}
+    monkeypatch.setattr("django.utils.timezone.now", lambda: day["now"])
+    client.force_login(staff_a)
+    assert "の修了試験の問題を" not in client.get(reverse("home")).content.decode()
+    day["now"] = datetime.datetime(2024, 12, 4, 10, 0, tzinfo=JST)
+    client.force_login(staff_a)  # a day later: the 30-minute session has ended
+    page = client.get(reverse("home")).content.decode()
+    assert "12月8日の修了試験の問題を12月4日から提供しています" in page
+    assert reverse("problem_list") in page
+    ProblemDownload.objects.create(file=files["problems"], site=site, user=staff_a)
+    assert "の修了試験の問題を" not in client.get(reverse("home")).content.decode()
