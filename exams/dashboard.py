@@ -56,3 +56,34 @@ def exam_deadlines(provider, context, now) -> list[tuple[str, str]]:
 
 # First among the next steps: the windows close to the minute.
 dashboard.register(dashboard.Part("exams", order=20, next_steps=exam_deadlines))
+
+
+def problem_steps(provider, context, now) -> list[tuple[str, str]]:
+    """E3/M§6.3: the encrypted problems of a coming exam are out and a
+    recipient of this provider has not downloaded them yet."""
+    from . import delivery
+    from .models import ProblemFile
+
+    today = timezone.localdate(now)
+    files = ProblemFile.objects.filter(
+        kind=ProblemFile.Kind.PROBLEMS, available_from__lte=today, session__exam_date__gte=today,
+        session__sites__provider=provider,
+    ).select_related("session").distinct()  # fmt: skip
+    steps = []
+    for problem_file in files:
+        sites = (
+            delivery.delivery_sites(problem_file.session)
+            .filter(provider=provider)
+            .exclude(problem_downloads__file=problem_file)
+        )
+        if any(delivery.delivery_problem(site) is None for site in sites):
+            steps.append((
+                f"{problem_file.session.exam_date:%-m月%-d日}の修了試験の問題を"
+                f"{problem_file.available_from:%-m月%-d日}から提供しています。受取人がダウンロードし、"
+                f"{delivery.reminder_day(problem_file.session):%-m月%-d日}までに復号できることを確認してください。",
+                reverse("problem_list"),
+            ))  # fmt: skip
+    return steps
+
+
+dashboard.register(dashboard.Part("exam_problems", order=21, next_steps=problem_steps))

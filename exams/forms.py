@@ -3,7 +3,7 @@ from django import forms
 from courses.models import StructureRoles
 from portal.forms import JapaneseErrorsMixin
 
-from .models import ExamSite, ResultReport
+from .models import ExamSite, ProblemFileKind, ResultReport
 
 
 class ExamSiteForm(JapaneseErrorsMixin, forms.ModelForm):
@@ -68,4 +68,18 @@ class SessionCancelForm(JapaneseErrorsMixin, forms.Form):
         max_length=200,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="講座開設者への通知と手数料の画面に表示します（例：台風の接近により経済産業省・IPAが中止を決定）。",
+    )
+
+
+class ProblemFileForm(JapaneseErrorsMixin, forms.Form):
+    """E3/M§6.3: an IPA administrator's upload of one problem file."""
+
+    kind = forms.ChoiceField(label="種類", choices=ProblemFileKind.choices)
+    file = forms.FileField(label="ファイル", help_text="PDF（暗号化したもの）、50MB以下")
+    password = forms.CharField(label="復号パスワード", max_length=100)
+    available_from = forms.DateField(
+        label="提供開始日",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="空欄のとき、サンプルは試験日の10日前、問題は問題の提供日（原則4日前）",
     )

@@ -364,3 +364,134 @@ class SpecialMeasureRequest(models.Model):
     @property
     def provider_id(self):
         return self.site.provider_id
+
+
+# Exam-problem delivery (E3, M§6.3–6.6): replaces the file-exchange service --------------
+
+
+class ProblemFileKind(models.TextChoices):
+    SAMPLE = "sample", "修了試験問題復号サンプル"
+    PROBLEMS = "problems", "修了試験問題（暗号化ファイル）"
+
+
+class ProblemFile(models.Model):
+    """One file IPA provides for an exam date (M§6.3): the decryption sample
+    (about 10 days before the exam) or the encrypted problems (in principle 4
+    days before), stored once for every recipient, with its SHA-256 and the
+    decryption password (shown only to the recipient, never mailed: M§6.4)."""
+
+    Kind = ProblemFileKind
+
+    session = models.ForeignKey(
+        "calendars.ExamSession",
+        verbose_name="修了試験日程",
+        on_delete=models.PROTECT,
+        related_name="problem_files",
+    )
+    kind = models.CharField("種類", max_length=10, choices=ProblemFileKind.choices)
+    file = models.FileField("ファイル", upload_to="exam-problems/%Y/%m/")
+    filename = models.CharField("ファイル名", max_length=200)
+    size = models.PositiveIntegerField("サイズ（バイト）")
+    sha256 = models.CharField("チェックサム（SHA-256）", max_length=64)
+    available_from = models.DateField("提供開始日")
+    password = models.CharField("復号パスワード", max_length=100)
+    uploaded_by = models.ForeignKey(
+        "portal.User", verbose_name="登録したIPA管理者", null=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    uploaded_at = models.DateTimeField("登録日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "修了試験問題のファイル"
+        verbose_name_plural = "修了試験問題のファイル"
+        ordering = ["session__exam_date", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "kind"], name="one_problem_file_per_kind")
+        ]
+
+    def __str__(self):
+        return f"{self.session.exam_date:%Y年%-m月%-d日}の{self.get_kind_display()}"
+
+
+class ProblemRecipientAccount(models.Model):
+    """E3: the temporary account of a named problem recipient (not the
+    registered contact) of one exam site, made when the application window
+    closes for an application filed and paid, removed after the report
+    window (``removed_at``; the account is deactivated when the portal made
+    it)."""
+
+    provider_path = "site__provider"  # portal.isolation: the way to its provider
+
+    site = models.OneToOneField(
+        ExamSite, verbose_name="運営実施体制", on_delete=models.CASCADE,
+        related_name="recipient_account",
+    )  # fmt: skip
+    user = models.ForeignKey(
+        "portal.User", verbose_name="受取人のアカウント", on_delete=models.PROTECT,
+        related_name="problem_recipient_accounts",
+    )  # fmt: skip
+    created_account = models.BooleanField("受取人のために作成したアカウント", default=True)
+    created_at = models.DateTimeField("作成日時", default=timezone.now)
+    removed_at = models.DateTimeField("削除日時", null=True, blank=True)
+
+    objects = ProviderOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "修了試験問題の受取人アカウント"
+        verbose_name_plural = "修了試験問題の受取人アカウント"
+
+    def __str__(self):
+        return f"{self.site.session}の修了試験問題の受取人（{self.site.recipient_name}）"
+
+    @property
+    def provider_id(self):
+        return self.site.provider_id
+
+
+class ProblemDownload(models.Model):
+    """One download of a problem file by a recipient (IPA's status table)."""
+
+    file = models.ForeignKey(
+        ProblemFile, verbose_name="ファイル", on_delete=models.CASCADE, related_name="downloads"
+    )
+    site = models.ForeignKey(
+        ExamSite, verbose_name="運営実施体制", on_delete=models.CASCADE,
+        related_name="problem_downloads",
+    )  # fmt: skip
+    user = models.ForeignKey(
+        "portal.User", verbose_name="ダウンロードした受取人", null=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    at = models.DateTimeField("日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "修了試験問題のダウンロード"
+        verbose_name_plural = "修了試験問題のダウンロード"
+        ordering = ["at"]
+
+    def __str__(self):
+        return f"{self.file}のダウンロード"
+
+
+class ProblemReminder(models.Model):
+    """The ledger of the Friday reminders (M§6.3): one per recipient and exam
+    date, so that a second run sends nothing."""
+
+    session = models.ForeignKey(
+        "calendars.ExamSession", verbose_name="修了試験日程", on_delete=models.CASCADE,
+        related_name="+",
+    )  # fmt: skip
+    user = models.ForeignKey(
+        "portal.User", verbose_name="受取人", on_delete=models.CASCADE, related_name="+"
+    )
+    sent_at = models.DateTimeField("送信日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "修了試験問題の未ダウンロードの通知"
+        verbose_name_plural = "修了試験問題の未ダウンロードの通知"
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="one_problem_reminder")
+        ]
+
+    def __str__(self):
+        return f"{self.session}の修了試験問題の確認のお願い"

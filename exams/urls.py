@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import delivery_views, views
 
 urlpatterns = [
     path("exams/", views.exam_calendar, name="exam_calendar"),
@@ -30,6 +30,29 @@ urlpatterns = [
     ),
     path("exams/reports/<int:pk>/", views.report_detail, name="report_detail"),
     path("exams/reports/<int:pk>/submit/", views.report_submit, name="report_submit"),
+    # E3 (M§6.3–6.6): the exam-problem delivery.
+    path("exams/problems/", delivery_views.problem_list, name="problem_list"),
+    path(
+        "exams/problems/<int:site_pk>/files/<int:file_pk>/",
+        delivery_views.problem_download,
+        name="problem_download",
+    ),
+    path(
+        "exams/problems/<int:site_pk>/files/<int:file_pk>/password/",
+        delivery_views.problem_password,
+        name="problem_password",
+    ),
+    path(
+        "exams/problems/invitation/<uidb64>/<token>/",
+        delivery_views.problem_recipient_invitation,
+        name="problem_recipient_invitation",
+    ),
+    path("review/exams/<int:pk>/problems/", delivery_views.review_problems, name="review_problems"),
+    path(
+        "review/exams/<int:pk>/problems/upload/",
+        delivery_views.review_problem_upload,
+        name="review_problem_upload",
+    ),
     path("review/exams/", views.review_exams, name="review_exams"),
     path("review/exams/<int:pk>/", views.review_exam_session, name="review_exam_session"),
     path(

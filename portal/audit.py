@@ -206,6 +206,13 @@ ACTIONS = {
     "document.download": "{obj}の書類をダウンロードしました",
     "user.reminders_on": "{obj}のリマインダーの受信を再開しました",
     "user.reminders_off": "{obj}のリマインダーの受信を停止しました",
+    "problem_file.upload": "{obj}を登録しました",
+    "problem_file.download": "{obj}をダウンロードしました",
+    "problem_file.password": "{obj}の復号パスワードを表示しました",
+    "problem_recipient.create": "{obj}のアカウントを作成しました",
+    "problem_recipient.remove": "報告期間の終了により{obj}のアカウントを削除しました",
+    "account.problem_recipient": "修了試験問題の受取人として{obj}のアカウントを作成しました",
+    "account.deactivate": "{obj}のアカウントを無効にしました",
     "admin.examsession.fill": "管理画面で{obj}の空欄に標準的な期間を入れました",
 }
 ADMIN_ACTIONS = {

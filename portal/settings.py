@@ -275,6 +275,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "courses.expire_courses",
         "schedule": crontab(minute=15, hour=0),
     },
+    # E3 (M§6.3): temporary recipient accounts made after the application
+    # close and removed after the report window; the Friday reminder.
+    "problem-recipient-accounts": {
+        "task": "exams.problem_recipient_accounts",
+        "schedule": crontab(minute=10),
+    },
+    "remind-undownloaded-problems": {
+        "task": "exams.remind_undownloaded",
+        "schedule": crontab(minute=0, hour=9, day_of_week="fri"),
+    },
     "cancel-lapsed-problem-fees": {
         "task": "fees.cancel_lapsed_problem_fees",
         "schedule": crontab(minute=25, hour=0),

@@ -15,7 +15,8 @@ from certifications import services as completer_services
 from certifications.models import Completer, CompleterUpload, PrivateCertificateCopy
 from courses.models import CourseAttachment
 from exams import services as exam_services
-from exams.models import ResultReport, SpecialMeasureRequest
+from exams.models import ProblemFile, ResultReport, SpecialMeasureRequest
+from fees.models import FeeLine, PaymentRequest
 from portal import services as portal_services
 from providers import changes, questions
 from providers import services as provider_services
@@ -210,6 +211,20 @@ TABLE.update({
     "question_end": ("post", "question", IPA_ACTION),
 })  # fmt: skip
 
+# Issue 10 item 2 (E3, M§6.3): the exam-problem delivery. "problem_file" is
+# the problems of provider A's paid application, available already; only its
+# recipient (the registered contact, staff_a) downloads, everyone else 404.
+RECIPIENT_ONLY = dict(anonymous=LOGIN, staff_a=200, staff_b=404, reviewer=404, ipa_admin=404)
+TABLE.update({
+    "problem_list": ("get", None, dict(anonymous=LOGIN, staff_a=200, staff_b=200, reviewer=200, ipa_admin=200)),
+    "problem_download": ("get", "problem_file", RECIPIENT_ONLY),
+    "problem_password": ("get", "problem_file", RECIPIENT_ONLY),
+    "problem_recipient_invitation": ("get", "reset", dict.fromkeys(ROLES, 200)),
+    "review_problems": ("get", "session", IPA_PAGE),
+    # Administrators only; an empty form is shown again with its errors (200).
+    "review_problem_upload": ("post", "session", dict(IPA_ACTION, reviewer=403, ipa_admin=200)),
+})  # fmt: skip
+
 # The state a reviewer's POST leaves the registration in (others change nothing).
 EFFECT = {"review_return": "returned", "review_accept": "accepted", "review_withdraw": "withdrawn"}
 
@@ -277,6 +292,17 @@ def objects(
     attachment = CourseAttachment.objects.create(
         course=course, title="学習ガイド", file=SimpleUploadedFile("g.pdf", b"%PDF-1.7")
     )
+    # E3: the application's problem fee is confirmed; the problems are out.
+    paid = PaymentRequest.objects.create(
+        provider=provider_a, payment_date=datetime.date(2024, 11, 11), bank="銀行",
+        payer_name_kana="20001エー", confirmed_on=datetime.date(2024, 11, 12),
+    )  # fmt: skip
+    FeeLine.objects.filter(pk=application.fee_line_id).update(payment_request=paid)
+    problem_file = ProblemFile.objects.create(
+        session=session, kind=ProblemFile.Kind.PROBLEMS, filename="p.pdf", size=8, sha256="0" * 64,
+        file=SimpleUploadedFile("p.pdf", b"%PDF-1.7"), available_from=datetime.date(2024, 8, 1),
+        password="Kouza#2024",
+    )  # fmt: skip
     measure = SpecialMeasureRequest.objects.create(
         site=site, examinee_name="情報 一郎", measures=["seat"]
     )
@@ -332,6 +358,7 @@ def objects(
         "certificate": {"pk": course.pk, "version": 1},
         "verify_code": {"code": course.issued_certificates.get().display_verification_code},
         "measure": {"pk": site.pk, "measure_pk": measure.pk},
+        "problem_file": {"site_pk": site.pk, "file_pk": problem_file.pk},
         "token": {"token": token},
         "doc": {"pk": doc.pk},
         "withdrawal": {"pk": withdrawal.pk},
