@@ -400,7 +400,9 @@ def issue_document(provider, user, kind: str, line_ids: list[int], addressee: st
             .order_by("created_at", "id")
         )
         if not lines or len(lines) != len(set(line_ids)):
-            raise ValidationError({"lines": "請求書・領収書に載せる手数料を1つ以上選んでください。"})
+            raise ValidationError(
+                {"lines": "請求書・領収書に載せる手数料を1つ以上選んでください。"}
+            )
         problems = document_problems(kind, lines, today)
         if problems:
             raise ValidationError({"lines": problems})

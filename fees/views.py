@@ -397,7 +397,9 @@ def fee_document_issue(request):
                 form.cleaned_data["addressee"],
             ),
             form=form,
-            success=lambda d: f"{d.short_label}（{d.number}）を発行しました。ダウンロードしてください。",
+            success=lambda d: (
+                f"{d.short_label}（{d.number}）を発行しました。ダウンロードしてください。"
+            ),
         )
         if document is not FAILED:
             return redirect(reverse("fee_history") + "#issued-documents")

@@ -59,7 +59,10 @@ def _problem_line(provider, staff, course) -> FeeLine:
     return FeeLine.objects.get(pk=application.fee_line_id)
 
 
-def _pay(line, staff, reviewer, on=D(2024, 11, 11)):
+PAID_ON = D(2024, 11, 11)
+
+
+def _pay(line, staff, reviewer, on=PAID_ON):
     with _on(on):
         request = fee_services.create_payment_request(
             line.provider, staff, [line.pk],
@@ -169,7 +172,9 @@ def test_f4_receipt_refused_more_than_a_year_after_the_certificate(client, cours
     client.force_login(staff_a)
     with _on(D(2025, 10, 2)):
         response = _issue(client, "receipt", [_review_line(course)])
-    assert "認定証の発行日（2024/10/01）から1年以内に限り発行できます。" in response.content.decode()
+    assert (
+        "認定証の発行日（2024/10/01）から1年以内に限り発行できます。" in response.content.decode()
+    )
     with _on(D(2025, 10, 1)):
         assert _issue(client, "receipt", [_review_line(course)]).status_code == 302
 
