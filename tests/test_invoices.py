@@ -303,3 +303,61 @@ def _add_documents(provider, lines):
             addressee="宛名", total=line.amount, tax=0, filename="x.pdf", content=b"x", checksum="0",
         )  # fmt: skip
         document.lines.add(line)
+
+
+# I5: the terms and the registered data before the first course ---------------------
+
+
+def test_i5_first_course_application_waits_for_the_terms_and_the_registered_data(
+    client, provider_a, staff_a
+):
+    provider_a.terms_accepted_at = None
+    provider_a.save(update_fields=["terms_accepted_at"])
+    client.force_login(staff_a)
+    response = client.get(reverse("course_create"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("provider_terms") + "?next=" + reverse("course_create")
+    page = client.get(response["Location"]).content.decode()
+    assert "利用規約" in page and "第2条（事前申請の原則）" in page
+    assert provider_a.name in page and provider_a.contact_email in page  # 申請書式1's data
+    # both boxes are needed; what is missing is named
+    refused = client.post(
+        reverse("provider_terms"), {"agree": "on", "next": reverse("course_create")}
+    )
+    assert refused.status_code == 200
+    assert "登録内容（申請書式1）に誤りがないことを確認しました" in refused.content.decode()
+    provider_a.refresh_from_db()
+    assert provider_a.terms_accepted_at is None
+    accepted = client.post(
+        reverse("provider_terms"),
+        {"agree": "on", "confirm_data": "on", "next": reverse("course_create")},
+    )
+    assert accepted.status_code == 302 and accepted["Location"] == reverse("course_create")
+    provider_a.refresh_from_db()
+    assert provider_a.terms_accepted_at is not None
+    assert provider_a.terms_accepted_by == staff_a
+    entry = AuditEntry.objects.get(action="provider.terms_accept")
+    assert "利用規約" in entry.note
+    assert client.get(reverse("course_create")).status_code == 200
+    assert (
+        "に同意し、登録内容を確認しました" in client.get(reverse("provider_terms")).content.decode()
+    )
+
+
+def test_i5_next_never_leaves_the_site(client, provider_a, staff_a):
+    provider_a.terms_accepted_at = None
+    provider_a.save(update_fields=["terms_accepted_at"])
+    client.force_login(staff_a)
+    response = client.post(
+        reverse("provider_terms"),
+        {"agree": "on", "confirm_data": "on", "next": "https://evil.example.com/"},
+    )
+    assert response["Location"] == reverse("home")
+
+
+def test_i5_a_provider_with_courses_is_not_stopped(client, course, provider_a, staff_a):
+    """Its first course application was made before the terms page existed."""
+    provider_a.terms_accepted_at = None
+    provider_a.save(update_fields=["terms_accepted_at"])
+    client.force_login(staff_a)
+    assert client.get(reverse("course_create")).status_code == 200

@@ -108,10 +108,11 @@ TABLE.update({
     "review_payment_return": ("post", "payment", dict(IPA_ACTION, reviewer=200)),
 })  # fmt: skip
 
-# Issue 10 (F4, I1–I3): the fee history, invoices and receipts. An empty
+# Issue 10 (F4, I1–I3, I5): the fee history, invoices and receipts, the terms. An empty
 # request is refused on the page itself (200); "fee_document" is provider A's.
 TABLE.update({
     "fee_history": ("get", None, OWN),
+    "provider_terms": ("get", None, OWN),
     "fee_document_issue": ("post", None, OWN),
     "fee_document_download": ("get", "fee_document", dict(anonymous=LOGIN, staff_a=200, staff_b=404, reviewer=200, ipa_admin=200)),
 })  # fmt: skip
