@@ -361,3 +361,25 @@ def test_i5_a_provider_with_courses_is_not_stopped(client, course, provider_a, s
     provider_a.save(update_fields=["terms_accepted_at"])
     client.force_login(staff_a)
     assert client.get(reverse("course_create")).status_code == 200
+
+
+# The documents page (I4) --------------------------------------------------------------
+
+
+def test_i4_documents_page_lists_certificates_and_forms_with_constant_queries(
+    client, course, provider_a, staff_a, django_assert_max_num_queries
+):
+    from .course_factories import complete_course
+
+    client.force_login(staff_a)
+    url = reverse("provider_documents")
+    with CaptureQueriesContext(connection) as small:
+        html = client.get(url).content.decode()
+    assert reverse("certificate_download", args=[course.pk, 1]) in html
+    assert course.certificate_number in html
+    assert "申請書式1" in html and "申請書式2" in html
+    for _ in range(3):
+        complete_course(provider_a, staff_a, with_delivery=False)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        html = client.get(url).content.decode()
+    assert html.count('data-doc="shoshiki_2"') == 4  # one 申請書式2 button per course

@@ -113,6 +113,7 @@ TABLE.update({
 TABLE.update({
     "fee_history": ("get", None, OWN),
     "provider_terms": ("get", None, OWN),
+    "provider_documents": ("get", None, OWN),
     "fee_document_issue": ("post", None, OWN),
     "fee_document_download": ("get", "fee_document", dict(anonymous=LOGIN, staff_a=200, staff_b=404, reviewer=200, ipa_admin=200)),
 })  # fmt: skip
