@@ -5,6 +5,8 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    # Every certificate and generated form of the provider (issue 10)
+    path("documents/", views.provider_documents, name="provider_documents"),
     # Checking a certificate by its verification code (public, no login)
     path("verify/", views.certificate_verify_form, name="certificate_verify_form"),
     path("verify/<str:code>/", views.certificate_verify, name="certificate_verify"),

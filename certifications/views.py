@@ -454,3 +454,44 @@ def certificate_verify(request, code: str):
         match=match,
         check_refused=refused,
     )
+
+
+# I4/I5 (issue 10): the provider's documents page ----------------------------------------
+
+
+@role_required(is_provider_staff)
+def provider_documents(request):
+    """Every certificate and generated form the provider can download, in one
+    place: its 申請書式1, the forms of each course (20 courses a page, in a
+    constant number of queries), every issued 認定証, and the way to its
+    invoices and receipts."""
+    from django.core.paginator import Paginator
+    from django.db.models import Prefetch
+
+    from courses.views import COURSE_DOCUMENTS
+    from portal import documents
+    from portal.isolation import provider_of
+
+    from .models import IssuedCertificate
+
+    provider = provider_of(request.user)
+    issued = Prefetch(
+        "issued_certificates",
+        queryset=IssuedCertificate.objects.defer("content", "data").order_by("-version"),
+    )
+    page = Paginator(
+        ExemptionCourse.objects.for_user(request.user, own=True)
+        .select_related("provider")
+        .prefetch_related(issued)
+        .order_by("-serial"),
+        20,
+    ).get_page(request.GET.get("page"))
+    courses = list(page.object_list)
+    return render(
+        request,
+        "certifications/provider_documents.html",
+        {"provider": provider, "page": page, "courses": courses,
+         "provider_documents": documents.panel(request.user, provider, ["shoshiki_1"]),
+         "course_documents": documents.panel_for_many(
+             request.user, courses, COURSE_DOCUMENTS, label=lambda c: f"{c.number} {c.name}")},
+    )  # fmt: skip

@@ -52,3 +52,19 @@ def orphaned_review_fees(unpaid, today):
 
 
 fee_services.register_orphans(FeeKind.REVIEW, orphaned_review_fees)
+
+
+def review_fee_receipt_days(lines):
+    """F4 (M§14): a receipt for a review fee is issued from the day the
+    course's certificate was first issued — its 認定日 (a 再発行 moves
+    ``certificate_issued_on``, not the day the receipt became available)."""
+    ids = {line.course_id for line in lines if line.course_id}
+    issued = dict(
+        ExemptionCourse.objects.filter(pk__in=ids)
+        .exclude(certificate_number="")
+        .values_list("pk", "certified_on")
+    )
+    return {line.pk: issued.get(line.course_id) for line in lines}
+
+
+fee_services.register_receipt_day(FeeKind.REVIEW, "認定証の発行日", review_fee_receipt_days)

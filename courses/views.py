@@ -22,6 +22,7 @@ from portal.receipts import annotate_latest_number
 from portal.roles import is_ipa_admin, is_ipa_staff, is_provider_staff, is_reviewer
 from providers import changes as change_requests
 from providers import rules as provider_rules
+from providers import services as provider_services
 
 from . import change_kinds, changes, rules, services
 from .forms import (
@@ -106,6 +107,13 @@ def course_list(request):
 @provider_required
 def course_create(request):
     provider = provider_of(request.user)
+    # I5: before its first course application the provider accepts the terms
+    # and confirms its registered data (providers' terms page).
+    if provider_services.needs_terms(provider) and not provider.courses.exists():
+        messages.info(
+            request, "最初の講座を申請する前に、利用規約に同意し、登録内容を確認してください。"
+        )
+        return redirect(reverse("provider_terms") + "?next=" + reverse("course_create"))
     form = CourseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         course = attempt(

@@ -68,3 +68,20 @@ def end_removed_exam_applications(delivery, dates, actor, note):
 
 
 course_services.register_applied_exams(exam_uses, end_removed_exam_applications)
+
+
+def problem_fee_receipt_days(lines):
+    """F4 (M§14): a receipt for a problem fee is issued from the day the
+    problems were delivered. Until the portal records deliveries, the exam
+    date stands for it (the problems are delivered at the latest by then)."""
+    days = dict(
+        ExamApplication.objects.filter(fee_line__in=[line.pk for line in lines]).values_list(
+            "fee_line_id", "session__exam_date"
+        )
+    )
+    return {line.pk: days.get(line.pk) for line in lines}
+
+
+fee_services.register_receipt_day(
+    FeeKind.PROBLEM, "修了試験問題の提供日（修了試験日）", problem_fee_receipt_days
+)

@@ -217,3 +217,75 @@ class FeeLine(models.Model):
         if self.paid_on:
             return f"{self.refundable_since:%Y/%m/%d}から返金対象：{self.refund_reason}"
         return f"入金が確認されれば返金対象です：{self.refund_reason}"
+
+
+class FeeDocumentKind(models.TextChoices):
+    INVOICE = "invoice", "請求書（適格請求書）"
+    RECEIPT = "receipt", "領収書"
+
+
+class FeeDocument(models.Model):
+    """F4/I3 (M§14): a qualified invoice (適格請求書) or receipt issued on the
+    provider's request for chosen fee lines. An issued document is a record:
+    the PDF bytes stored when it was issued (with their SHA-256) are served
+    unchanged afterwards."""
+
+    provider_path = "provider"  # portal.isolation: the way to its provider
+
+    provider = models.ForeignKey(
+        "providers.Provider",
+        verbose_name="講座開設者",
+        on_delete=models.PROTECT,
+        related_name="fee_documents",
+    )
+    kind = models.CharField("種類", max_length=16, choices=FeeDocumentKind.choices)
+    number = models.CharField("文書番号", max_length=20, unique=True)
+    issued_on = models.DateField("発行日")
+    addressee = models.CharField("宛名", max_length=100)
+    lines = models.ManyToManyField(FeeLine, verbose_name="手数料", related_name="documents")
+    total = models.PositiveIntegerField("合計金額（税込・円）")
+    tax = models.PositiveIntegerField("うち消費税額（円）")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="発行を依頼した利用者",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("記録日時", default=timezone.now)
+    filename = models.CharField("ファイル名", max_length=255)
+    content = models.BinaryField("PDFの内容", editable=False)
+    checksum = models.CharField("チェックサム（SHA-256）", max_length=64)
+    data = models.JSONField("印字した内容", default=dict)
+
+    objects = ProviderOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "請求書・領収書"
+        verbose_name_plural = "請求書・領収書"
+        ordering = ["-issued_on", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.number}"
+
+    @property
+    def short_label(self) -> str:
+        return "請求書" if self.kind == FeeDocumentKind.INVOICE else "領収書"
+
+
+class FeeDocumentCounter(models.Model):
+    """F4: document numbers run per kind and calendar year (INV-2026-000001)."""
+
+    kind = models.CharField("種類", max_length=16, choices=FeeDocumentKind.choices)
+    year = models.PositiveSmallIntegerField("年")
+    last_serial = models.PositiveIntegerField("最後に付与した番号", default=0)
+
+    class Meta:
+        verbose_name = "請求書・領収書の番号"
+        verbose_name_plural = "請求書・領収書の番号"
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "year"], name="one_fee_document_counter")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.year}年 第{self.last_serial}号まで"

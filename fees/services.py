@@ -300,3 +300,139 @@ def cancel_lapsed_problem_fees(today: datetime.date) -> list[int]:
     A line on a form waits for IPA to confirm or return the form."""
     lines = FeeLine.objects.filter(kind=FeeKind.PROBLEM)
     return [line.pk for line in cancel_orphaned(lines, today)]
+
+
+# --- F4/I3 (M§14): qualified invoices and receipts --------------------------------
+#
+# When a receipt may be issued for a paid line depends on what the line was
+# for, which the charging app knows: courses/certifications tell the day the
+# course's certificate was issued (review fee), exams the day the problems
+# were delivered (problem fee). Each registers, for its kind, a label naming
+# that day and ``find(lines)`` giving {line pk: day or None}.
+ReceiptDays = Callable[[list], dict[int, datetime.date | None]]
+_RECEIPT_DAYS: dict[str, tuple[str, ReceiptDays]] = {}
+
+
+def register_receipt_day(kind: str, label: str, find: ReceiptDays) -> None:
+    _RECEIPT_DAYS[kind] = (label, find)
+
+
+def receipt_days(lines) -> dict[int, tuple[datetime.date | None, str]]:
+    """{line pk: (the day from which a receipt may be issued, what that day is)}."""
+    days = {}
+    for kind in FeeKind.values:
+        label, find = _RECEIPT_DAYS.get(kind, ("発行可能日", lambda lines: {}))
+        of_kind = [line for line in lines if line.kind == kind]
+        if not of_kind:
+            continue
+        found = find(of_kind)
+        for line in of_kind:
+            days[line.pk] = (found.get(line.pk), label)
+    return days
+
+
+def document_problems(kind: str, lines, today: datetime.date) -> list[str]:
+    """F4: why each of ``lines`` (with their payment_request loaded) cannot be
+    on a document of ``kind`` today; empty when all can."""
+    from .models import FeeDocumentKind
+
+    problems = []
+    days = receipt_days(lines) if kind == FeeDocumentKind.RECEIPT else {}
+    for line in lines:
+        request = line.payment_request
+        if kind == FeeDocumentKind.INVOICE:
+            problem = rules.invoice_problem(
+                description=line.description,
+                cancelled=line.cancelled_on is not None,
+                paid_on=line.paid_on,
+                payment_date=request.payment_date if request else None,
+                today=today,
+            )
+        else:
+            available_from, label = days.get(line.pk, (None, "発行可能日"))
+            problem = rules.receipt_problem(
+                description=line.description,
+                cancelled=line.cancelled_on is not None,
+                refundable=line.is_refundable,
+                paid_on=line.paid_on,
+                available_from=available_from,
+                available_label=label,
+                today=today,
+            )
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def _next_document_number(kind: str, year: int) -> str:
+    from .models import FeeDocumentCounter
+
+    counter, _ = FeeDocumentCounter.objects.select_for_update().get_or_create(kind=kind, year=year)
+    counter.last_serial += 1
+    counter.save(update_fields=["last_serial"])
+    return rules.document_number(kind, year, counter.last_serial)
+
+
+def issue_document(provider, user, kind: str, line_ids: list[int], addressee: str, today=None):
+    """F4/I3: issue a qualified invoice (before payment) or a receipt (after
+    the certificate / the problems' delivery, within one year) for the
+    provider's chosen lines, addressed to ``addressee``. The PDF is stored as
+    issued; the issue is audited."""
+    import hashlib
+
+    from .invoices import document_data, render_document
+    from .models import FeeDocument, FeeDocumentKind
+
+    if not owns(user, provider):
+        raise PermissionDenied("この講座開設者の請求書・領収書は発行できません。")
+    if kind not in FeeDocumentKind.values:
+        raise ValidationError({"kind": "「種類」で請求書か領収書かを選んでください。"})
+    addressee = (addressee or "").strip()
+    problem = rules.addressee_problem(addressee)
+    if problem:
+        raise ValidationError({"addressee": problem})
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        lines = list(
+            FeeLine.objects.select_for_update(of=("self",))
+            .select_related("payment_request")
+            .filter(pk__in=line_ids, provider=provider)
+            .order_by("created_at", "id")
+        )
+        if not lines or len(lines) != len(set(line_ids)):
+            raise ValidationError(
+                {"lines": "請求書・領収書に載せる手数料を1つ以上選んでください。"}
+            )
+        problems = document_problems(kind, lines, today)
+        if problems:
+            raise ValidationError({"lines": problems})
+        number = _next_document_number(kind, today.year)
+        total = sum(line.amount for line in lines)
+        document = FeeDocument(
+            provider=provider,
+            kind=kind,
+            number=number,
+            issued_on=today,
+            addressee=addressee,
+            total=total,
+            tax=rules.consumption_tax_included(total),
+            issued_by=user,
+        )
+        document.data = document_data(document, lines)
+        document.content = render_document(document.data)
+        document.checksum = hashlib.sha256(document.content).hexdigest()
+        document.filename = f"{number}.pdf"
+        document.save()
+        document.lines.set(lines)
+        audit.record(
+            f"fee_document.{kind}",
+            document,
+            actor=user,
+            note=f"{document.number} 宛名：{addressee} {len(lines)}件 {total:,}円",
+        )
+    return document
+
+
+def record_document_download(document, user) -> None:
+    """I3: every download of an issued invoice or receipt is audited."""
+    audit.record("fee_document.download", document, actor=user, note=document.number)

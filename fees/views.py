@@ -2,6 +2,7 @@ import datetime
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -18,7 +19,7 @@ from portal.isolation import get_for_user_or_404, provider_of
 from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
 
 from . import rules, services
-from .models import FeeKind, FeeLine, PaymentRequest
+from .models import FeeDocument, FeeDocumentKind, FeeKind, FeeLine, PaymentRequest
 
 
 class PaymentRequestForm(JapaneseErrorsMixin, forms.ModelForm):
@@ -318,3 +319,103 @@ def review_payment_return(request, pk: int):
     )
     query = {"status": status, **({"page": page_number} if page_number else {})}
     return redirect(reverse("review_payments") + "?" + urlencode(query))
+
+
+# --- I1/I2: the fee history; F4/I3: invoices and receipts ------------------------------
+
+
+class FeeDocumentForm(JapaneseErrorsMixin, forms.Form):
+    kind = forms.ChoiceField(
+        label="種類",
+        choices=FeeDocumentKind.choices,
+        widget=forms.RadioSelect,
+        help_text="請求書は入金前に限り、領収書は入金確認後（審査手数料は認定証の発行後、"
+        "問題提供料は修了試験問題の提供後）1年以内に発行できます。",
+    )
+    addressee = forms.CharField(
+        label="宛名", max_length=rules.MAX_ADDRESSEE, help_text="「御中」は自動で付きます。"
+    )
+
+
+def _fee_history_page(request, form, selected, status=200):
+    provider = provider_of(request.user)
+    documents_of_line = Prefetch(
+        "documents", queryset=FeeDocument.objects.defer("content", "data").order_by("pk")
+    )
+    returned = Prefetch(
+        "returned_requests", queryset=PaymentRequest.objects.order_by("-returned_on", "-pk")
+    )
+    lines = Paginator(
+        FeeLine.objects.for_user(request.user, own=True)
+        .select_related("payment_request")
+        .prefetch_related(documents_of_line, returned)
+        .order_by("-created_at", "-pk"),
+        50,
+    ).get_page(request.GET.get("page"))
+    issued = Paginator(
+        FeeDocument.objects.for_user(request.user, own=True)
+        .defer("content", "data")
+        .annotate(n_lines=Count("lines"))
+        .order_by("-issued_on", "-pk"),
+        20,
+    ).get_page(request.GET.get("docs"))
+    return render(
+        request,
+        "fees/fee_history.html",
+        {"provider": provider, "page": lines, "issued": issued, "form": form,
+         "selected": selected, "registration_number": settings.IPA_INVOICE_REGISTRATION_NUMBER},
+        status=status,
+    )  # fmt: skip
+
+
+@role_required(is_provider_staff)
+def fee_history(request):
+    """I1/I2: every fee line of the provider — what for, amount, status
+    (未払い / 入金確認済み / 返金対象 …), payment date, its 入金確認依頼票 and
+    invoices/receipts — and the request for an invoice or receipt (F4/I3)."""
+    provider = provider_of(request.user)
+    form = FeeDocumentForm(initial={"kind": FeeDocumentKind.RECEIPT, "addressee": provider.name})
+    return _fee_history_page(request, form, [])
+
+
+@require_POST
+@role_required(is_provider_staff)
+def fee_document_issue(request):
+    """F4/I3: issue an invoice or receipt for the chosen lines; a refusal
+    names the condition and keeps what was typed and chosen."""
+    provider = provider_of(request.user)
+    form = FeeDocumentForm(request.POST)
+    selected = [int(x) for x in request.POST.getlist("lines") if x.isdigit()]
+    if form.is_valid():
+        document = attempt(
+            request,
+            lambda: services.issue_document(
+                provider,
+                request.user,
+                form.cleaned_data["kind"],
+                selected,
+                form.cleaned_data["addressee"],
+            ),
+            form=form,
+            success=lambda d: (
+                f"{d.short_label}（{d.number}）を発行しました。ダウンロードしてください。"
+            ),
+        )
+        if document is not FAILED:
+            return redirect(reverse("fee_history") + "#issued-documents")
+    return _fee_history_page(request, form, selected)
+
+
+@role_required(lambda user: is_provider_staff(user) or is_ipa_staff(user))
+def fee_document_download(request, pk: int):
+    """I3: an issued invoice or receipt, exactly the bytes stored when it was
+    issued; every download is audited."""
+    from django.http import HttpResponse
+    from django.utils.http import content_disposition_header
+
+    document = get_for_user_or_404(FeeDocument.objects.all(), request.user, pk=pk)
+    services.record_document_download(document, request.user)
+    response = HttpResponse(bytes(document.content), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, document.filename)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -227,6 +227,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "jitec-kouza-portal@ex
 # Where notices for IPA (new registrations etc.) go.
 IPA_NOTICE_EMAIL = os.environ.get("IPA_NOTICE_EMAIL", "jitec-kouza@example.jp")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# F4 (M§14): IPA's qualified-invoice issuer registration number (T + 13 digits),
+# printed on every invoice and receipt. The default is an example: set the real one.
+IPA_INVOICE_REGISTRATION_NUMBER = os.environ.get(
+    "IPA_INVOICE_REGISTRATION_NUMBER", "T1234567890123"
+)
 
 # Security -----------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

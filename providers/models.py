@@ -183,6 +183,19 @@ class Provider(ProviderInfo):
     registered_at = models.DateTimeField("登録日時", default=timezone.now)
     revoked_on = models.DateField("認定取消日", null=True, blank=True)
     withdrawn_on = models.DateField("取止め日", null=True, blank=True)
+    # I5: before its first course application the provider accepts the terms
+    # (利用規約) and confirms its registered data (申請書式1); who and when.
+    terms_accepted_at = models.DateTimeField(
+        "利用規約への同意・登録内容の確認日時", null=True, blank=True
+    )
+    terms_accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="利用規約に同意した利用者",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -13,12 +13,13 @@ from django.utils import timezone
 from django_fsm import has_transition_perm
 
 from portal import audit, notify, receipts, workflow
-from portal.isolation import require_owner
+from portal.isolation import owns, require_owner
 from portal.roles import is_reviewer
 from portal.workflow import transition
 
 from . import rules
 from .models import Membership, Provider, ProviderNumberCounter, Registration, Withdrawal
+from .terms import TERMS_VERSION
 from .workflow import (
     WITHDRAWAL_FILED,
     RegistrationStateError,  # noqa: F401  (re-exported)
@@ -438,3 +439,32 @@ def accept_withdrawal(withdrawal_pk: int, reviewer, on=None) -> Withdrawal:
         )
         transition(withdrawal, "accept", actor=reviewer, on=on, by=reviewer)
     return withdrawal
+
+
+def needs_terms(provider) -> bool:
+    """I5: the provider has not yet accepted the terms and confirmed its
+    registered data (required before its first course application)."""
+    return provider is not None and provider.terms_accepted_at is None
+
+
+def accept_terms(provider, user, now=None):
+    """I5: the provider accepts the terms (利用規約) and confirms its
+    registered data (申請書式1); who and when are stored and audited."""
+    if not owns(user, provider):
+        raise PermissionDenied("この講座開設者の利用規約には同意できません。")
+    now = now or timezone.now()
+    with transaction.atomic():
+        provider = Provider.objects.select_for_update().get(pk=provider.pk)
+        if provider.terms_accepted_at is not None:
+            return provider
+        provider.terms_accepted_at = now
+        provider.terms_accepted_by = user
+        provider.save(update_fields=["terms_accepted_at", "terms_accepted_by"])
+        audit.record(
+            "provider.terms_accept",
+            provider,
+            actor=user,
+            changes={"terms_accepted_at": [None, now]},
+            note=f"利用規約（{TERMS_VERSION}）に同意し、登録内容（申請書式1）を確認しました。",
+        )
+    return provider

@@ -7,6 +7,7 @@ urlpatterns = [
     path("register/done/", views.signup_done, name="registration_signup_done"),
     path("register/status/<str:token>/", views.registration_status, name="registration_status"),
     path("provider/", views.provider_profile, name="provider_profile"),
+    path("provider/terms/", views.provider_terms, name="provider_terms"),
     path("provider/withdrawal/", views.withdrawal_request, name="withdrawal_request"),
     path("provider/withdrawal/<int:pk>/", views.withdrawal_detail, name="withdrawal_detail"),
     path(

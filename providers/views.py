@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -8,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from portal import audit, documents, receipts
 from portal.decorators import role_required
-from portal.forms import FAILED, apply_service_errors, attempt
+from portal.forms import FAILED, JapaneseErrorsMixin, apply_service_errors, attempt
 from portal.isolation import get_for_user_or_404, provider_of
 from portal.receipts import annotate_latest_number
 from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
@@ -367,3 +368,47 @@ def review_withdraw(request, pk: int):
         forbidden_as_message=True,
     )
     return redirect("review_detail", pk=pk)
+
+
+# I5: the terms of use and the registered data, before the first course ----------------
+
+
+class TermsForm(JapaneseErrorsMixin, forms.Form):
+    agree = forms.BooleanField(label="上記の利用規約に同意します")
+    confirm_data = forms.BooleanField(
+        label="上記の登録内容（申請書式1）に誤りがないことを確認しました",
+        help_text="誤りがある場合は、同意する前に変更申請をしてください。",
+    )
+
+
+@role_required(is_provider_staff)
+def provider_terms(request):
+    """I5: the terms (利用規約) and the provider's 申請書式1 data; accepting
+    stores who and when, then the user goes on to ``next`` (the course
+    application it came from)."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from .terms import TERMS, TERMS_VERSION
+
+    provider = provider_of(request.user)
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
+    form = TermsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = attempt(
+            request,
+            lambda: services.accept_terms(provider, request.user),
+            form=form,
+            success="利用規約への同意と登録内容の確認を記録しました。",
+        )
+        if result is not FAILED:
+            return redirect(next_url or "home")
+    return render(
+        request,
+        "providers/terms.html",
+        {"provider": provider, "rows": field_rows(provider), "terms": TERMS,
+         "version": TERMS_VERSION, "form": form, "next": next_url},
+    )  # fmt: skip

@@ -2,6 +2,7 @@ import datetime
 
 import factory
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from portal.models import User
 from portal.roles import ADMIN_GROUP, REVIEWER_GROUP
@@ -77,6 +78,8 @@ class ProviderFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         values = {**PROVIDER_VALUES, **kwargs}
+        # I5: a test provider has accepted the terms unless a test says otherwise.
+        values.setdefault("terms_accepted_at", timezone.now())
         return super()._create(model_class, *args, **values)
 
 

@@ -16,7 +16,7 @@ from certifications.models import Completer, CompleterUpload, PrivateCertificate
 from courses.models import CourseAttachment
 from exams import services as exam_services
 from exams.models import ProblemFile, ResultReport, SpecialMeasureRequest
-from fees.models import FeeLine, PaymentRequest
+from fees.models import FeeDocument, FeeLine, PaymentRequest
 from portal import services as portal_services
 from providers import changes, questions
 from providers import services as provider_services
@@ -107,6 +107,16 @@ TABLE.update({
     "review_payment_confirm": ("post", "payment", dict(IPA_ACTION, reviewer=200)),
     # The same confirmed payment cannot be returned: the refusal is shown on the queue (200).
     "review_payment_return": ("post", "payment", dict(IPA_ACTION, reviewer=200)),
+})  # fmt: skip
+
+# Issue 10 (F4, I1–I3, I5): the fee history, invoices and receipts, the terms. An empty
+# request is refused on the page itself (200); "fee_document" is provider A's.
+TABLE.update({
+    "fee_history": ("get", None, OWN),
+    "provider_terms": ("get", None, OWN),
+    "provider_documents": ("get", None, OWN),
+    "fee_document_issue": ("post", None, OWN),
+    "fee_document_download": ("get", "fee_document", dict(anonymous=LOGIN, staff_a=200, staff_b=404, reviewer=200, ipa_admin=200)),
 })  # fmt: skip
 
 # Exams (issue 4): "site"/"application"/"report"/"upload" belong to provider A.
@@ -337,12 +347,18 @@ def objects(
         question = questions.submit_question(question.pk, staff_a)
     doc.refresh_from_db()
     assert doc.status == "done"
+    fee_document = FeeDocument.objects.create(
+        provider=provider_a, kind="receipt", number="RCP-2024-000001", issued_on=datetime.date(2024, 10, 2),
+        addressee="Ａ学園", total=35000, tax=3181, filename="RCP-2024-000001.pdf", content=b"%PDF-1.7",
+        checksum="0",
+    )  # fmt: skip
     return {
         "reg": {"pk": registration.pk},
         "change": {"pk": change.pk},
         "course": {"pk": course.pk},
         "delivery": {"pk": course.pk, "delivery_pk": delivery.pk},
         "payment": {"pk": payment.pk},
+        "fee_document": {"pk": fee_document.pk},
         "session": {"pk": session.pk},
         "site": {"site_pk": site.pk},
         "site_edit": {"pk": session.pk, "site_pk": site.pk},
