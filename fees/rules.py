@@ -53,3 +53,13 @@ def payment_is_late(
     if payment_date is None or application_closes_at is None:
         return False
     return payment_date > application_closes_at.astimezone(JST).date()
+
+
+def payment_confirmation_due(
+    problem_deliveries: list[datetime.date | None],
+) -> datetime.date | None:
+    """F3/E2: problems are provided only for a confirmed problem fee, so a
+    form with problem fees is confirmed by the earliest delivery day of their
+    exams; a form of review fees only has no fixed date (the review waits)."""
+    dates = [d for d in problem_deliveries if d is not None]
+    return min(dates) if dates else None

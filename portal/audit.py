@@ -98,6 +98,7 @@ EXTRA_LABELS = {
     "rows": "受講計画の行数",
     "completers": "修了認定者数",
     "groups": "権限グループ",
+    "assignee": "担当者",
 }
 
 # What each action code says, as the end of a Japanese sentence about ``{obj}``.
@@ -195,6 +196,9 @@ ACTIONS = {
     "course.payment_confirm": "{obj}の講座認定審査手数料の入金確認日を記録しました",
     "payment_request.return": "入金を確認できないため{obj}を差し戻しました",
     "document.download": "{obj}の書類をダウンロードしました",
+    "inbox.take": "{obj}の担当になりました",
+    "inbox.assign": "{obj}の担当者を割り当てました",
+    "inbox.release": "{obj}の担当の割り当てを外しました",
     "admin.examsession.fill": "管理画面で{obj}の空欄に標準的な期間を入れました",
 }
 ADMIN_ACTIONS = {
