@@ -5,7 +5,8 @@ a problem fee paid after the application close is flagged."""
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import F, Min, Prefetch, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from portal import inbox
@@ -16,29 +17,26 @@ from .models import FeeKind, FeeLine, PaymentRequest
 LATE_PAYMENT = "申込み締切後の入金"
 
 
-def _problem_applications(payment):
-    return [
-        line.exam_application
-        for line in payment.lines.all()
-        if line.kind == FeeKind.PROBLEM and getattr(line, "exam_application", None) is not None
-    ]
+PROBLEM = Q(lines__kind=FeeKind.PROBLEM)
+SESSION = "lines__exam_application__session__"
 
 
-def _due(payment):
-    return rules.payment_confirmation_due(
-        [
-            a.session.problems_delivered_on or a.session.exam_date
-            for a in _problem_applications(payment)
-        ]
-    )
+def _summary(queryset):
+    """Per form: the earliest problem delivery and application close of the
+    exams its problem fees are for (none for review fees only)."""
+    return queryset.annotate(
+        first_delivery=Min(
+            Coalesce(F(SESSION + "problems_delivered_on"), F(SESSION + "exam_date")), filter=PROBLEM
+        ),
+        first_close=Min(F(SESSION + "application_closes_at"), filter=PROBLEM),
+    ).values(
+        "pk", "payment_date", "request_date", "first_delivery", "first_close",
+        provider_number=F("provider__number"), provider_name=F("provider__name"),
+    )  # fmt: skip
 
 
-def _flags(payment):
-    late = any(
-        rules.payment_is_late(payment.payment_date, a.session.application_closes_at)
-        for a in _problem_applications(payment)
-    )
-    return [LATE_PAYMENT] if late else []
+def _flags(row):
+    return [LATE_PAYMENT] if rules.payment_is_late(row["payment_date"], row["first_close"]) else []
 
 
 def _title(payment):
@@ -69,14 +67,14 @@ inbox.register_source(
         label="入金確認依頼票",
         order=40,
         queryset=_queryset,
-        due=_due,
+        summary=_summary,
+        due=lambda row: rules.payment_confirmation_due([row["first_delivery"]]),
         due_note="修了試験問題の提供日まで（問題提供料を含む場合）",
         url=lambda p: reverse("review_payments") + f"#payment-{p.pk}",
-        provider=lambda p: (p.provider.number, p.provider.name),
         title=_title,
         number=lambda p: f"#{p.pk}",
-        state=lambda p: p.status_label,
-        submitted=lambda p: p.request_date,
+        state=lambda row: PaymentRequest.OPEN_LABEL,
+        submitted=lambda row: row["request_date"],
         flags=_flags,
         batch=inbox.BatchAction(
             "選んだ依頼票の入金をまとめて確認する",

@@ -8,20 +8,28 @@ dashboard parts)::
 
     inbox.register_source(inbox.InboxSource(
         kind="report", label="修了試験結果の報告", order=50,
-        queryset=lambda: ResultReport.objects.filter(...).select_related(...),
-        due=lambda report: rules.report_review_due(report.session.report_closes_at),
+        queryset=lambda: ResultReport.objects.filter(state__in=waiting)
+                         .select_related("delivery_course__course__provider"),
+        summary=lambda qs: qs.values("pk", "state", "submitted_at", "late_flag",
+                                     "session__report_closes_at",
+                                     provider_number=F("delivery_course__course__provider__number"),
+                                     provider_name=F("delivery_course__course__provider__name")),
+        due=lambda row: rules.report_review_due(row["session__report_closes_at"]),
+        state=inbox.workflow_state("exams.ResultReport"),
+        flags=lambda row: ["修了認定から2週間を超えた報告"] if row["late_flag"] else [],
         url=lambda report: reverse("review_report", args=[report.pk]),
-        provider=lambda report: (number, name),
-        flags=lambda report: ["修了認定から2週間を超えた報告"] if report.late_flag else [],
-        batch=inbox.BatchAction("まとめて受理する", run=accept_one),
+        batch=inbox.BatchAction("選んだ報告をまとめて受理する", run=accept_one),
     ))
 
-``queryset()`` gives every item of the kind waiting for IPA, with what the
-other callables read already joined or prefetched: the inbox costs a fixed
-number of queries (one or two per source, the assignments, the reviewers),
-however many items wait. The callables are plain functions of one object;
-the due dates come from the owning app's ``rules.py`` (IPA business days,
-portal.bizdays).
+``queryset()`` gives every item of the kind waiting for IPA; ``summary(qs)``
+turns it into plain rows (``values()``: ``pk``, ``provider_number``,
+``provider_name``, ``submitted_at`` and what ``due``/``state``/``urgent``/
+``flags`` read), so that thousands of waiting items are filtered and sorted
+without building a model instance each; only the 50 rows of the page are
+read as objects (``queryset().filter(pk__in=…)``, for ``url``/``title``/
+``number``). The inbox so costs a fixed number of queries (two per source,
+the assignments, the reviewers), however many items wait. The due dates come
+from the owning app's ``rules.py`` (IPA business days, portal.bizdays).
 
 Assignment (portal.models.Assignment): a reviewer takes an item or gives it
 to a colleague, who is told in the app and by e-mail; the change is audited
@@ -65,14 +73,27 @@ def _not_urgent(obj) -> bool:
     return False
 
 
-def _state_label(obj) -> str:
-    from .workflow import has_workflow, state_label
+def workflow_state(model: str) -> Callable[[dict], str]:
+    """``state`` of a source whose rows carry the declared ``state`` value."""
 
-    return state_label(obj) if has_workflow(obj) else ""
+    def label(row) -> str:
+        from .workflow import for_model
+
+        return for_model(model).state(row["state"]).label
+
+    return label
 
 
-def _submitted(obj):
-    return getattr(obj, "submitted_at", None)
+def _submitted(row):
+    return row.get("submitted_at")
+
+
+def _summary(queryset):
+    return queryset.values("pk")
+
+
+def _provider(row) -> tuple[str, str]:
+    return row.get("provider_number") or "", row.get("provider_name") or ""
 
 
 @dataclass(frozen=True)
@@ -94,16 +115,17 @@ class BatchAction:
 class InboxSource:
     kind: str  # a key for the URL (?kind=payment); never shown
     label: str  # what the items are called: 入金確認依頼票
-    queryset: Callable[[], object]  # every item waiting for IPA, rows ready to read
-    due: Callable[[object], datetime.date | None]  # when IPA should have answered
-    url: Callable[[object], str]  # the reviewer's page of the item
-    provider: Callable[[object], tuple[str, str]]  # (講座開設者番号, name) of the item
-    title: Callable[[object], str] = str
-    number: Callable[[object], str] = lambda obj: getattr(obj, "number", "") or ""
-    state: Callable[[object], str] = _state_label  # the Japanese state label
-    submitted: Callable[[object], object] = _submitted  # a datetime or date
-    urgent: Callable[[object], bool] = _not_urgent
-    flags: Callable[[object], list[str]] = _no_flags  # W7: grounds IPA should see
+    queryset: Callable[[], object]  # every item waiting for IPA (objects, joined)
+    url: Callable[[object], str]  # (object) the reviewer's page of the item
+    state: Callable[[dict], str]  # (row) the Japanese state label
+    summary: Callable[[object], object] = _summary  # (queryset) -> rows (dicts)
+    due: Callable[[dict], datetime.date | None] = _none  # (row) when IPA should have answered
+    provider: Callable[[dict], tuple[str, str]] = _provider  # (row) 講座開設者番号, name
+    title: Callable[[object], str] = str  # (object)
+    number: Callable[[object], str] = lambda obj: getattr(obj, "number", "") or ""  # (object)
+    submitted: Callable[[dict], object] = _submitted  # (row) a datetime or date
+    urgent: Callable[[dict], bool] = _not_urgent  # (row)
+    flags: Callable[[dict], list[str]] = _no_flags  # (row) W7: grounds IPA should see
     due_note: str = ""  # where the due date comes from, in Japanese (a tooltip)
     batch: BatchAction | None = None
     order: int = 100
@@ -141,7 +163,7 @@ def get_source(kind: str) -> InboxSource | None:
 @dataclass
 class Item:
     source: InboxSource
-    obj: object
+    pk: int
     due: datetime.date | None
     urgent: bool
     flags: list[str]
@@ -150,6 +172,7 @@ class Item:
     state: str
     submitted: object
     assignment: object | None = None
+    obj: object | None = None  # read for the rows of the page only (finish)
     overdue: bool = False
     due_soon: bool = False
     url: str = ""
@@ -158,7 +181,7 @@ class Item:
 
     @property
     def key(self) -> str:
-        return f"{self.source.kind}:{self.obj.pk}"
+        return f"{self.source.kind}:{self.pk}"
 
     @property
     def assignee(self):
@@ -192,28 +215,28 @@ def collect(on: datetime.date | None = None) -> list[Item]:
     on = on or today()
     soon = add_business_days(on, SOON_BUSINESS_DAYS)
     items = []
-    for source in sources():
-        for obj in source.queryset():
-            number, name = source.provider(obj)
-            due = source.due(obj)
-            items.append(
-                Item(
-                    source=source,
-                    obj=obj,
-                    due=due,
-                    urgent=bool(source.urgent(obj)),
-                    flags=list(source.flags(obj)),
-                    provider_number=number or "",
-                    provider_name=name or "",
-                    state=source.state(obj),
-                    submitted=source.submitted(obj),
-                    overdue=due is not None and due < on,
-                    due_soon=due is not None and on <= due <= soon,
-                )
-            )
     by_model = {}
-    for item in items:
-        by_model.setdefault(type(item.obj)._meta.concrete_model, {})[item.obj.pk] = item
+    for source in sources():
+        queryset = source.queryset()
+        rows = by_model.setdefault(queryset.model._meta.concrete_model, {})
+        for row in source.summary(queryset):
+            number, name = source.provider(row)
+            due = source.due(row)
+            item = Item(
+                source=source,
+                pk=row["pk"],
+                due=due,
+                urgent=bool(source.urgent(row)),
+                flags=list(source.flags(row)),
+                provider_number=number or "",
+                provider_name=name or "",
+                state=source.state(row),
+                submitted=source.submitted(row),
+                overdue=due is not None and due < on,
+                due_soon=due is not None and on <= due <= soon,
+            )
+            items.append(item)
+            rows[item.pk] = item
     if by_model:
         types = ContentType.objects.get_for_models(*by_model)
         lookup = {
@@ -232,8 +255,18 @@ def collect(on: datetime.date | None = None) -> list[Item]:
 
 
 def finish(items: list[Item]) -> list[Item]:
-    """What only the shown rows need (their links and titles)."""
+    """The objects of the shown rows (one query per kind), their links and
+    titles."""
+    wanted = {}
     for item in items:
+        wanted.setdefault(item.source.kind, (item.source, []))[1].append(item.pk)
+    objects = {}
+    for kind, (source, pks) in wanted.items():
+        for obj in source.queryset().filter(pk__in=pks):
+            objects[(kind, obj.pk)] = obj
+    items = [item for item in items if (item.source.kind, item.pk) in objects]
+    for item in items:
+        item.obj = objects[(item.source.kind, item.pk)]
         item.url = item.source.url(item.obj)
         item.title = item.source.title(item.obj)
         item.number = item.source.number(item.obj)
@@ -323,13 +356,13 @@ def sort_key(sort: str):
         return value
 
     if sort == "submitted":
-        return lambda item: (not item.urgent, submitted(item), item.source.order, item.obj.pk)
+        return lambda item: (not item.urgent, submitted(item), item.source.order, item.pk)
     return lambda item: (
         not item.urgent,
         item.due or _FAR,
         submitted(item),
         item.source.order,
-        item.obj.pk,
+        item.pk,
     )
 
 
@@ -446,10 +479,11 @@ def assign(key: str, assignee, *, actor):
                      changes={"assignee": [person(before), person(assignee)]})  # fmt: skip
         if assignee is not None and assignee.pk != actor.pk:
             link = source.url(obj)
+            row = next(iter(source.summary(source.queryset().filter(pk=obj.pk))), None)
             subject, body = notify.render(
                 "inbox_assigned",
                 {"source": source, "obj": obj, "actor": person(actor), "assignee": person(assignee),
-                 "due": source.due(obj), "url": f"{settings.SITE_URL}{link}",
+                 "due": source.due(row) if row else None, "url": f"{settings.SITE_URL}{link}",
                  "inbox_url": f"{settings.SITE_URL}{reverse('inbox')}"},
             )  # fmt: skip
             Notice.objects.create(recipient=assignee, subject=subject[:255], body=body, url=link)

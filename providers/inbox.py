@@ -2,6 +2,7 @@
 (M§5.1 (3): 3 business days), change requests (urgent completer corrections
 first, R11) and withdrawal notices (取止めの届出)."""
 
+from django.db.models import F
 from django.urls import reverse
 
 from portal import inbox, workflow
@@ -20,15 +21,20 @@ inbox.register_source(
         kind="registration",
         label="登録申請",
         order=10,
-        queryset=lambda: (
-            Registration.objects.filter(state__in=_waiting(Registration))
-            .select_related("provider")
-            .order_by("submitted_at", "pk")
-        ),
-        due=lambda r: rules.registration_review_due(local_date(r.submitted_at)),
+        queryset=lambda: Registration.objects.filter(
+            state__in=_waiting(Registration)
+        ).select_related("provider"),
+        summary=lambda qs: qs.values(
+            "pk",
+            "state",
+            "submitted_at",
+            provider_number=F("provider__number"),
+            provider_name=F("name"),
+        ),  # fmt: skip
+        state=inbox.workflow_state("providers.Registration"),
+        due=lambda row: rules.registration_review_due(local_date(row["submitted_at"])),
         due_note="受信後3営業日以内に確認の電話",
         url=lambda r: reverse("review_detail", args=[r.pk]),
-        provider=lambda r: (r.number, r.name),
         title=lambda r: r.name,
     )
 )
@@ -38,16 +44,21 @@ inbox.register_source(
         kind="change",
         label="変更申請",
         order=60,
-        queryset=lambda: (
-            ChangeRequest.objects.filter(state__in=_waiting(ChangeRequest))
-            .select_related("provider")
-            .order_by("-urgent", "submitted_at", "pk")
-        ),
-        due=lambda c: None,
+        queryset=lambda: ChangeRequest.objects.filter(
+            state__in=_waiting(ChangeRequest)
+        ).select_related("provider"),
+        summary=lambda qs: qs.values(
+            "pk",
+            "state",
+            "submitted_at",
+            "urgent",
+            provider_number=F("provider__number"),
+            provider_name=F("provider__name"),
+        ),  # fmt: skip
+        state=inbox.workflow_state("providers.ChangeRequest"),
         url=lambda c: reverse("change_review_detail", args=[c.pk]),
-        provider=lambda c: (c.provider.number, c.provider.name),
         title=lambda c: f"{c.kind_label}：{c.target_label}",
-        urgent=lambda c: c.urgent,
+        urgent=lambda row: row["urgent"],
     )
 )
 
@@ -56,15 +67,12 @@ inbox.register_source(
         kind="withdrawal",
         label="取止めの届出",
         order=70,
-        queryset=lambda: (
-            Withdrawal.objects.filter(state__in=_waiting(Withdrawal))
-            .select_related("provider")
-            .order_by("submitted_at", "pk")
-        ),
-        due=lambda w: None,
+        queryset=lambda: Withdrawal.objects.filter(state__in=_waiting(Withdrawal)),
+        summary=lambda qs: qs.values(
+            "pk", "state", "submitted_at", "provider_number", "provider_name"
+        ),  # fmt: skip
+        state=inbox.workflow_state("providers.Withdrawal"),
         url=lambda w: reverse("review_withdrawal_detail", args=[w.pk]),
-        provider=lambda w: (w.provider_number, w.provider_name),
         title=lambda w: "取止めの届出",
-        number=lambda w: w.provider_number,
     )
 )
