@@ -404,3 +404,21 @@ def test_w2_inbox_keeps_a_constant_number_of_queries_with_5000_items(
     assert html.count('name="to"') == inbox.PAGE_SIZE
     _n, response = _queries(client, urls[1])
     assert response.context["page"].paginator.count == 300
+
+
+def test_w2_provider_dashboard_keeps_a_constant_number_of_queries_with_5000_items(
+    client, django_assert_max_num_queries
+):
+    """I1: one provider's dashboard costs the same beside 5 or 500 providers."""
+    from .factories import MembershipFactory
+
+    open_items(5)
+    provider = Provider.objects.order_by("number").first()
+    staff = MembershipFactory(provider=provider, is_contact=True, user__email="c@c.example.jp").user
+    client.force_login(staff)
+    client.get(reverse("home"))
+    small, _response = _queries(client, reverse("home"))
+    open_items(495, start=5)
+    with django_assert_max_num_queries(small):
+        _n, response = _queries(client, reverse("home"))
+    assert provider.name in response.content.decode()
