@@ -282,7 +282,7 @@ DUE_CHOICES = (
     ("none", "期限なし"),
 )
 ASSIGNEE_CHOICES = (("me", "自分が担当"), ("none", "未割り当て"))
-SORT_CHOICES = (("due", "期限の近い順"), ("submitted", "受付の古い順"))
+SORT_CHOICES = (("due", "期限の近い順"), ("received", "受付の古い順"))
 
 
 @dataclass
@@ -355,7 +355,7 @@ def sort_key(sort: str):
             return datetime.datetime.combine(value, datetime.time(0), tzinfo=JST)
         return value
 
-    if sort == "submitted":
+    if sort == "received":
         return lambda item: (not item.urgent, submitted(item), item.source.order, item.pk)
     return lambda item: (
         not item.urgent,

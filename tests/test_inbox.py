@@ -386,7 +386,7 @@ def test_w2_inbox_keeps_a_constant_number_of_queries_with_5000_items(
     Assignment.objects.create(content_type=payment_type, object_id=PaymentRequest.objects.first().pk,
                               assignee=colleague, assigned_by=reviewer)  # fmt: skip
     urls = [reverse("inbox"), reverse("inbox") + f"?kind=payment&assignee={colleague.pk}",
-            reverse("inbox") + "?due=overdue&sort=submitted&page=2"]  # fmt: skip
+            reverse("inbox") + "?due=overdue&sort=received&page=2"]  # fmt: skip
     client.get(urls[0])  # warm caches (content types, the session)
     small = {url: _queries(client, url)[0] for url in urls}
     total = open_items(495, start=5) + 50
@@ -422,3 +422,13 @@ def test_w2_provider_dashboard_keeps_a_constant_number_of_queries_with_5000_item
     with django_assert_max_num_queries(small):
         _n, response = _queries(client, reverse("home"))
     assert provider.name in response.content.decode()
+
+
+def test_w2_sort_by_reception_puts_the_oldest_first(client, reviewer, provider_a):
+    payment = _payment(provider_a)  # no due date: last when sorted by due date
+    PaymentRequest.objects.filter(pk=payment.pk).update(request_date=D(2024, 1, 5))
+    registration = _registration(1)
+    by_due = [i.pk for i in _page(client, reviewer).context["page"]]
+    assert by_due == [registration.pk, payment.pk]
+    by_reception = [i.pk for i in _page(client, reviewer, "?sort=received").context["page"]]
+    assert by_reception == [payment.pk, registration.pk]
