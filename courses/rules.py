@@ -570,3 +570,18 @@ def certification_status(
 def revocation_listed_until(revoked_on: datetime.date) -> datetime.date:
     """P9/M§2.5: the last day a revoked course is on the current list."""
     return add_months(revoked_on, 12 * REVOCATION_LISTED_YEARS) - datetime.timedelta(days=1)
+
+
+DELIVERY_ANSWER_BUSINESS_DAYS = 5  # D7 (M§4.4.1): IPA answers within 5 business days
+
+
+def delivery_review_due(submitted_on: datetime.date) -> datetime.date:
+    """D7: IPA answers a delivery course filed on ``submitted_on`` within 5
+    IPA business days (W6)."""
+    return add_business_days(submitted_on, DELIVERY_ANSWER_BUSINESS_DAYS)
+
+
+def course_review_due(desired_month: datetime.date) -> datetime.date:
+    """C8: the review must leave the provider time to clear the defects by one
+    month before the desired month, so IPA answers by that day."""
+    return defects_deadline(desired_month)

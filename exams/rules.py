@@ -95,3 +95,18 @@ def reviewed_report_window(
     if ipa_report_closes_at is None:
         return None, None
     return datetime.datetime.combine(exam_date, datetime.time(0), tzinfo=JST), ipa_report_closes_at
+
+
+def report_review_due(report_closes_at: datetime.datetime | None) -> datetime.date | None:
+    """R1: IPA checks a submitted result report by the end of its report
+    window (the close's day, JST)."""
+    return report_closes_at.astimezone(JST).date() if report_closes_at else None
+
+
+def late_payment_decision_due(
+    problems_delivered_on: datetime.date | None, exam_date: datetime.date
+) -> datetime.date:
+    """E2/F3 (M§5.7): a problem fee received after the close needs IPA's
+    decision before the problems are provided (the delivery day, else the
+    day of the exam)."""
+    return problems_delivered_on or exam_date

@@ -686,6 +686,23 @@ def cancel_session(
     return Cancellation(session, applications, _providers(applications), refundable, cancelled)
 
 
+def late_payments_to_decide():
+    """E2/F3/W7: submitted applications whose confirmed problem fee came after
+    the closing day and that wait for IPA's decision."""
+    from zoneinfo import ZoneInfo
+
+    from django.db.models.functions import TruncDate
+
+    return ExamApplication.objects.filter(
+        state=ExamApplication.S.SUBMITTED,
+        late_payment_decision="",
+        fee_line__payment_request__confirmed_on__isnull=False,
+        fee_line__payment_request__payment_date__gt=TruncDate(
+            "session__application_closes_at", tzinfo=ZoneInfo("Asia/Tokyo")
+        ),
+    )
+
+
 def late_payment_date(application: ExamApplication) -> datetime.date | None:
     """E2/F3/W7: the date of the confirmed problem-fee payment when it came
     after the application close, else None."""

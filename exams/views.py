@@ -1,12 +1,10 @@
 """Pages of completion exams: the provider's calendar, applications and result
 reports; the reviewer's overview per exam date. Views are thin."""
 
-from zoneinfo import ZoneInfo
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -419,17 +417,7 @@ def _per_session(queryset, aggregate):
     return Coalesce(Subquery(rows), Value(0))
 
 
-def _late_payments_to_decide():
-    """E2/F3/W7: submitted applications whose confirmed problem fee came after
-    the closing day and that wait for IPA's decision."""
-    return ExamApplication.objects.filter(
-        state=ExamApplication.S.SUBMITTED,
-        late_payment_decision="",
-        fee_line__payment_request__confirmed_on__isnull=False,
-        fee_line__payment_request__payment_date__gt=TruncDate(
-            "session__application_closes_at", tzinfo=ZoneInfo("Asia/Tokyo")
-        ),
-    )
+_late_payments_to_decide = services.late_payments_to_decide
 
 
 @staff_required

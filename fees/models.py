@@ -98,11 +98,13 @@ class PaymentRequest(models.Model):
     def __str__(self):
         return f"入金確認依頼票 #{self.pk}（{self.provider.number}）"
 
+    OPEN_LABEL = "入金確認待ち"
+
     @property
     def status_label(self) -> str:
         if self.confirmed_on:
             return "入金確認済み"
-        return "差し戻し" if self.returned_on else "入金確認待ち"
+        return "差し戻し" if self.returned_on else self.OPEN_LABEL
 
 
 class FeeLineQuerySet(ProviderOwnedQuerySet):

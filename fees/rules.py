@@ -147,3 +147,13 @@ def addressee_problem(addressee: str) -> str | None:
     if len(addressee.strip()) > MAX_ADDRESSEE:
         return f"「宛名」は{MAX_ADDRESSEE}文字以内で入力してください。"
     return None
+
+
+def payment_confirmation_due(
+    problem_deliveries: list[datetime.date | None],
+) -> datetime.date | None:
+    """F3/E2: problems are provided only for a confirmed problem fee, so a
+    form with problem fees is confirmed by the earliest delivery day of their
+    exams; a form of review fees only has no fixed date (the review waits)."""
+    dates = [d for d in problem_deliveries if d is not None]
+    return min(dates) if dates else None

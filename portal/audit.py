@@ -98,6 +98,7 @@ EXTRA_LABELS = {
     "rows": "受講計画の行数",
     "completers": "修了認定者数",
     "groups": "権限グループ",
+    "assignee": "担当者",
 }
 
 # What each action code says, as the end of a Japanese sentence about ``{obj}``.
@@ -217,6 +218,9 @@ ACTIONS = {
     "problem_recipient.remove": "報告期間の終了により{obj}のアカウントを削除しました",
     "account.problem_recipient": "修了試験問題の受取人として{obj}のアカウントを作成しました",
     "account.deactivate": "{obj}のアカウントを無効にしました",
+    "inbox.take": "{obj}の担当になりました",
+    "inbox.assign": "{obj}の担当者を割り当てました",
+    "inbox.release": "{obj}の担当の割り当てを外しました",
     "admin.examsession.fill": "管理画面で{obj}の空欄に標準的な期間を入れました",
 }
 ADMIN_ACTIONS = {

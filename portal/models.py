@@ -320,3 +320,40 @@ class ReminderSent(models.Model):
 
     def __str__(self):
         return f"{self.object_key} {self.occasion} → {self.recipient}"
+
+
+class Assignment(models.Model):
+    """Who at IPA works on an item of the inbox (portal.inbox): one row per
+    filing, any kind (a registration, a course, a payment request, …). An
+    item without a row is unassigned and every reviewer sees it; each change
+    of assignee is audited on the filing."""
+
+    content_type = models.ForeignKey(
+        ContentType, verbose_name="対象の種類", on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField("対象のID")
+    item = LabelledGenericForeignKey("対象")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="担当者",
+        on_delete=models.CASCADE,
+        related_name="inbox_assignments",
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="割り当てた審査担当者",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    assigned_at = models.DateTimeField("割り当て日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "担当の割り当て"
+        verbose_name_plural = "担当の割り当て"
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id"], name="one_assignment")
+        ]
+
+    def __str__(self):
+        return f"{self.content_type_id}:{self.object_id} → {self.assignee}"

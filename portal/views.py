@@ -6,10 +6,11 @@ from django.views.decorators.http import require_POST
 
 from . import audit, documents, services
 from . import dashboard as dashboard_parts
+from .decorators import role_required
 from .forms import LoginForm
 from .isolation import provider_of
 from .models import GeneratedDocument
-from .roles import is_ipa_admin, is_provider_staff, is_reviewer
+from .roles import is_ipa_admin, is_ipa_staff, is_provider_staff, is_reviewer
 
 
 class LoginView(auth_views.LoginView):
@@ -173,3 +174,125 @@ def notice_list(request):
     if unread:
         Notice.objects.filter(pk__in=unread).update(read_at=timezone.now())
     return render(request, "portal/notices.html", {"page": page, "unread": set(unread)})
+
+
+# IPA's inbox (W2) ------------------------------------------------------------------
+
+
+def _inbox_query(request) -> str:
+    """The filters of the page the reviewer came from (to go back to it)."""
+    from urllib.parse import urlencode
+
+    keep = ("kind", "state", "due", "assignee", "provider", "urgent", "flagged", "sort", "page")
+    return urlencode([(k, request.POST.get(k)) for k in keep if request.POST.get(k)])
+
+
+def _back_to_inbox(request):
+    from django.urls import reverse
+
+    query = _inbox_query(request)
+    return redirect(reverse("inbox") + (f"?{query}" if query else ""))
+
+
+@role_required(is_ipa_staff)
+def inbox(request):
+    """Every item waiting for IPA, whatever its kind (W2): filters, counts
+    per kind, the most urgent and earliest due first, 50 per page."""
+    from django.core.paginator import Paginator
+
+    from . import inbox as inbox_items
+
+    filters = inbox_items.Filters.from_query(request.GET)
+    today = inbox_items.today()
+    box = inbox_items.build(request.user, filters, today)
+    page = Paginator(box.items, inbox_items.PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = inbox_items.finish(list(page.object_list))
+    source = inbox_items.get_source(filters.kind) if filters.kind else None
+    return render(
+        request,
+        "portal/inbox.html",
+        {"page": page, "box": box, "filters": filters, "today": today,
+         "sources": inbox_items.sources(), "batch_source": source if source and source.batch else None,
+         "reviewers": list(inbox_items.reviewers()), "can_decide": is_reviewer(request.user),
+         "due_choices": inbox_items.DUE_CHOICES, "assignee_choices": inbox_items.ASSIGNEE_CHOICES,
+         "sort_choices": inbox_items.SORT_CHOICES},
+    )  # fmt: skip
+
+
+@require_POST
+@role_required(is_reviewer)
+def inbox_assign(request):
+    """A reviewer takes an item or gives it to a colleague (or releases it)."""
+    from django.contrib import messages
+    from django.contrib.auth import get_user_model
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from . import inbox as inbox_items
+
+    choice = request.POST.get("to") or ""
+    if choice == "me":
+        assignee = request.user
+    elif choice.isdigit():
+        assignee = get_user_model().objects.filter(pk=int(choice), is_active=True).first()
+    else:
+        assignee = None
+    try:
+        if choice and assignee is None:
+            raise ValidationError("「担当者」にはIPA審査担当者を選んでください。")
+        inbox_items.assign(request.POST.get("item", ""), assignee, actor=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        if assignee is None:
+            messages.success(request, "担当の割り当てを外しました。")
+        elif assignee.pk == request.user.pk:
+            messages.success(request, "この項目を担当します。")
+        else:
+            messages.success(
+                request,
+                f"{inbox_items.person(assignee)}さんに担当を依頼し、お知らせとメールを送りました。",
+            )
+    return _back_to_inbox(request)
+
+
+@require_POST
+@role_required(is_reviewer)
+def inbox_batch(request):
+    """Several items of one kind at once (payments confirmed with one date,
+    reports accepted), each through its own service; the refused ones are
+    named with the reason."""
+    import datetime
+
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+
+    from . import inbox as inbox_items
+
+    kind = request.POST.get("batch_kind", "")
+    data = {}
+    typed = (request.POST.get("date") or "").strip()
+    try:
+        source = inbox_items.get_source(kind)
+        if source is not None and source.batch is not None and source.batch.date_label:
+            label = source.batch.date_label
+            if not typed:
+                raise ValidationError(f"「{label}」を入力してください。")
+            try:
+                data["date"] = datetime.date.fromisoformat(typed)
+            except ValueError:
+                raise ValidationError(
+                    f"「{label}」は日付（例：2026-04-01）で入力してください。"
+                ) from None
+        result = inbox_items.run_batch(kind, request.POST.getlist("items"), request.user, data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _back_to_inbox(request)
+    if result.done:
+        messages.success(
+            request,
+            f"{len(result.done)}件の{source.label}について{source.batch.done}："
+            + "、".join(result.done),
+        )
+    for name, why in result.refused:
+        messages.error(request, f"{name}：{why}")
+    return _back_to_inbox(request)

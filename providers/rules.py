@@ -168,3 +168,14 @@ def question_topic_problems(category: str, subcategory: str, other: str) -> dict
         label = QuestionCategory(category).label
         return {"subcategory": f"項目「{label}」の詳細を選択してください。"}
     return {}
+
+
+REGISTRATION_ANSWER_BUSINESS_DAYS = 3  # M§5.1 (3): 受信後3営業日以内に確認のお電話
+
+
+def registration_review_due(submitted_on: datetime.date) -> datetime.date:
+    """M§5.1 (3): IPA calls the applicant back within 3 IPA business days
+    (W6) of receiving the registration (申請書式1)."""
+    from portal.bizdays import add_business_days
+
+    return add_business_days(submitted_on, REGISTRATION_ANSWER_BUSINESS_DAYS)

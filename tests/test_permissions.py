@@ -179,6 +179,14 @@ TABLE.update({
     "completer_correction": ("get", "accepted_report", OWN_OBJECT),
 })  # fmt: skip
 
+# Issue 10: IPA's inbox (W2): administrators read it; reviewers assign and
+# act in batches (an empty post goes back to the inbox with a message).
+TABLE.update({
+    "inbox": ("get", None, IPA_PAGE),
+    "inbox_assign": ("post", None, IPA_ACTION),
+    "inbox_batch": ("post", None, IPA_ACTION),
+})  # fmt: skip
+
 # Issue 9: the public registry (P9) and the certificate check: public pages.
 PUBLIC = dict.fromkeys(ROLES, 200)
 TABLE.update({
