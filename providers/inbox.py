@@ -9,7 +9,7 @@ from portal import inbox, workflow
 from portal.inbox import local_date
 
 from . import rules
-from .models import ChangeRequest, Registration, Withdrawal
+from .models import ChangeRequest, Question, Registration, Withdrawal
 
 
 def _waiting(model):
@@ -74,5 +74,31 @@ inbox.register_source(
         state=inbox.workflow_state("providers.Withdrawal"),
         url=lambda w: reverse("review_withdrawal_detail", args=[w.pk]),
         title=lambda w: "取止めの届出",
+    )
+)
+
+inbox.register_source(
+    inbox.InboxSource(
+        kind="question",
+        label="質問書",
+        order=55,
+        # W5: due 3 IPA business days after it was asked, followed up or
+        # completed (Question.due_on, providers.rules.question_due_on).
+        queryset=lambda: Question.objects.filter(state__in=_waiting(Question)).select_related(
+            "provider"
+        ),
+        summary=lambda qs: qs.values(
+            "pk",
+            "state",
+            "due_on",
+            "provider_number",
+            submitted_at=F("waiting_since"),
+            provider_name=F("provider__name"),
+        ),  # fmt: skip
+        state=inbox.workflow_state("providers.Question"),
+        due=lambda row: row["due_on"],
+        due_note="3営業日以内に回答",
+        url=lambda q: reverse("question_review_detail", args=[q.pk]),
+        title=lambda q: q.summary,
     )
 )

@@ -422,3 +422,14 @@ def test_w5_the_answer_goes_to_the_contact_when_the_asker_left_the_provider(
         questions.answer_question(question.pk, reviewer, "追加できます。")
     assert [m.to for m in mail.outbox] == [[provider_a.contact_email]]
     assert Notice.objects.filter(recipient=staff_a, subject__contains="回答").exists()
+
+
+def test_w2_w5_a_waiting_question_is_in_ipas_inbox_with_its_due_date(
+    client, provider_a, staff_a, reviewer
+):
+    question = asked(provider_a, staff_a)
+    client_for(client, reviewer)
+    page = client.get(reverse("inbox"), {"kind": "question"}).content.decode()
+    assert workflow.receipt_number(question) in page or question.summary in page
+    assert reverse("question_review_detail", args=[question.pk]) in page
+    assert "2025/05/09" in page or "2025年5月9日" in page  # W5: its due date
