@@ -12,12 +12,12 @@ import datetime
 from django.urls import reverse
 from django.utils import timezone
 
-from portal import bizdays, reminders, workflow
+from portal import reminders, workflow
 
-from .models import DeliveryCourse, ExemptionCourse
+from . import rules
+from .models import ExemptionCourse
 
 ENDING_DAYS_BEFORE = 60
-DELIVERY_ANSWER_DAYS = 5  # D7: IPA answers within 5 business days
 
 
 def certification_ending(today: datetime.date):
@@ -44,29 +44,8 @@ def certification_ending(today: datetime.date):
 
 def delivery_answer_due(delivery) -> datetime.date:
     """D7: IPA answers a delivery course within 5 IPA business days of its
-    submission."""
-    filed_on = timezone.localdate(delivery.submitted_at)
-    return bizdays.add_business_days(filed_on, DELIVERY_ANSWER_DAYS)
-
-
-def overdue_deliveries(today: datetime.date):
-    """D7: the delivery courses added to a certified course (those filed with
-    their course are reviewed with it) waiting for IPA past their due date."""
-    waiting = workflow.for_model("courses.DeliveryCourse").values(lambda s: s.waiting_for_ipa)
-    certified = workflow.for_model("courses.ExemptionCourse").values(lambda s: s.in_force)
-    deliveries = DeliveryCourse.objects.filter(
-        state__in=waiting, submitted_at__isnull=False, course__state__in=certified
-    ).select_related("course__provider")
-    for delivery in deliveries.order_by("submitted_at", "pk"):
-        due_on = delivery_answer_due(delivery)
-        if due_on < today:
-            yield reminders.Overdue(
-                key=reminders.object_key(delivery),
-                title=f"実施講座の追加申請 {delivery.number}（{delivery.name}）",
-                due_on=due_on,
-                link=reverse("review_course_detail", args=[delivery.course_id]),
-                provider=delivery.course.provider,
-            )
+    submission (courses.rules.delivery_review_due, also the inbox's due date)."""
+    return rules.delivery_review_due(timezone.localdate(delivery.submitted_at))
 
 
 reminders.register(
@@ -78,4 +57,5 @@ reminders.register(
         order=30,
     )
 )
-reminders.register_overdue_source("courses.delivery", overdue_deliveries)
+# Delivery courses overdue at IPA (D7) are reminded through the inbox's
+# source (portal.inbox.overdue_items), whose due date is delivery_answer_due's.

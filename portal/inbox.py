@@ -535,3 +535,21 @@ def run_batch(kind: str, keys: list[str], actor, data: dict) -> BatchResult:
         else:
             result.done.append(name)
     return result
+
+
+# Reminders (portal.reminders): every item of the inbox past its due date —
+# one source for all kinds, so an item is reminded once, with its assignee.
+
+
+def overdue_items(on: datetime.date):
+    from . import reminders
+
+    late = [item for item in collect(on) if item.overdue]
+    for item in finish(late):
+        yield reminders.Overdue(
+            key=reminders.object_key(item.obj),
+            title=" ".join(p for p in (item.source.label, item.number, item.title) if p),
+            due_on=item.due,
+            link=item.url,
+            assignee=item.assignee,
+        )

@@ -330,6 +330,9 @@ def register_overdue_source(name: str, source: OverdueSource) -> None:
 
 
 def ipa_overdue(today: datetime.date) -> Iterable[Reminder]:
+    from .inbox import overdue_items
+
+    _OVERDUE_SOURCES.setdefault("inbox", overdue_items)  # the IPA inbox's due dates (W2)
     for name in sorted(_OVERDUE_SOURCES):
         for item in _OVERDUE_SOURCES[name](today):
             if item.due_on >= today:
