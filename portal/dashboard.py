@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from .registries import Registry
+
 SLOTS = ("header", "cards", "actions", "sections")
 
 NextSteps = list[tuple[str, str]]  # (text, url or "")
@@ -43,28 +45,16 @@ class Part:
             raise ValueError(f"dashboard part {self.name}: unknown slots {unknown}")
 
 
-_REGISTRY: dict[str, Part] = {}
+_REGISTRY = Registry("dashboard", "dashboard part")
 
 
 def register(part: Part) -> Part:
-    if part.name in _REGISTRY and _REGISTRY[part.name] != part:
-        raise ValueError(f"dashboard part {part.name} registered twice")
-    _REGISTRY[part.name] = part
-    return part
-
-
-_discovered = False
+    return _REGISTRY.register(part.name, part)
 
 
 def parts() -> list[Part]:
     """Every app's part, in order (each app's dashboard.py imported once)."""
-    global _discovered
-    from django.utils.module_loading import autodiscover_modules
-
-    if not _discovered:
-        autodiscover_modules("dashboard")
-        _discovered = True
-    return sorted(_REGISTRY.values(), key=lambda part: (part.order, part.name))
+    return sorted(_REGISTRY.items(), key=lambda part: (part.order, part.name))
 
 
 def page_context(request, provider, now=None) -> dict:

@@ -31,6 +31,7 @@ from django.apps import apps
 from django.utils import timezone
 
 from . import xlsx
+from .registries import Registry
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_MIME = "application/pdf"
@@ -182,38 +183,19 @@ class DocumentType(Document):
         return Rendered(self.render(obj), self.data_version(obj))
 
 
-_REGISTRY: dict[str, Document] = {}
+_REGISTRY = Registry("documents", "document")
 
 
 def register(doc: Document) -> Document:
-    if doc.id in _REGISTRY and _REGISTRY[doc.id] != doc:
-        raise ValueError(f"document {doc.id} registered twice")
-    _REGISTRY[doc.id] = doc
-    return doc
+    return _REGISTRY.register(doc.id, doc)
 
 
 def get(doc_id: str) -> Document:
-    _load_all()
-    return _REGISTRY[doc_id]
+    return _REGISTRY.get(doc_id)
 
 
 def all_documents() -> list[Document]:
-    _load_all()
-    return list(_REGISTRY.values())
-
-
-_discovered = False
-
-
-def _load_all():
-    """Import every app's documents.py once (a module imported directly
-    earlier must not stop the others from being found)."""
-    global _discovered
-    from django.utils.module_loading import autodiscover_modules
-
-    if not _discovered:
-        autodiscover_modules("documents")
-        _discovered = True
+    return _REGISTRY.items()
 
 
 def reviewer_or_owner(user, obj) -> bool:

@@ -56,6 +56,7 @@ from django.utils import timezone
 
 from . import audit, notify
 from .bizdays import JST, add_business_days
+from .registries import Registry
 
 PAGE_SIZE = 50
 SOON_BUSINESS_DAYS = 3  # 「期限が近い」: due within 3 IPA business days
@@ -131,26 +132,16 @@ class InboxSource:
     order: int = 100
 
 
-_REGISTRY: dict[str, InboxSource] = {}
-_discovered = False
+_REGISTRY = Registry("inbox", "inbox source")
 
 
 def register_source(source: InboxSource) -> InboxSource:
-    if source.kind in _REGISTRY and _REGISTRY[source.kind] != source:
-        raise ValueError(f"inbox source {source.kind} registered twice")
-    _REGISTRY[source.kind] = source
-    return source
+    return _REGISTRY.register(source.kind, source)
 
 
 def sources() -> list[InboxSource]:
     """Every app's sources, in order (each app's inbox.py imported once)."""
-    global _discovered
-    from django.utils.module_loading import autodiscover_modules
-
-    if not _discovered:
-        autodiscover_modules("inbox")
-        _discovered = True
-    return sorted(_REGISTRY.values(), key=lambda s: (s.order, s.kind))
+    return sorted(_REGISTRY.items(), key=lambda s: (s.order, s.kind))
 
 
 def get_source(kind: str) -> InboxSource | None:

@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from . import notify, workflow
 from .models import Notice, ReminderSent
+from .registries import Registry
 
 log = logging.getLogger(__name__)
 
@@ -66,26 +67,16 @@ class Kind:
     order: int = 100
 
 
-_REGISTRY: dict[str, Kind] = {}
-_discovered = False
+_REGISTRY = Registry("reminders", "reminder kind")
 
 
 def register(kind: Kind) -> Kind:
-    if kind.name in _REGISTRY and _REGISTRY[kind.name] != kind:
-        raise ValueError(f"reminder kind {kind.name} registered twice")
-    _REGISTRY[kind.name] = kind
-    return kind
+    return _REGISTRY.register(kind.name, kind)
 
 
 def kinds() -> list[Kind]:
     """Every registered kind (each app's reminders.py imported once)."""
-    global _discovered
-    from django.utils.module_loading import autodiscover_modules
-
-    if not _discovered:
-        autodiscover_modules("reminders")
-        _discovered = True
-    return sorted(_REGISTRY.values(), key=lambda kind: (kind.order, kind.name))
+    return sorted(_REGISTRY.items(), key=lambda kind: (kind.order, kind.name))
 
 
 def object_key(obj) -> str:
