@@ -114,3 +114,20 @@ def load_demo_revoked_course(provider, staff, reviewer, admin, today: datetime.d
             course.pk, admin, revoked_on,
             "修了試験問題の管理に重大な不備があったため（マニュアル2.5）。",
         )  # fmt: skip
+
+
+@transaction.atomic
+def load_demo_question(provider, staff, today: datetime.date) -> None:
+    """A question (質問書, W5) sent the day before ``today``, waiting for IPA's
+    answer in its inbox — once: only while the provider has asked none."""
+    from providers import questions
+    from providers.models import Question, QuestionCategory, QuestionSubcategory
+
+    if Question.objects.filter(provider=provider).exists():
+        return
+    draft = questions.save_draft(provider, staff, {
+        "category": QuestionCategory.DELIVERY, "subcategory": QuestionSubcategory.DELIVERY_DELETE,
+        "document": "manual", "page": "P38",
+        "body": "受講者が集まらなかった実施講座は、削除申請をすれば別の実施講座を追加できますか。",
+    })  # fmt: skip
+    questions.submit_question(draft.pk, staff, now=at(today - DAY))

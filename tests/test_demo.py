@@ -178,6 +178,14 @@ def _walk_journeys(today):
     provider.refresh_from_db()
     assert provider.representative_name == "情報\u3000一郎"
 
+    # W5: a question waits for IPA's answer in the inbox.
+    from providers import questions
+
+    waiting_question = questions.waiting_questions().filter(provider=provider).first()
+    assert waiting_question is not None, "no question waiting for IPA"
+    with clock(now):
+        questions.answer_question(waiting_question.pk, reviewer, "はい、追加できます。")
+
     # D8: an approved delivery course nobody applied for can be deleted by request.
     deletable = [
         d

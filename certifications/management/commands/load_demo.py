@@ -20,6 +20,7 @@ from certifications.demo import (
     accepted_demo_report,
     load_demo_accepted_report,
     load_demo_change_request,
+    load_demo_question,
     load_demo_revoked_course,
 )
 from courses.demo import at, clock, load_demo_courses
@@ -124,7 +125,7 @@ class Command(BaseCommand):
         )
         self.stdout.write("公開の認定講座一覧: /registry/（デモ情報学院の講座は認定取消しの例）")
         self.stdout.write(
-            "審査待ちの変更申請（IPA）: /review/changes/ ・ 承認済みで申込みのない実施講座は"
+            "IPAの受付箱（審査待ちの変更申請・回答待ちの質問書）: /review/inbox/ ・ 承認済みで申込みのない実施講座は"
             "講座のページから変更申請・削除申請を試せます"
         )
         accepted = accepted_demo_report(Provider.objects.filter(number="99991").first())
@@ -161,6 +162,7 @@ class Command(BaseCommand):
         load_demo_accepted_report(provider, hanako, reviewer, today)
         load_demo_exams(provider, hanako, reviewer, today, now)
         load_demo_change_request(provider, hanako, today)
+        load_demo_question(provider, hanako, today)
 
         # A second provider whose course IPA revoked (C11): the registry and
         # the certificate check show it.
