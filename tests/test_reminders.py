@@ -21,7 +21,6 @@ from courses.models import DeliveryCourse
 from exams import services as exam_services
 from portal import bizdays, reminders, workflow
 from portal.models import AuditEntry, Notice, ReminderSent
-from portal.tasks import send_reminders
 
 from .conftest import client_for
 from .course_factories import certified_course
@@ -45,6 +44,8 @@ SITE = {
 def run(django_capture_on_commit_callbacks):
     """Run the beat task for ``day`` (through Celery, eagerly) and return the
     e-mails it sent."""
+
+    from portal.tasks import send_reminders
 
     def run(day: datetime.date):
         before = len(mail.outbox)
