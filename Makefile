@@ -9,13 +9,15 @@ PORT ?= 8000
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-ipaexfont-mincho fonts-ipaexfont-gothic poppler-utils zbar-tools
 BROWSER_PACKAGES := chromium
 
-.PHONY: run test deps system-deps browser-deps lint check test-unit test-worker test-browser clean
+.PHONY: run test deps system-deps browser-deps lint check security test-unit test-worker test-browser clean
 
-$(VENV)/.installed: requirements.lock pyproject.toml
+# requirements-dev.lock = requirements.lock (what the image installs) + the test,
+# lint, security and benchmark tools; either file changing reinstalls.
+$(VENV)/.installed: requirements.lock requirements-dev.lock pyproject.toml
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 && $(PYTHON) -c 'import ensurepip' 2>/dev/null || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.lock
 	touch $@
 
 deps: $(VENV)/.installed system-deps
@@ -54,6 +56,10 @@ test: deps browser-deps check lint
 	$(PY) -m pytest -n $${PYTEST_WORKERS:-2} -m "not worker and not browser" -q
 	$(PY) -m pytest -m worker -q -p no:xdist
 	$(PY) -m pytest -m browser -q -p no:xdist
+
+# bandit over the code that ships (medium and high severity): must print no issue.
+security: deps
+	$(VENV)/bin/bandit -q -r . -x ./.venv,./tests,./benchmarks -ll
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

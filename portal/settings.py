@@ -301,3 +301,30 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=7),
     },
 }
+
+# Deployment (issue 11, item 6) ----------------------------------------------
+# docker-compose.yml runs Caddy (deploy/Caddyfile) in front of gunicorn. gunicorn
+# is not published (compose `expose` only), so every request reaching it came
+# through the proxy, which sets X-Forwarded-For/-Proto itself and drops what a
+# client sent: that is why SECURE_PROXY_SSL_HEADER (Security above) may be
+# trusted. Never publish gunicorn's port with DEBUG off.
+#
+# Secret-key rotation (README "Deploy"): the new key in DJANGO_SECRET_KEY, the
+# old ones in DJANGO_SECRET_KEY_FALLBACKS (comma-separated) until the sessions
+# and password-reset links signed with them have expired.
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
+
+# /health/ (portal.health, django-health-check): database, cache, media storage
+# and free disk; with a broker also the broker and a worker's ping. Without a
+# broker (tasks eager: `make run`, the test suite) there is nothing to ping.
+INSTALLED_APPS += ["health_check"]  # `manage.py health_check health --no-http`
+HEALTH_CHECKS = [
+    "health_check.checks.Database",
+    "health_check.checks.Cache",
+    "health_check.checks.Storage",
+    ("portal.health.MediaDisk", {"max_disk_usage_percent": 95}),
+]
+HEALTH_CHECKS_CELERY = [
+    "portal.health.Broker",
+    ("portal.health.WorkerPing", {"limit": 1}),
+]

@@ -39,6 +39,8 @@ LOGIN = 302
 TABLE = {
     "home": ("get", None, dict(anonymous=200, staff_a=200, staff_b=200, reviewer=302, ipa_admin=302)),
     "healthz": ("get", None, dict.fromkeys(ROLES, 200)),
+    # Issue 11 (item 6): the health endpoint, public, answering only ok / error.
+    "health": ("get", None, dict.fromkeys(ROLES, 200)),
     "login": ("get", None, dict(anonymous=200, staff_a=302, staff_b=302, reviewer=302, ipa_admin=302)),
     "logout": ("post", None, dict.fromkeys(ROLES, 302)),
     "password_reset": ("get", None, dict.fromkeys(ROLES, 200)),
