@@ -34,7 +34,7 @@ browser-deps:
 # SITE_URL (the address in e-mail links) follows HOST and PORT unless it is set.
 run: deps
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py load_demo
 	@echo "==> http://$(HOST):$(PORT)/"
 	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
 
