@@ -9,7 +9,7 @@ PORT ?= 8000
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-ipaexfont-mincho fonts-ipaexfont-gothic poppler-utils zbar-tools
 BROWSER_PACKAGES := chromium
 
-.PHONY: run test deps system-deps browser-deps lint check test-unit test-worker test-browser clean
+.PHONY: run test deps system-deps browser-deps lint check test-unit test-worker test-browser audit clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 && $(PYTHON) -c 'import ensurepip' 2>/dev/null || \
@@ -54,6 +54,13 @@ test: deps browser-deps check lint
 	$(PY) -m pytest -n $${PYTEST_WORKERS:-2} -m "not worker and not browser" -q
 	$(PY) -m pytest -m worker -q -p no:xdist
 	$(PY) -m pytest -m browser -q -p no:xdist
+
+# Known vulnerabilities of the pinned runtime packages (pip-audit; needs the
+# network, so not part of `make test`). --strict: a package whose advisory
+# data cannot be read is an error, never a silent "no known vulnerabilities".
+audit: deps
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.lock
+	$(VENV)/bin/pip-audit --strict --progress-spinner off -r requirements.lock
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

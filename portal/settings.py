@@ -363,3 +363,9 @@ PUBLIC_CACHEABLE_URL_NAMES = [
 # JavaScript never reads the token from the cookie: htmx sends it from
 # hx-headers on <body>, forms from {% csrf_token %}.
 CSRF_COOKIE_HTTPONLY = True
+# E9 (M§6.14.3): the evidence of certifications kept one year is reported to
+# IPA when it may be deleted (certifications.tasks; reported, never deleted).
+CELERY_BEAT_SCHEDULE["report-evidence-due"] = {
+    "task": "certifications.report_evidence_due",
+    "schedule": crontab(minute=30, hour=7, day_of_month=1),
+}
