@@ -122,7 +122,7 @@ class PermissionsPolicyMiddleware:
 class NoStoreMiddleware:
     """``Cache-Control: private, no-store`` on every response that may hold
     personal data, so that neither a shared proxy nor the browser's disk keeps
-    a copy (ASVS V14.3): every response to a logged-in user and every response
+    a copy: every response to a logged-in user and every response
     of a view not listed in settings.PUBLIC_CACHEABLE_URL_NAMES (the public
     registry, the certificate check, help — the same for everyone). Anonymous
     pages are no-store too unless listed, because some show personal data
