@@ -9,7 +9,7 @@ PORT ?= 8000
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-ipaexfont-mincho fonts-ipaexfont-gothic poppler-utils zbar-tools
 BROWSER_PACKAGES := chromium
 
-.PHONY: run test deps system-deps browser-deps lint check security test-unit test-worker test-browser clean
+.PHONY: run test deps system-deps browser-deps lint check security audit test-unit test-worker test-browser clean
 
 # requirements-dev.lock = requirements.lock (what the image installs) + the test,
 # lint, security and benchmark tools; either file changing reinstalls.
@@ -36,7 +36,7 @@ browser-deps:
 # SITE_URL (the address in e-mail links) follows HOST and PORT unless it is set.
 run: deps
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py load_demo
 	@echo "==> http://$(HOST):$(PORT)/"
 	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -60,6 +60,12 @@ test: deps browser-deps check lint
 # bandit over the code that ships (medium and high severity): must print no issue.
 security: deps
 	$(VENV)/bin/bandit -q -r . -x ./.venv,./tests,./benchmarks -ll
+# Known vulnerabilities of the pinned runtime packages (pip-audit; needs the
+# network, so not part of `make test`). --strict: a package whose advisory
+# data cannot be read is an error, never a silent "no known vulnerabilities".
+audit: deps
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.lock
+	$(VENV)/bin/pip-audit --strict --progress-spinner off -r requirements.lock
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -682,3 +682,60 @@ def reissue_certificate(
             note=f"認定証（{course.certificate_number}）を第{issued.version}版として再発行：{reason}",
         )
     return course
+
+
+# E9 (M§6.14.3): evidence kept one year -------------------------------------------
+
+
+def evidence_due_for_deletion(today: datetime.date) -> list[dict]:
+    """The accepted result reports whose evidence (copies of private-
+    qualification certificates, R8) has been kept its year on ``today``
+    (certifications.rules.evidence_due_for_deletion), oldest first: one row
+    per report with its provider, dates and number of files. Reported to
+    IPA, never deleted here: the manual asks that it be kept a year, not
+    that it be destroyed after."""
+    from . import rules
+
+    # A coarse cut in the database (no certification less than 365 days old
+    # is ever due), the exact rule in Python.
+    copies = (
+        PrivateCertificateCopy.objects.filter(
+            report__state=ResultReport.S.ACCEPTED,
+            report__certified_on__lte=today - datetime.timedelta(days=365),
+        )
+        .select_related("report__delivery_course__course__provider")
+        .order_by("report__certified_on", "report_id", "pk")
+    )
+    rows: dict[int, dict] = {}
+    for copy in copies:
+        report = copy.report
+        if not rules.evidence_due_for_deletion(report.certified_on, True, today):
+            continue
+        row = rows.setdefault(
+            report.pk,
+            {
+                "report": report,
+                "provider": report.delivery_course.course.provider,
+                "certified_on": report.certified_on,
+                "deletable_from": rules.evidence_deletable_from(report.certified_on),
+                "files": 0,
+            },
+        )
+        row["files"] += 1
+    return list(rows.values())
+
+
+def report_evidence_due(today: datetime.date) -> list[int]:
+    """Beat (monthly): tell IPA which reports' evidence may now be deleted
+    (one e-mail listing them all; none when nothing is due). Returns the
+    reports' pks."""
+    from django.conf import settings
+
+    from portal import notify
+
+    due = evidence_due_for_deletion(today)
+    if due:
+        notify.send_on_commit(
+            "evidence_due_ipa", {"rows": due, "on": today}, [settings.IPA_NOTICE_EMAIL]
+        )
+    return [row["report"].pk for row in due]

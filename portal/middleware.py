@@ -92,3 +92,62 @@ class ServiceRefusalMiddleware:
         ):
             back = "/"
         return redirect(back)
+
+
+# Issue 11 (headers) ---------------------------------------------------------
+# Permissions-Policy and Cache-Control. The Content-Security-Policy itself is
+# django-csp's CSPMiddleware (CONTENT_SECURITY_POLICY in settings.py).
+
+
+class PermissionsPolicyMiddleware:
+    """Sends ``Permissions-Policy`` (settings.PERMISSIONS_POLICY: feature →
+    allowed origins, an empty list meaning none): the portal uses no camera,
+    microphone, location, payment or USB, so no page (nor a script injected
+    into one) may ask for them. Django 5.2 has no setting for this header."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = ", ".join(
+            f"{feature}=({' '.join(origins)})"
+            for feature, origins in getattr(settings, "PERMISSIONS_POLICY", {}).items()
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.header and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = self.header
+        return response
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: private, no-store`` on every response that may hold
+    personal data, so that neither a shared proxy nor the browser's disk keeps
+    a copy: every response to a logged-in user and every response
+    of a view not listed in settings.PUBLIC_CACHEABLE_URL_NAMES (the public
+    registry, the certificate check, help — the same for everyone). Anonymous
+    pages are no-store too unless listed, because some show personal data
+    without a login (a registration's status link, a problem recipient's
+    page). Static files never reach this middleware (WhiteNoise answers them
+    first). A response that already says no-store is left as it is."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.public = frozenset(getattr(settings, "PUBLIC_CACHEABLE_URL_NAMES", ()))
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "no-store" in response.get("Cache-Control", ""):
+            return response
+        if self._is_public(request):
+            return response
+        from django.utils.cache import patch_cache_control
+
+        patch_cache_control(response, private=True, no_store=True)
+        return response
+
+    def _is_public(self, request) -> bool:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return False
+        match = getattr(request, "resolver_match", None)
+        return match is not None and match.view_name in self.public

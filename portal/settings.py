@@ -328,3 +328,70 @@ HEALTH_CHECKS_CELERY = [
     "portal.health.Broker",
     ("portal.health.WorkerPing", {"limit": 1}),
 ]
+# Issue 11 (headers): Content-Security-Policy, Permissions-Policy,
+# Cache-Control and the CSRF cookie --------------------------------------------
+# One block, so that other changes to MIDDLEWARE and INSTALLED_APPS merge.
+from csp.constants import NONE, SELF  # noqa: E402
+
+INSTALLED_APPS += ["csp"]
+# Right after WhiteNoise: static files are answered before these run (they
+# need no CSP and may be cached); every page and download gets the headers.
+_after = MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1
+MIDDLEWARE[_after:_after] = [
+    "csp.middleware.CSPMiddleware",
+    "portal.middleware.PermissionsPolicyMiddleware",
+    "portal.middleware.NoStoreMiddleware",
+]
+# No inline script, style or event handler anywhere (static/js, static/css);
+# htmx is configured not to insert its indicator <style> nor to eval
+# (<meta name="htmx-config"> in base.html). QR codes are data: images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+# portal.middleware.PermissionsPolicyMiddleware: feature → allowed origins.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+        "interest-cohort",
+        "browsing-topics",
+    )
+}
+# portal.middleware.NoStoreMiddleware: the views whose anonymous responses are
+# the same for everyone and may be cached; everything else is no-store.
+PUBLIC_CACHEABLE_URL_NAMES = [
+    "registry",
+    "registry_csv",
+    "registry_pdf",
+    "certificate_verify_form",
+    "certificate_verify",
+    "help",
+]
+# JavaScript never reads the token from the cookie: htmx sends it from
+# hx-headers on <body>, forms from {% csrf_token %}.
+CSRF_COOKIE_HTTPONLY = True
+# E9 (M§6.14.3): the evidence of certifications kept one year is reported to
+# IPA when it may be deleted (certifications.tasks; reported, never deleted).
+CELERY_BEAT_SCHEDULE["report-evidence-due"] = {
+    "task": "certifications.report_evidence_due",
+    "schedule": crontab(minute=30, hour=7, day_of_month=1),
+}

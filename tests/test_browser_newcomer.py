@@ -137,7 +137,7 @@ def _open_session(label, opens, closes, now):
 def test_newcomer_journey_from_an_empty_database_on_todays_date(live_server, browser, tmp_path):
     base = live_server.url
     assert not Provider.objects.exists()
-    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", allow_without_debug=True, stdout=io.StringIO())
     today = timezone.localdate()
 
     # 1. Sign-up of a new provider.

@@ -100,6 +100,7 @@ def test_demo_data_command_is_idempotent(tmp_path):
     env = {
         "DJANGO_SETTINGS_MODULE": "portal.settings",
         "SQLITE_PATH": str(tmp_path / "demo.sqlite3"),
+        "DJANGO_DEBUG": "1",  # load_demo refuses to run without DEBUG (Issue 11)
     }
     assert _manage("migrate", "-v0", env_extra=env).returncode == 0
     first = _manage("load_demo", env_extra=env)

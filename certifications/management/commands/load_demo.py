@@ -9,6 +9,7 @@ may import every other app's demo (see [tool.importlinter] in pyproject.toml).""
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
@@ -36,6 +37,16 @@ from providers import services as provider_services
 from providers.models import Membership, Provider, ProviderNumberCounter, Registration
 
 DEMO_PASSWORD = "Kouza-Demo-2026"
+ALLOW_WITHOUT_DEBUG = "--allow-without-debug"
+REFUSED_WITHOUT_DEBUG = (
+    "DEBUG が無効のため、デモデータを登録しませんでした。デモデータには公開された"
+    "パスワードの管理者アカウントが含まれるため、本番環境では使えません。"
+    "開発環境では DJANGO_DEBUG=1 を設定して実行してください（試験用の環境で"
+    f"どうしても必要な場合のみ {ALLOW_WITHOUT_DEBUG} を付けてください）。\n"
+    "Refused: DEBUG is off, and the demo data creates an administrator whose password "
+    f"is published. Set DJANGO_DEBUG=1 for development, or pass {ALLOW_WITHOUT_DEBUG} "
+    "on a non-production machine."
+)
 DEMO_RETURNED_TOKEN = "demo-returned-registration"
 
 ACCOUNTS = [
@@ -86,8 +97,21 @@ class Command(BaseCommand):
             "--today",
             help="この日付（YYYY-MM-DD）に読み込んだものとして登録します（既定：今日）。",
         )
+        parser.add_argument(
+            ALLOW_WITHOUT_DEBUG,
+            action="store_true",
+            dest="allow_without_debug",
+            help=(
+                "DEBUG が無効（本番の設定）でも実行します。公開されたパスワードの"
+                "管理者アカウントを作るため、本番環境では使わないでください。"
+            ),
+        )
 
     def handle(self, *args, **options):
+        # Issue 11 (item 5): the demo creates a superuser with the password
+        # printed in README — never on a production server by accident.
+        if not settings.DEBUG and not options.get("allow_without_debug"):
+            raise CommandError(REFUSED_WITHOUT_DEBUG)
         if options.get("today"):
             try:
                 today = datetime.date.fromisoformat(options["today"])
