@@ -497,7 +497,13 @@ def stage_upload(report_pk: int, user, filename: str, data: bytes) -> CompleterU
             {k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in row.items()}
             for row in cleaned
         ],
-        errors=[{"row": e.row, "column": e.column, "message": e.message} for e in errors],
+        # Issue 11: the first 1,000 messages and the count (600,000 messages
+        # of a bad 100,000-row file made one 170 MB row).
+        errors=[
+            {"row": e.row, "column": e.column, "message": e.message}
+            for e in errors[: CompleterUpload.MAX_STORED_ERRORS]
+        ],
+        error_count=len(errors),
     )
     audit.record(
         "completer.upload_staged",
@@ -508,6 +514,16 @@ def stage_upload(report_pk: int, user, filename: str, data: bytes) -> CompleterU
     return upload
 
 
+def delete_staged_uploads(now=None) -> int:
+    """Beat (issue 11): staged bulk uploads (their rows hold personal data) are
+    deleted STAGED_UPLOAD_HOURS after they were read, confirmed or not. Returns
+    how many were deleted."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(hours=CompleterUpload.STAGED_UPLOAD_HOURS)
+    count, _ = CompleterUpload.objects.filter(created_at__lt=cutoff).delete()
+    return count
+
+
 def confirm_upload(upload_pk: int, user) -> int:
     """Bulk upload (step 2): save every staged row, or nothing (R5, R6)."""
     with transaction.atomic():
@@ -515,7 +531,7 @@ def confirm_upload(upload_pk: int, user) -> int:
         report = editable_report(upload.report_id, user)
         if upload.applied_at is not None:
             raise ExamStateError("この一括登録は既に反映されています。")
-        if upload.errors:
+        if upload.errors or upload.error_count:
             raise ValidationError(
                 "エラーのある行があるため登録できません。ファイルを修正して読み込み直してください。"
             )

@@ -287,8 +287,14 @@ def upload_preview(request, pk: int):
         request.user,
         pk=pk,
     )
+    errors = upload.errors[: CompleterUpload.MAX_STORED_ERRORS]
+    total = max(
+        upload.error_count, len(upload.errors)
+    )  # issue 11: the stored first 1,000 and the count
     return render(request, "certifications/upload_preview.html", {"upload": upload, "report": upload.report,
-                                                        "rows": upload.rows[:200], "errors": upload.errors[:500]})  # fmt: skip
+                                                        "rows": upload.rows[:200], "errors": errors,
+                                                        "error_total": total, "error_total_shown": f"{total:,}",
+                                                        "errors_shown": f"{len(errors):,}"})  # fmt: skip
 
 
 @require_POST

@@ -1,5 +1,11 @@
 """Checks for uploaded files: the type by content (not only by name), the
-size, and xlsx files that would expand into something huge (zip bombs)."""
+size, xlsx files that would expand into something huge (zip bombs) and Office
+files carrying macros (issue 11, ASVS V12).
+
+Every place the portal takes an uploaded Office file goes through
+:func:`check_office_or_pdf` (attachments, certificate copies, question files)
+or :func:`open_xlsx_safely` (completer lists, plan sheets, syllabus files);
+both call :func:`refuse_macros`."""
 
 import io
 import os
@@ -20,6 +26,77 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_XLSX_UNCOMPRESSED = 50 * 1024 * 1024
 MAX_XLSX_RATIO = 200
 
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Storages and streams where Office keeps VBA: Word's "Macros", Excel's
+# "_VBA_PROJECT_CUR", the "VBA" storage inside them and the "_VBA_PROJECT" stream.
+OLE_VBA_NAMES = frozenset({"macros", "_vba_project_cur", "_vba_project", "vba"})
+MACRO_MESSAGE = (
+    "「{label}」にはマクロ（VBA）が含まれているため受け付けられません。"
+    "マクロを含まない形式（.xlsx・.docx・.pptx・PDF）で保存し直してください。"
+)
+
+
+def _ooxml_has_macros(archive: zipfile.ZipFile) -> bool:
+    """vbaProject.bin in any folder and any case, or a macro-enabled content type
+    (.xlsm/.docm/.pptm renamed to .xlsx/.docx/.pptx)."""
+    names = archive.namelist()
+    if any(
+        name.replace("\\", "/").rsplit("/", 1)[-1].lower() == "vbaproject.bin" for name in names
+    ):
+        return True
+    for name in names:
+        if name.lower() == "[content_types].xml":
+            info = archive.getinfo(name)
+            if info.file_size > 1024 * 1024:
+                return True  # a real content-types part is a few kilobytes
+            types = archive.read(name).lower()
+            if (
+                b"macroenabled" in types
+                or b"vbaproject" in types
+                or b"vnd.ms-office.activex" in types
+            ):
+                return True
+    return False
+
+
+def _ooxml_has_macros_or_unreadable(archive, label: str, kind: str = "Officeのファイル") -> bool:
+    try:
+        return _ooxml_has_macros(archive)
+    except Exception:  # a damaged zip (e.g. understated sizes)
+        raise ValidationError(f"「{label}」は{kind}として読み込めません。") from None
+
+
+def _ole_has_macros(data: bytes) -> bool:
+    """An OLE compound file (.xls/.doc/.ppt) with a VBA storage; a file that
+    cannot be parsed is treated as carrying macros (refused)."""
+    import olefile
+
+    try:
+        with olefile.OleFileIO(data) as ole:
+            entries = ole.listdir(streams=True, storages=True)
+    except Exception:
+        return True
+    if any(part.lower() in OLE_VBA_NAMES for entry in entries for part in entry):
+        return True
+    # PowerPoint 97-2003 keeps its VBA project compressed inside the document
+    # stream; its marker is still visible as text.
+    return b"_VBA_PROJECT" in data or "_VBA_PROJECT".encode("utf-16-le") in data
+
+
+def refuse_macros(data: bytes, label: str = "ファイル") -> None:
+    """Raise a Japanese ValidationError naming the field when ``data`` is an
+    Office file with macros: an OOXML zip with vbaProject.bin or a
+    macro-enabled content type, or an OLE file with a VBA storage."""
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+        except zipfile.BadZipFile:
+            raise ValidationError(f"「{label}」はOfficeのファイルとして読み込めません。") from None
+        if _ooxml_has_macros_or_unreadable(archive, label):
+            raise ValidationError(MACRO_MESSAGE.format(label=label))
+    elif data.startswith(OLE_MAGIC[:4]) and _ole_has_macros(data):
+        raise ValidationError(MACRO_MESSAGE.format(label=label))
+
 
 def check_office_or_pdf(upload, label: str = "ファイル", max_bytes: int = MAX_UPLOAD_BYTES) -> None:
     """C15 attachments: PDF or Office files only, at most ``max_bytes``."""
@@ -36,6 +113,10 @@ def check_office_or_pdf(upload, label: str = "ファイル", max_bytes: int = MA
     upload.seek(0)
     if not any(head.startswith(magic) for magic in OFFICE_AND_PDF[ext]):
         raise ValidationError(f"「{label}」の内容が拡張子（{ext}）と一致しません。")
+    if ext != ".pdf":
+        data = upload.read()
+        upload.seek(0)
+        refuse_macros(data, label)
 
 
 def open_xlsx_safely(data: bytes, label: str = "ファイル"):
@@ -53,6 +134,8 @@ def open_xlsx_safely(data: bytes, label: str = "ファイル"):
     compressed = max(1, sum(info.compress_size for info in archive.infolist()))
     if total > MAX_XLSX_UNCOMPRESSED or total / compressed > MAX_XLSX_RATIO:
         raise ValidationError(f"「{label}」は展開後のサイズが大きすぎるため受け付けられません。")
+    if _ooxml_has_macros_or_unreadable(archive, label, "Excel（.xlsx）"):
+        raise ValidationError(MACRO_MESSAGE.format(label=label))
     try:
         return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:
