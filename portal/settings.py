@@ -306,6 +306,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "certifications.delete_staged_uploads",
         "schedule": crontab(minute=40),
     },
+    # Issue 11 (idempotency): one-time form tokens older than two days.
+    "delete-old-idempotency-keys": {
+        "task": "portal.delete_old_idempotency_keys",
+        "schedule": crontab(minute=50, hour=3),
+    },
 }
 
 # --- Issue 11 (uploads): request and upload sizes ---------------------------------
