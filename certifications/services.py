@@ -589,12 +589,15 @@ def add_certificate_copy(report_pk: int, user, title: str, upload) -> None:
     """R8: a copy of a completer's private-qualification certificate (PDF or
     an image scan is not accepted here: PDF or Office files only)."""
     check_office_or_pdf(upload, "民間資格の合格証のコピー")
+    title_max = PrivateCertificateCopy._meta.get_field("title").max_length
+    if len(title) > title_max:  # issue 11: a typed text never exceeds its column
+        raise ValidationError(f"「内容」は{title_max}文字以内で入力してください。")
     with transaction.atomic():
         report = editable_report(report_pk, user)
         if not is_private(report):
             raise ExamStateError("民間資格を活用しない講座では合格証のコピーは不要です。")
         copy = PrivateCertificateCopy.objects.create(
-            report=report, title=title or upload.name, file=upload
+            report=report, title=title or upload.name[:title_max], file=upload
         )
         audit.record("report.certificate_copy", report, actor=user, note=copy.file.name)
 

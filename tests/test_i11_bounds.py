@@ -118,3 +118,14 @@ def test_i11_bounds_a_10000_character_title_and_a_30_digit_number_are_form_error
     html = page.content.decode()
     assert "2,147,483,647以下" in html
     assert not course.delivery_courses.exists()
+
+
+def test_i11_bounds_a_certificate_copy_title_over_its_column_is_refused_before_saving():
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from certifications import services
+
+    upload = SimpleUploadedFile("copy.pdf", b"%PDF-1.4\n%%EOF")
+    with pytest.raises(ValidationError, match="「内容」は100文字以内"):
+        services.add_certificate_copy(0, None, "合" * 10_000, upload)
