@@ -94,7 +94,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from portal.uploads import MAX_UPLOAD_BYTES as PORTAL_MAX_UPLOAD_BYTES
-from portal.uploads import open_xlsx_safely
+from portal.uploads import open_xlsx_safely, too_many_rows_error
 from portal.validators import (
     FULLWIDTH_SPACE,
     JisTextValidator,
@@ -246,7 +246,8 @@ def read_completer_file(
 
 
 def _read_xlsx(data: bytes, label: str, private: bool) -> list[tuple[int, dict]]:
-    wb = open_xlsx_safely(data, label)  # zip-bomb and type check before parsing
+    # zip-bomb, macro, type and row-count checks before parsing
+    wb = open_xlsx_safely(data, label, max_rows=MAX_SHEET_ROWS)
     try:
         if not wb.worksheets:
             raise ValidationError(f"「{label}」にシートがありません。")
@@ -297,10 +298,7 @@ def _read_csv(data: bytes, label: str, private: bool) -> list[tuple[int, dict]]:
 
 
 def _too_many_rows(label: str) -> ValidationError:
-    return ValidationError(
-        f"「{label}」の行数が多すぎます（空白の行も含めて1回に{MAX_SHEET_ROWS:,}行まで）。"
-        "不要な行を削除するか、ファイルを分けてください。"
-    )
+    return too_many_rows_error(label, MAX_SHEET_ROWS)
 
 
 def _limited(numbered_rows: Iterable[tuple[int, Sequence[object]]], label: str):

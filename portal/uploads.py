@@ -119,9 +119,55 @@ def check_office_or_pdf(upload, label: str = "ファイル", max_bytes: int = MA
         refuse_macros(data, label)
 
 
-def open_xlsx_safely(data: bytes, label: str = "ファイル"):
+MAX_XLSX_ROWS = 10_000  # plan sheets and syllabus files; completer lists pass their own
+_ROW_TAG = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}row"
+_DIMENSION_TAG = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}dimension"
+
+
+def too_many_rows_error(label: str, max_rows: int) -> ValidationError:
+    return ValidationError(
+        f"「{label}」の行数が多すぎます（空白の行も含めて1回に{max_rows:,}行まで）。"
+        "不要な行を削除するか、ファイルを分けてください。"
+    )
+
+
+def _refuse_long_sheets(archive: zipfile.ZipFile, label: str, max_rows: int) -> None:
+    """Issue 11: count every <row> of every sheet, blank ones too, and its
+    number, stopping at the first past ``max_rows``. openpyxl reads a whole
+    sheet when it opens a workbook whose sheet declares no dimension (600,000
+    blank rows held a worker for 17 s), so this runs before it."""
+    from openpyxl.xml.functions import iterparse  # defusedxml: no entities
+
+    for name in archive.namelist():
+        if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            continue
+        count = 0
+        with archive.open(name) as source:
+            for event, element in iterparse(source, events=("start", "end")):
+                if element.tag == _DIMENSION_TAG and event == "start":
+                    # a declared dimension past the limit: refused before any row
+                    last = (
+                        (element.get("ref") or "")
+                        .rpartition(":")[2]
+                        .lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ$")
+                    )
+                    if last.isdigit() and int(last) > max_rows:
+                        raise too_many_rows_error(label, max_rows)
+                if element.tag != _ROW_TAG:
+                    continue
+                if event == "start":
+                    count += 1
+                    number = element.get("r")
+                    if count > max_rows or (number and number.isdigit() and int(number) > max_rows):
+                        raise too_many_rows_error(label, max_rows)
+                else:
+                    element.clear()
+
+
+def open_xlsx_safely(data: bytes, label: str = "ファイル", max_rows: int = MAX_XLSX_ROWS):
     """Open an uploaded .xlsx with openpyxl after refusing zip bombs by their
-    declared sizes (checked in microseconds, before anything is inflated)."""
+    declared sizes (checked in microseconds, before anything is inflated),
+    macros, and sheets of more than ``max_rows`` rows (blank rows count)."""
     import openpyxl
 
     if not data.startswith(b"PK\x03\x04"):
@@ -136,6 +182,12 @@ def open_xlsx_safely(data: bytes, label: str = "ファイル"):
         raise ValidationError(f"「{label}」は展開後のサイズが大きすぎるため受け付けられません。")
     if _ooxml_has_macros_or_unreadable(archive, label, "Excel（.xlsx）"):
         raise ValidationError(MACRO_MESSAGE.format(label=label))
+    try:
+        _refuse_long_sheets(archive, label, max_rows)
+    except ValidationError:
+        raise
+    except Exception:
+        raise ValidationError(f"「{label}」はExcel（.xlsx）として読み込めません。") from None
     try:
         return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:

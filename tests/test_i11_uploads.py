@@ -293,3 +293,25 @@ def test_i11_uploads_an_xlsm_renamed_to_xlsx_is_refused_for_completer_lists():
         read_completer_file("c.xlsx", _ooxml(parts))
     with pytest.raises(ValidationError, match="マクロ"):
         open_xlsx_safely(_ooxml(parts), "受講計画シート")
+
+
+def test_i11_uploads_600000_blank_rows_are_refused_before_openpyxl_opens_the_file(monkeypatch):
+    # openpyxl reads a whole sheet without a dimension when it opens the workbook
+    blank = "".join(f'<row r="{n}"/>' for n in range(2, 600_002))
+    data = _xlsx_with_sheet_xml(_sheet_xml([_cells(1, HEAD), blank], None))
+
+    def not_opened(*args, **kwargs):
+        raise AssertionError("openpyxl opened a sheet past the row limit")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", not_opened)
+    with pytest.raises(ValidationError, match="空白の行も含めて1回に100,019行まで"):
+        read_completer_file("c.xlsx", data)
+    with pytest.raises(ValidationError, match="「受講計画シート」の行数が多すぎます"):
+        open_xlsx_safely(data, "受講計画シート")
+
+
+def test_i11_uploads_one_row_numbered_past_the_limit_is_refused():
+    rows = [_cells(1, HEAD), _cells(700_000, PERSON)]
+    data = _xlsx_with_sheet_xml(_sheet_xml(rows, None))
+    with pytest.raises(ValidationError, match="空白の行も含めて"):
+        read_completer_file("c.xlsx", data)
