@@ -5,7 +5,7 @@ import unicodedata
 
 from django import forms
 
-from portal.forms import JapaneseErrorsMixin
+from portal.forms import JapaneseErrorsMixin, bounded_formfield
 
 from .models import Completer
 
@@ -17,6 +17,7 @@ class CompleterForm(JapaneseErrorsMixin, forms.ModelForm):
     )  # fmt: skip
 
     class Meta:
+        formfield_callback = bounded_formfield  # issue 11: column bounds
         model = Completer
         fields = ["serial", "family_name", "given_name", "family_kana", "given_kana", "birth_date", "score",
                   "private_pass_date", "private_pass_number"]  # fmt: skip
@@ -57,6 +58,7 @@ class CompleterCorrectionForm(JapaneseErrorsMixin, forms.ModelForm):
     The serial and the 修了認定者管理番号 are not fields: they never change."""
 
     class Meta:
+        formfield_callback = bounded_formfield  # issue 11: column bounds
         model = Completer
         fields = ["family_name", "given_name", "family_kana", "given_kana", "birth_date", "score"]
         widgets = {"birth_date": forms.DateInput(attrs={"type": "date"})}

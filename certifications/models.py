@@ -207,7 +207,11 @@ class PrivateCertificateCopy(models.Model):
 
 class CompleterUpload(models.Model):
     """A validated bulk upload waiting for the provider's confirmation on the
-    preview page; saved all at once or not at all."""
+    preview page; saved all at once or not at all. Deleted after
+    STAGED_UPLOAD_HOURS by a beat task (certifications.delete_staged_uploads)."""
+
+    MAX_STORED_ERRORS = 1000
+    STAGED_UPLOAD_HOURS = 24
 
     provider_path = "report__delivery_course__course__provider"  # portal.isolation
 
@@ -222,8 +226,10 @@ class CompleterUpload(models.Model):
     )
     filename = models.CharField("ファイル名", max_length=200)
     rows = models.JSONField("読み込んだ行", default=list)
+    # Issue 11: only the first MAX_STORED_ERRORS messages are kept, with the count.
     errors = models.JSONField("エラー", default=list)
-    created_at = models.DateTimeField("読込み日時", default=timezone.now)
+    error_count = models.PositiveIntegerField("エラー件数", default=0)
+    created_at = models.DateTimeField("読込み日時", default=timezone.now, db_index=True)
     applied_at = models.DateTimeField("登録日時", null=True, blank=True)
 
     objects = ProviderOwnedQuerySet.as_manager()

@@ -497,7 +497,13 @@ def stage_upload(report_pk: int, user, filename: str, data: bytes) -> CompleterU
             {k: (v.isoformat() if isinstance(v, datetime.date) else v) for k, v in row.items()}
             for row in cleaned
         ],
-        errors=[{"row": e.row, "column": e.column, "message": e.message} for e in errors],
+        # Issue 11: the first 1,000 messages and the count (600,000 messages
+        # of a bad 100,000-row file made one 170 MB row).
+        errors=[
+            {"row": e.row, "column": e.column, "message": e.message}
+            for e in errors[: CompleterUpload.MAX_STORED_ERRORS]
+        ],
+        error_count=len(errors),
     )
     audit.record(
         "completer.upload_staged",
@@ -508,6 +514,16 @@ def stage_upload(report_pk: int, user, filename: str, data: bytes) -> CompleterU
     return upload
 
 
+def delete_staged_uploads(now=None) -> int:
+    """Beat (issue 11): staged bulk uploads (their rows hold personal data) are
+    deleted STAGED_UPLOAD_HOURS after they were read, confirmed or not. Returns
+    how many were deleted."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(hours=CompleterUpload.STAGED_UPLOAD_HOURS)
+    count, _ = CompleterUpload.objects.filter(created_at__lt=cutoff).delete()
+    return count
+
+
 def confirm_upload(upload_pk: int, user) -> int:
     """Bulk upload (step 2): save every staged row, or nothing (R5, R6)."""
     with transaction.atomic():
@@ -515,7 +531,7 @@ def confirm_upload(upload_pk: int, user) -> int:
         report = editable_report(upload.report_id, user)
         if upload.applied_at is not None:
             raise ExamStateError("この一括登録は既に反映されています。")
-        if upload.errors:
+        if upload.errors or upload.error_count:
             raise ValidationError(
                 "エラーのある行があるため登録できません。ファイルを修正して読み込み直してください。"
             )
@@ -573,12 +589,15 @@ def add_certificate_copy(report_pk: int, user, title: str, upload) -> None:
     """R8: a copy of a completer's private-qualification certificate (PDF or
     an image scan is not accepted here: PDF or Office files only)."""
     check_office_or_pdf(upload, "民間資格の合格証のコピー")
+    title_max = PrivateCertificateCopy._meta.get_field("title").max_length
+    if len(title) > title_max:  # issue 11: a typed text never exceeds its column
+        raise ValidationError(f"「内容」は{title_max}文字以内で入力してください。")
     with transaction.atomic():
         report = editable_report(report_pk, user)
         if not is_private(report):
             raise ExamStateError("民間資格を活用しない講座では合格証のコピーは不要です。")
         copy = PrivateCertificateCopy.objects.create(
-            report=report, title=title or upload.name, file=upload
+            report=report, title=title or upload.name[:title_max], file=upload
         )
         audit.record("report.certificate_copy", report, actor=user, note=copy.file.name)
 

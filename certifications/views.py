@@ -21,6 +21,7 @@ from exams.services import ExamStateError
 from exams.views import own_report, report_page
 from portal.decorators import role_required
 from portal.forms import FAILED, apply_service_errors, attempt
+from portal.idempotency import idempotent
 from portal.isolation import get_for_user_or_404
 from portal.roles import is_ipa_staff, is_provider_staff
 from portal.views import serve_upload
@@ -62,6 +63,7 @@ def report_page_sections(sender, *, request, report, review, completer_form=None
 
 @require_POST
 @provider_required
+@idempotent  # issue 11: one object per posted form
 def completer_add(request, pk: int):
     """One completer from the form; a refusal shows the form again with every
     field as typed and the message beside each field."""
@@ -260,6 +262,7 @@ def completer_delete(request, pk: int):
 
 @require_POST
 @provider_required
+@idempotent  # issue 11: one object per posted form
 def completer_upload(request, pk: int):
     report = own_report(request, pk)
     upload = request.FILES.get("file")
@@ -287,8 +290,14 @@ def upload_preview(request, pk: int):
         request.user,
         pk=pk,
     )
+    errors = upload.errors[: CompleterUpload.MAX_STORED_ERRORS]
+    total = max(
+        upload.error_count, len(upload.errors)
+    )  # issue 11: the stored first 1,000 and the count
     return render(request, "certifications/upload_preview.html", {"upload": upload, "report": upload.report,
-                                                        "rows": upload.rows[:200], "errors": upload.errors[:500]})  # fmt: skip
+                                                        "rows": upload.rows[:200], "errors": errors,
+                                                        "error_total": total, "error_total_shown": f"{total:,}",
+                                                        "errors_shown": f"{len(errors):,}"})  # fmt: skip
 
 
 @require_POST
@@ -307,6 +316,7 @@ def upload_confirm(request, pk: int):
 
 @require_POST
 @provider_required
+@idempotent  # issue 11: one object per posted form
 def certificate_copy_upload(request, pk: int):
     report = own_report(request, pk)
     upload = request.FILES.get("file")

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 
 from calendars.models import ExamSession
 from portal.choices import PREFECTURE_CHOICES
-from portal.forms import JapaneseErrorsMixin, japanese_messages
+from portal.forms import JapaneseErrorsMixin, bounded_formfield, japanese_messages
 from providers.forms import change_reason_field
 from providers.models import Category
 
@@ -61,6 +61,7 @@ class CourseForm(JapaneseErrorsMixin, forms.ModelForm):
     desired_month = MonthField(label="認定希望月", help_text="最短で申請月の翌々月です。")
 
     class Meta:
+        formfield_callback = bounded_formfield  # issue 11: column bounds
         model = ExemptionCourse
         fields = ["course_type", *COURSE_FIELDS]
         widgets = {"course_type": forms.RadioSelect, "learning_mode": forms.RadioSelect}
@@ -96,6 +97,7 @@ class CourseForm(JapaneseErrorsMixin, forms.ModelForm):
 
 class MaterialForm(JapaneseErrorsMixin, forms.ModelForm):
     class Meta:
+        formfield_callback = bounded_formfield  # issue 11: column bounds
         model = StudyMaterial
         fields = ["name", "publisher", "edition", "published_on"]
         widgets = {"published_on": forms.DateInput(attrs={"type": "date"})}
@@ -108,6 +110,7 @@ MaterialFormSet = forms.modelformset_factory(
 
 class OperationStructureForm(JapaneseErrorsMixin, forms.ModelForm):
     class Meta:
+        formfield_callback = bounded_formfield  # issue 11: column bounds
         model = OperationStructure
         fields = OperationStructure.ROLE_FIELDS
         widgets = {"created_on": forms.DateInput(attrs={"type": "date"})}
@@ -127,6 +130,7 @@ class DeliveryCourseForm(JapaneseErrorsMixin, forms.ModelForm):
              ("lower", 1, "下段（救済措置） 実施日①"), ("lower", 2, "下段（救済措置） 実施日②")]  # fmt: skip
 
     class Meta:
+        formfield_callback = bounded_formfield  # issue 11: column bounds
         model = DeliveryCourse
         fields = [
             "name",

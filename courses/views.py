@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from portal import audit, documents
 from portal.decorators import role_required
 from portal.forms import FAILED, apply_service_errors, attempt
+from portal.idempotency import idempotent
 from portal.isolation import get_for_user_or_404, provider_of
 from portal.receipts import annotate_latest_number
 from portal.roles import is_ipa_admin, is_ipa_staff, is_provider_staff, is_reviewer
@@ -105,6 +106,7 @@ def course_list(request):
 
 
 @provider_required
+@idempotent  # issue 11: one object per posted form
 def course_create(request):
     provider = provider_of(request.user)
     # I5: before its first course application the provider accepts the terms
@@ -291,6 +293,7 @@ def course_structure(request, pk: int):
 
 
 @provider_required
+@idempotent  # issue 11: one object per posted form
 def delivery_form(request, pk: int, delivery_pk: int | None = None):
     course = _own_course(request, pk)
     delivery = get_object_or_404(course.delivery_courses, pk=delivery_pk) if delivery_pk else None
@@ -354,6 +357,7 @@ def _approved_delivery(request, pk: int, delivery_pk: int):
 
 
 @provider_required
+@idempotent  # issue 11: one object per posted form
 def delivery_change(request, pk: int, delivery_pk: int):
     """実施講座情報の変更 (X1–X3, D6): the approved delivery course as a copy
     in its usual form; saving stores a change request being written (nothing
@@ -496,6 +500,7 @@ def delivery_submit(request, pk: int, delivery_pk: int):
 
 
 @provider_required
+@idempotent  # issue 11: one object per posted form
 def course_attachments(request, pk: int):
     course = _own_course(request, pk)
     form = AttachmentForm(request.POST or None, request.FILES or None)

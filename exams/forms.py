@@ -1,13 +1,14 @@
 from django import forms
 
 from courses.models import StructureRoles
-from portal.forms import JapaneseErrorsMixin
+from portal.forms import JapaneseErrorsMixin, bounded_formfield
 
 from .models import ExamSite, ProblemFileKind, ResultReport
 
 
 class ExamSiteForm(JapaneseErrorsMixin, forms.ModelForm):
     class Meta:
+        formfield_callback = bounded_formfield  # issue 11: column bounds
         model = ExamSite
         fields = [*StructureRoles.ROLE_FIELDS, "recipient_is_contact", *ExamSite.RECIPIENT_FIELDS]
         widgets = {"created_on": forms.DateInput(attrs={"type": "date"})}
@@ -15,6 +16,7 @@ class ExamSiteForm(JapaneseErrorsMixin, forms.ModelForm):
 
 class ReportForm(JapaneseErrorsMixin, forms.ModelForm):
     class Meta:
+        formfield_callback = bounded_formfield  # issue 11: column bounds
         model = ResultReport
         fields = ["examinees", "certified_on", "remarks", "consent_confirmed"]
         widgets = {"certified_on": forms.DateInput(attrs={"type": "date"})}
@@ -37,6 +39,7 @@ class ReportForm(JapaneseErrorsMixin, forms.ModelForm):
 
 class ReviewedReportForm(JapaneseErrorsMixin, forms.ModelForm):
     class Meta:
+        formfield_callback = bounded_formfield  # issue 11: column bounds
         model = ResultReport
         fields = [
             "exam_date",

@@ -4,6 +4,19 @@ import datetime
 
 from portal.bizdays import JST
 
+# Issue 11 — bounds of typed numbers ----------------------------------------------------
+
+# Serials have 5 digits (R3), so no delivery course has more applicants; a
+# 30-digit number in a POST must be a form error, not a database error.
+MAX_APPLICANTS = 99_999
+
+
+def applicants_bound_problem(applicants: int) -> str | None:
+    if applicants > MAX_APPLICANTS:
+        return f"「応募者数」は{MAX_APPLICANTS:,}名以下にしてください。"
+    return None
+
+
 # R4 — management numbers -------------------------------------------------------------
 
 

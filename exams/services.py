@@ -322,6 +322,8 @@ def save_application(
                 # E2
                 {"applicants": "「応募者数」が0名の場合は申込みは不要です。"}
             )
+        if problem := rules.applicants_bound_problem(applicants):
+            raise ValidationError({"applicants": problem})
         delivery = eligible_delivery_courses(site.provider, session).filter(pk=delivery_pk).first()
         if delivery is None:
             raise ValidationError(
@@ -435,6 +437,8 @@ def change_applicants(application_pk: int, user, applicants: int, now=None) -> E
             raise ValidationError(
                 {"applicants": "「応募者数」は1名以上にしてください（0名の場合は申込み不要です）。"}
             )
+        if problem := rules.applicants_bound_problem(applicants):
+            raise ValidationError({"applicants": problem})
         fee = application.fee_line
         if fee is not None and fee.payment_request_id:
             raise ExamStateError("入金確認依頼票を作成した後は応募者数を変更できません。")

@@ -14,6 +14,7 @@ from courses.models import DeliveryCourse
 from portal import audit, documents, workflow
 from portal.decorators import role_required
 from portal.forms import FAILED, apply_service_errors, attempt
+from portal.idempotency import idempotent
 from portal.isolation import get_for_user_or_404, provider_of
 from portal.roles import is_ipa_admin, is_ipa_staff, is_provider_staff, is_reviewer
 
@@ -155,6 +156,7 @@ def exam_session(request, pk: int):
 
 
 @provider_required
+@idempotent  # issue 11: one object per posted form
 def site_form(request, pk: int, site_pk: int | None = None):
     provider = provider_of(request.user)
     session = get_object_or_404(ExamSession, pk=pk)
@@ -194,6 +196,7 @@ def site_form(request, pk: int, site_pk: int | None = None):
 
 @require_POST
 @provider_required
+@idempotent  # issue 11: one object per posted form
 def application_save(request, site_pk: int):
     site = get_for_user_or_404(ExamSite, request.user, pk=site_pk)
     try:
@@ -317,6 +320,7 @@ def report_open(request, pk: int):
 
 
 @provider_required
+@idempotent  # issue 11: one object per posted form
 def reviewed_report_create(request, pk: int):
     delivery = get_for_user_or_404(
         DeliveryCourse.objects.select_related("course__provider"), request.user, pk=pk

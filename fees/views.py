@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from portal import documents
 from portal.decorators import role_required
-from portal.forms import FAILED, JapaneseErrorsMixin, attempt
+from portal.forms import FAILED, JapaneseErrorsMixin, attempt, bounded_formfield
 from portal.isolation import get_for_user_or_404, provider_of
 from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
 
@@ -24,6 +24,7 @@ from .models import FeeDocument, FeeDocumentKind, FeeKind, FeeLine, PaymentReque
 
 class PaymentRequestForm(JapaneseErrorsMixin, forms.ModelForm):
     class Meta:
+        formfield_callback = bounded_formfield  # issue 11: column bounds
         model = PaymentRequest
         fields = [
             "payment_date",

@@ -31,12 +31,54 @@ def japanese_messages(field) -> None:
     if isinstance(field, forms.FileField):
         field.error_messages["required"] = f"「{label}」を選んでください。"
         field.error_messages["empty"] = f"「{label}」が空のファイルです。"
+    if isinstance(field, forms.IntegerField | forms.DecimalField) and field.max_value is not None:
+        field.error_messages["max_value"] = (
+            f"「{label}」は{field.max_value:,}以下の数値で入力してください。"
+        )
     if isinstance(field, forms.CharField) and field.max_length:
         field.error_messages["max_length"] = (
             f"「{label}」は{field.max_length}文字以内で入力してください。"
         )
     # Mark required fields for the template (必須).
     field.widget.attrs.setdefault("aria-required", "true" if field.required else "false")
+
+
+# --- issue 11: numbers and text never exceed their database columns ------------------
+
+# The largest value each integer column holds (PostgreSQL: smallint, integer,
+# bigint); a 30-digit number in a POST used to reach the database (DataError).
+INTEGER_COLUMN_MAX = {
+    "SmallIntegerField": 32767,
+    "PositiveSmallIntegerField": 32767,
+    "IntegerField": 2147483647,
+    "PositiveIntegerField": 2147483647,
+    "BigIntegerField": 9223372036854775807,
+    "PositiveBigIntegerField": 9223372036854775807,
+}
+# A text column without a length (TextField): what a form accepts at most.
+TEXT_MAX_LENGTH = 10_000
+
+
+def decimal_max(max_digits: int, decimal_places: int):
+    """The largest value of a DecimalField(max_digits, decimal_places): 999.99 for (5, 2)."""
+    from decimal import Decimal
+
+    return Decimal(10) ** (max_digits - decimal_places) - Decimal(10) ** -decimal_places
+
+
+def bounded_formfield(db_field, **kwargs):
+    """``Meta.formfield_callback`` of every ModelForm: the form field of
+    ``db_field`` with ``max_value`` of its column (integers, decimals) and a
+    ``max_length`` for text columns without one, so that an over-long value is
+    a Japanese form error and never a database error (PostgreSQL)."""
+    internal = db_field.get_internal_type()
+    if internal in INTEGER_COLUMN_MAX and not db_field.choices:
+        kwargs.setdefault("max_value", INTEGER_COLUMN_MAX[internal])
+    elif internal == "DecimalField" and db_field.max_digits is not None:
+        kwargs.setdefault("max_value", decimal_max(db_field.max_digits, db_field.decimal_places))
+    elif internal == "TextField" and db_field.max_length is None and not db_field.choices:
+        kwargs.setdefault("max_length", TEXT_MAX_LENGTH)
+    return db_field.formfield(**kwargs)
 
 
 def _composed(value):

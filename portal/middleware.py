@@ -151,3 +151,25 @@ class NoStoreMiddleware:
             return False
         match = getattr(request, "resolver_match", None)
         return match is not None and match.view_name in self.public
+class RequestSizeLimitMiddleware:
+    """Issue 11 (uploads): a request body larger than PORTAL_MAX_REQUEST_BYTES
+    (by its Content-Length) is refused with a Japanese 413 page before anything
+    reads it. Bodies of form fields are limited by DATA_UPLOAD_MAX_MEMORY_SIZE
+    (Django answers 400 with the Japanese 400 page); the proxy has the same limit."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = settings.PORTAL_MAX_REQUEST_BYTES
+        if length > limit:
+            from django.shortcuts import render
+
+            response = render(request, "413.html", {"limit_mb": limit // (1024 * 1024)}, status=413)
+            response["Connection"] = "close"
+            return response
+        return self.get_response(request)

@@ -357,3 +357,28 @@ class Assignment(models.Model):
 
     def __str__(self):
         return f"{self.content_type_id}:{self.object_id} → {self.assignee}"
+
+
+class IdempotencyKey(models.Model):
+    """Issue 11: the one-time token of a create form (portal.idempotency),
+    claimed in the same transaction as the object the form creates; a second
+    post with the same token is sent to the first result instead."""
+
+    token = models.CharField("送信トークン", max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="利用者",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    result_url = models.CharField("送信後の画面", max_length=500, blank=True)
+    created_at = models.DateTimeField("送信日時", default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "二重送信防止トークン"
+        verbose_name_plural = "二重送信防止トークン"
+
+    def __str__(self):
+        return f"送信 {self.created_at:%Y-%m-%d %H:%M}"

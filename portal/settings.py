@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "portal.middleware.RequestSizeLimitMiddleware",  # issue 11 (uploads): 413 in Japanese
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -300,6 +301,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.send_reminders",
         "schedule": crontab(minute=0, hour=7),
     },
+    # Issue 11 (uploads): staged bulk uploads are deleted 24 hours after reading.
+    "delete-staged-uploads": {
+        "task": "certifications.delete_staged_uploads",
+        "schedule": crontab(minute=40),
+    },
+    # Issue 11 (idempotency): one-time form tokens older than two days.
+    "delete-old-idempotency-keys": {
+        "task": "portal.delete_old_idempotency_keys",
+        "schedule": crontab(minute=50, hour=3),
+    },
 }
 
 # Deployment (issue 11, item 6) ----------------------------------------------
@@ -395,3 +406,17 @@ CELERY_BEAT_SCHEDULE["report-evidence-due"] = {
     "task": "certifications.report_evidence_due",
     "schedule": crontab(minute=30, hour=7, day_of_month=1),
 }
+# --- Issue 11 (uploads): request and upload sizes ---------------------------------
+# The largest file the portal takes is an exam problem PDF (50 MB); every other
+# upload is at most 10 MB (portal.uploads.MAX_UPLOAD_BYTES). A request whose
+# Content-Length exceeds PORTAL_MAX_REQUEST_BYTES gets a Japanese 413 page
+# (portal.middleware.RequestSizeLimitMiddleware); the reverse proxy refuses
+# bodies above the same size (client_max_body_size 60m / request_body max_size 60MB).
+PORTAL_MAX_REQUEST_BYTES = 60 * 1024 * 1024
+# Form fields without files: 5 MB (a bulk edit of completers is far below it).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Files above 2.5 MB are streamed to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The longest form (a page of 100 completers × 12 fields) stays below it.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 3000
+DATA_UPLOAD_MAX_NUMBER_FILES = 20

@@ -35,3 +35,11 @@ def send_reminders(today: str | None = None) -> int:
     from . import reminders
 
     return reminders.run(datetime.date.fromisoformat(today) if today else None)
+
+
+@shared_task(name="portal.delete_old_idempotency_keys")
+def delete_old_idempotency_keys() -> int:
+    """Beat, daily (issue 11): one-time form tokens older than two days."""
+    from .idempotency import delete_old_keys
+
+    return delete_old_keys()

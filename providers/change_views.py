@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from portal import audit, documents, workflow
 from portal.decorators import role_required
 from portal.forms import FAILED, JapaneseErrorsMixin, attempt
+from portal.idempotency import idempotent
 from portal.isolation import get_for_user_or_404, provider_of
 from portal.receipts import annotate_latest_number
 from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
@@ -65,6 +66,7 @@ def _pager(request, queryset):
 
 
 @role_required(is_provider_staff)
+@idempotent  # issue 11: one object per posted form
 def provider_change(request):
     """The provider's data as a copy in the 申請書式1 form; saving it stores
     a change request being written (nothing of the record changes)."""

@@ -13,7 +13,13 @@ from django.views.decorators.http import require_POST
 
 from portal import audit
 from portal.decorators import role_required
-from portal.forms import FAILED, JapaneseErrorsMixin, JapaneseSetPasswordForm, attempt
+from portal.forms import (
+    FAILED,
+    JapaneseErrorsMixin,
+    JapaneseSetPasswordForm,
+    attempt,
+    bounded_formfield,
+)
 from portal.isolation import provider_of
 from portal.roles import is_provider_staff
 from portal.validators import normalize_phone
@@ -31,6 +37,7 @@ class ContactChangeForm(JapaneseErrorsMixin, forms.ModelForm):
     reason = change_reason_field("人事異動のため。")
 
     class Meta:
+        formfield_callback = bounded_formfield  # issue 11: column bounds
         model = Provider
         fields = contact.CONTACT_FIELDS
         widgets = {

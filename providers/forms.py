@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth import password_validation
 
-from portal.forms import JapaneseErrorsMixin
+from portal.forms import JapaneseErrorsMixin, bounded_formfield
 from portal.validators import normalize_phone, normalize_postal_code
 
 from .models import Category, Referral, Registration
@@ -13,6 +13,7 @@ class RegistrationForm(JapaneseErrorsMixin, forms.ModelForm):
     """申請書式1 (P1). Used for the sign-up and for fixing a returned registration."""
 
     class Meta:
+        formfield_callback = bounded_formfield  # issue 11: column bounds
         model = Registration
         fields = EDITABLE_FIELDS
         widgets = {

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from portal import audit, documents, receipts, workflow
 from portal.decorators import role_required
 from portal.forms import FAILED, attempt
+from portal.idempotency import idempotent
 from portal.isolation import get_for_user_or_404, provider_of
 from portal.receipts import annotate_latest_number
 from portal.roles import is_ipa_staff, is_provider_staff, is_reviewer
@@ -98,6 +99,7 @@ def _form_context(request, form, question=None):
 
 
 @role_required(is_provider_staff)
+@idempotent  # issue 11: one object per posted form
 def question_create(request):
     """Input (this page) → 確認画面 (the draft's page) → 送信 (UX)."""
     form = QuestionForm(request.POST or None, request.FILES or None)

@@ -79,7 +79,7 @@ def test_i11_6_caddyfile_limits_bodies_and_sets_forwarded_headers_itself():
         line.strip() for line in caddyfile.splitlines() if line.strip() and not line.strip().startswith("#")
     ]  # fmt: skip
     assert "{$SITE_HOST} {" in directives  # automatic HTTPS for the site's name
-    assert "max_size 30MB" in directives
+    assert "max_size 60MB" in directives
     assert "reverse_proxy web:8000 {" in directives
     # No trusted proxies (Caddy's default): a client's X-Forwarded-* is replaced,
     # and nothing copies it through to gunicorn.

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from django import forms
 
-from portal.forms import JapaneseErrorsMixin, japanese_messages
+from portal.forms import JapaneseErrorsMixin, bounded_formfield, japanese_messages
 
 from ..models import SpecialMeasureRequest
 from . import documents, rules
@@ -89,6 +89,7 @@ class SpecialMeasureForm(JapaneseErrorsMixin, forms.ModelForm):
     )
 
     class Meta:
+        formfield_callback = bounded_formfield  # issue 11: column bounds
         model = SpecialMeasureRequest
         fields = [
             "examinee_name",

@@ -18,6 +18,7 @@ from calendars import rules as calendar_rules
 from portal import audit
 from portal import documents as portal_documents
 from portal.decorators import role_required
+from portal.idempotency import idempotent
 from portal.isolation import get_for_user_or_404, owns
 from portal.roles import is_ipa_staff, is_provider_staff
 from providers import services as provider_services
@@ -149,6 +150,7 @@ def _measure_form(request, site: ExamSite, measure: SpecialMeasureRequest | None
 
 
 @provider_required
+@idempotent  # issue 11: one object per posted form
 def special_measure_create(request, pk: int):
     return _measure_form(request, _own_site(request, pk), None)
 

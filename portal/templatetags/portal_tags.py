@@ -60,3 +60,14 @@ def latest_receipt(obj):
 def audit_sentence(entry):
     """The entry as a Japanese sentence: who did what to which object."""
     return sentence(entry)
+
+
+@register.simple_tag
+def idempotency_field():
+    """Issue 11: the hidden one-time token of a create form (portal.idempotency);
+    one line inside the <form>: {% idempotency_field %}."""
+    from django.utils.html import format_html
+
+    from portal.idempotency import FIELD, new_token
+
+    return format_html('<input type="hidden" name="{}" value="{}">', FIELD, new_token())
