@@ -176,7 +176,10 @@ class Command(BaseCommand):
             users.append(User(email=email, family_name="情報", given_name="花子", password=password))  # fmt: skip
         User.objects.bulk_create(users, batch_size=BATCH)
         Membership.objects.bulk_create(
-            [Membership(user=u, provider=p, is_contact=True) for u, p in zip(users, providers)],
+            [
+                Membership(user=u, provider=p, is_contact=True)
+                for u, p in zip(users, providers, strict=True)
+            ],
             batch_size=BATCH,
         )
 
@@ -186,7 +189,7 @@ class Command(BaseCommand):
         )
         courses = []
         certified_on = datetime.date(2024, 4, 1)
-        for provider, many in zip(providers, per_provider):
+        for provider, many in zip(providers, per_provider, strict=True):
             for serial in range(1, many + 1):
                 state = (
                     ExemptionCourse.S.SUBMITTED if serial % 10 == 0 else ExemptionCourse.S.CERTIFIED
@@ -233,7 +236,7 @@ class Command(BaseCommand):
             c["deliveries"] - c["heavy_deliveries"], len(other_courses)
         )
         deliveries = []
-        for course, many in zip(courses, per_course):
+        for course, many in zip(courses, per_course, strict=True):
             for serial in range(1, many + 1):
                 state = DeliveryCourse.S.SUBMITTED if serial % 7 == 0 else DeliveryCourse.S.APPROVED
                 deliveries.append(DeliveryCourse(
@@ -296,7 +299,7 @@ class Command(BaseCommand):
             for p in providers[::10]
         ]  # fmt: skip
         PaymentRequest.objects.bulk_create(requests + waiting, batch_size=BATCH)
-        paid = {p.pk: r for p, r in zip(providers, requests)}
+        paid = {p.pk: r for p, r in zip(providers, requests, strict=True)}
         lines = [
             FeeLine(provider=course.provider, kind=FeeKind.REVIEW, description=f"{course.number} {course.name}",
                     unit_amount=35000, course=course, payment_request=paid[course.provider_id])
@@ -308,7 +311,7 @@ class Command(BaseCommand):
             for r in waiting
         ]  # fmt: skip
         problem_lines = []
-        for (delivery, session, site), size in zip(plan, sizes):
+        for (delivery, session, _site), size in zip(plan, sizes, strict=True):
             provider = by_course[delivery.course_id].provider
             problem_lines.append(FeeLine(
                 provider=provider, kind=FeeKind.PROBLEM, unit_amount=2000, quantity=size + 2,
@@ -320,12 +323,12 @@ class Command(BaseCommand):
             ExamApplication(delivery_course=delivery, session=session, site=site, applicants=size + 2,
                             state=ExamApplication.S.SUBMITTED, fee_line=line,
                             submitted_at=session.application_opens_at)
-            for (delivery, session, site), size, line in zip(plan, sizes, problem_lines)
+            for (delivery, session, site), size, line in zip(plan, sizes, problem_lines, strict=True)
         ]  # fmt: skip
         ExamApplication.objects.bulk_create(applications, batch_size=BATCH)
         reports = []
         for n, ((delivery, session, _site), size, application) in enumerate(
-            zip(plan, sizes, applications)
+            zip(plan, sizes, applications, strict=True)
         ):
             accepted = n % 10 != 5
             reports.append(ResultReport(
@@ -341,7 +344,7 @@ class Command(BaseCommand):
         # Completers: serials unique per provider and exam month (R4).
         next_serial = {}
         batch = []
-        for report, size in zip(reports, sizes):
+        for report, size in zip(reports, sizes, strict=True):
             provider = by_course[report.delivery_course.course_id].provider
             key = (provider.number, report.exam_date.strftime("%y%m"))
             start = next_serial.get(key, 1)
