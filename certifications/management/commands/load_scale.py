@@ -111,10 +111,8 @@ class Command(BaseCommand):
         sessions = list(ExamSession.objects.filter(cancelled_on__isnull=True).order_by("exam_date"))
         if not sessions:
             raise CommandError("修了試験日程がありません（migrate を実行してください）。")
-        self.rng = random.Random(seed)
         self.c = counts(scale)
-        with transaction.atomic():
-            self._build(sessions)
+        build(self.c, sessions, seed)
         self.stdout.write(
             "登録しました: "
             + "、".join(f"{k} {v:,}" for k, v in self.c.items() if "heavy" not in k)
@@ -137,8 +135,18 @@ class Command(BaseCommand):
 
     # ------------------------------------------------------------------------------
 
-    def _build(self, sessions):
-        c, rng = self.c, self.rng
+
+def build(c: dict, sessions=None, seed: int = 11) -> None:
+    """The data set with the counts ``c`` (see :func:`counts`); the tests
+    build a small one with a heavy and a light provider."""
+    if sessions is None:
+        sessions = list(ExamSession.objects.filter(cancelled_on__isnull=True).order_by("exam_date"))
+    with transaction.atomic():
+        _Builder()._build(c, random.Random(seed), sessions)
+
+
+class _Builder:
+    def _build(self, c, rng, sessions):
         password = make_password(SCALE_PASSWORD)
         reviewer = User.objects.create(
             email=REVIEWER_EMAIL, family_name="審査", given_name="担当", password=password
