@@ -88,12 +88,16 @@ def exam_session(request, pk: int):
     sites = list(
         ExamSite.objects.for_user(request.user, own=True)
         .filter(session=session)
-        .prefetch_related("applications__delivery_course__course__provider")
+        .prefetch_related(
+            "applications__delivery_course__course__provider", "applications__session"
+        )
     )
     applications = list(
         ExamApplication.objects.for_user(request.user, own=True)
         .filter(session=session)
-        .select_related("delivery_course__course__provider", "site", "fee_line__payment_request")
+        .select_related(
+            "delivery_course__course__provider", "site", "fee_line__payment_request", "session"
+        )
     )
     unit = services.problem_fee_unit(timezone.localdate(now))
     for a in applications:  # E2: a draft shows what filing it would cost
