@@ -199,3 +199,46 @@ def test_i11_applicants_of_an_exam_with_several_reports_are_not_multiplied(clien
     page = client.get(reverse("review_exam_session", args=[session.pk])).content.decode()
     assert f"応募者 {expected}名" in page
     assert datetime.date.today()  # the figures do not depend on the day
+
+
+def test_i11_a_document_reads_its_values_once_per_rendering(client, scale):
+    """The certificate's renderer and its data read the issued record once;
+    the report page's panel builds the report's values once for 申請書式4 and
+    the completer notice (the 10,000 completers were read twice)."""
+    from unittest import mock
+
+    from django.contrib.contenttypes.models import ContentType
+
+    from certifications.documents import CERTIFICATE
+    from certifications.models import IssuedCertificate
+    from exams import documents as exam_documents
+    from portal.models import GeneratedDocument
+
+    heavy, _light = scale
+    course = ExemptionCourse.objects.filter(provider=heavy, state="certified")[0]
+    IssuedCertificate.objects.create(
+        course=course, version=1, document_number="2024情テ人国第1号", issued_on=datetime.date(2024, 4, 1),
+        filename="認定証.pdf", content=b"%PDF-1.7", checksum=IssuedCertificate.checksum_of(b"%PDF-1.7"),
+    )  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        rendered = CERTIFICATE.produce(course)
+    assert rendered.content == b"%PDF-1.7"
+    assert (
+        sum("certifications_issuedcertificate" in q["sql"] for q in queries.captured_queries) == 1
+    )
+
+    report = ResultReport.objects.filter(delivery_course__course__provider=heavy).order_by(
+        "-applicants"
+    )[0]
+    for doc_type in ("shoshiki_4", "completer_notice"):
+        GeneratedDocument.objects.create(
+            doc_type=doc_type, content_type=ContentType.objects.get_for_model(ResultReport),
+            object_id=str(report.pk), status="done", data_version="an older version",
+        )  # fmt: skip
+    client.force_login(heavy.memberships.get().user)
+    with mock.patch.object(
+        exam_documents, "_built_report_data", wraps=exam_documents._built_report_data
+    ) as built:
+        page = client.get(reverse("report_detail", args=[report.pk]))
+    assert page.status_code == 200
+    assert built.call_count == 1
