@@ -242,3 +242,28 @@ def test_i11_a_document_reads_its_values_once_per_rendering(client, scale):
         page = client.get(reverse("report_detail", args=[report.pk]))
     assert page.status_code == 200
     assert built.call_count == 1
+
+
+def test_i11_course_list_and_delivery_courses_are_paged(client, scale):
+    heavy, _light = scale
+    base = ExemptionCourse.objects.filter(provider=heavy).order_by("serial")[0]
+    fields = {f.attname: getattr(base, f.attname) for f in ExemptionCourse._meta.concrete_fields}
+    fields.pop("id")
+    ExemptionCourse.objects.bulk_create(
+        ExemptionCourse(**{**fields, "serial": 100 + n, "state": "draft"}) for n in range(45)
+    )
+    delivery = base.delivery_courses.order_by("serial")[0]
+    values = {f.attname: getattr(delivery, f.attname) for f in type(delivery)._meta.concrete_fields}
+    values.pop("id")
+    type(delivery).objects.bulk_create(
+        type(delivery)(**{**values, "serial": 100 + n}) for n in range(55)
+    )
+    client.force_login(heavy.memberships.get().user)
+    page = client.get(reverse("course_list")).content.decode()
+    assert page.count('<tr><td><a href="/courses/') == 50 and "1 / 2" in page
+    page = client.get(reverse("course_detail", args=[base.pk])).content.decode()
+    assert "1 / 2" in page
+    assert (
+        "2 / 2"
+        in client.get(reverse("course_detail", args=[base.pk]), {"page": 2}).content.decode()
+    )
