@@ -57,6 +57,7 @@ from portal.documents import (
     DocumentType,
     FormDocument,
     ListDocument,
+    once,
     register,
     reviewer_or_owner,
 )
@@ -521,8 +522,12 @@ def render_certificate(course: ExemptionCourse, verification_code: str | None = 
 
 
 def latest_issued(course: ExemptionCourse):
-    """The newest issued version (C12: the record kept when it was issued)."""
-    return course.issued_certificates.order_by("-version").first()
+    """The newest issued version (C12: the record kept when it was issued),
+    read once per rendering of the certificate."""
+    return once(
+        ("latest_issued", course.pk),
+        lambda: course.issued_certificates.order_by("-version").first(),
+    )
 
 
 def issued_certificate_pdf(course: ExemptionCourse) -> bytes:

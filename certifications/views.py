@@ -9,6 +9,8 @@ import copy
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -34,6 +36,35 @@ from .models import Completer, CompleterUpload
 provider_required = role_required(is_provider_staff)
 
 
+COMPLETERS_PER_PAGE = 100
+
+
+def completer_listing(request, report) -> dict:
+    """Issue 11: the report's completers 100 a page, searched by name (kanji
+    or kana) or by 修了認定者管理番号 (with or without hyphens), and their
+    total; a report of 10,000 completers no longer renders in one loop."""
+    completers = report.completers.all()
+    total = completers.count()
+    query = request.GET.get("q", "").strip()[:40]
+    if query:
+        digits = query.replace("-", "").replace("－", "")
+        completers = completers.filter(
+            Q(family_name__contains=query) | Q(given_name__contains=query)
+            | Q(family_kana__contains=query) | Q(given_kana__contains=query)
+            | Q(management_number__contains=digits)
+        )  # fmt: skip
+    page = Paginator(completers.order_by("serial", "pk"), COMPLETERS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return {
+        "completers": page.object_list,
+        "page": page,
+        "completer_count": total,
+        "completer_query": query,
+        "completer_matches": page.paginator.count,
+    }
+
+
 def report_page_sections(sender, *, request, report, review, completer_form=None, **kwargs):
     """exams.signals.report_page: the completers of the report; on the
     provider's page also the completer form (a refused one again, open);
@@ -47,11 +78,12 @@ def report_page_sections(sender, *, request, report, review, completer_form=None
         "correction_requests": list(annotate_latest_number(requests)[:20]),
         "correction_review": review,
     }
+    listing = completer_listing(request, report)
     if review:
-        return {"completers": report.completers.all(), **corrections}
+        return {**listing, **corrections}
     return {
         **corrections,
-        "completers": report.completers.all(),
+        **listing,
         "completer_form": completer_form
         or CompleterForm(
             private=exam_services.is_private(report),

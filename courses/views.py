@@ -102,7 +102,13 @@ def course_list(request):
         )
         .order_by("-serial")
     )
-    return render(request, "courses/course_list.html", {"courses": courses, "provider": provider})
+    # Issue 11: 50 a page (a provider may have hundreds of courses).
+    page = Paginator(courses, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "courses/course_list.html",
+        {"courses": page.object_list, "page": page, "provider": provider},
+    )
 
 
 @provider_required
@@ -156,12 +162,15 @@ def course_detail(request, pk: int):
     today = timezone.localdate()
     problems = services.submission_problems(course, today) if course.is_editable_by_provider else []
     deliveries = course.delivery_courses.prefetch_related("exams__session").order_by("serial")
-    deliveries = _with_open_changes(annotate_latest_number(deliveries))  # 到達番号 (D7)
+    # Issue 11: the delivery courses 50 a page.
+    page = Paginator(annotate_latest_number(deliveries), 50).get_page(request.GET.get("page"))
+    deliveries = _with_open_changes(page.object_list)  # 到達番号 (D7)
     return render(
         request,
         "courses/course_detail.html",
         {
             "course": course,
+            "page": page,
             "problems": problems,
             "outlook": course_outlook(course, today),
             "today": today,

@@ -27,7 +27,7 @@ from django.utils import timezone
 from courses import documents as course_docs
 from portal import layout_blocks as blocks
 from portal import xlsx
-from portal.documents import FormDocument, register, reviewer_or_owner
+from portal.documents import FormDocument, once, register, reviewer_or_owner
 from portal.xlsx import Field, Sheet, Table
 
 from . import rules
@@ -271,6 +271,16 @@ def _completers(report, corrections=None) -> list[dict]:
 
 
 def _report_data(report, corrections=None) -> dict:
+    """The values of 申請書式4 and of the forms made from the same report,
+    computed once per rendering (portal.documents.once) when uncorrected."""
+    if corrections is None:
+        return once(
+            ("report_data", getattr(report, "pk", report)), lambda: _built_report_data(report)
+        )
+    return _built_report_data(report, corrections)
+
+
+def _built_report_data(report, corrections=None) -> dict:
     report = _report(report)
     delivery = report.delivery_course
     return {

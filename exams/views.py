@@ -3,7 +3,8 @@ reports; the reviewer's overview per exam date. Views are thin."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
+from django.core.paginator import Paginator
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -11,7 +12,9 @@ from django.views.decorators.http import require_POST
 
 from calendars.models import ExamSession
 from courses.models import DeliveryCourse
+from fees.models import FeeLine
 from portal import audit, documents, workflow
+from portal.bizdays import JST
 from portal.decorators import role_required
 from portal.forms import FAILED, apply_service_errors, attempt
 from portal.idempotency import idempotent
@@ -20,7 +23,7 @@ from portal.roles import is_ipa_admin, is_ipa_staff, is_provider_staff, is_revie
 
 from . import rules, services, signals
 from .forms import ExamSiteForm, ReportForm, ReviewedReportForm, SessionCancelForm
-from .models import ExamApplication, ExamSite, ResultReport
+from .models import LIVE_APPLICATION_STATES, ExamApplication, ExamSite, ResultReport
 
 provider_required = role_required(is_provider_staff)
 staff_required = role_required(is_ipa_staff)
@@ -86,12 +89,16 @@ def exam_session(request, pk: int):
     sites = list(
         ExamSite.objects.for_user(request.user, own=True)
         .filter(session=session)
-        .prefetch_related("applications__delivery_course__course__provider")
+        .prefetch_related(
+            "applications__delivery_course__course__provider", "applications__session"
+        )
     )
     applications = list(
         ExamApplication.objects.for_user(request.user, own=True)
         .filter(session=session)
-        .select_related("delivery_course__course__provider", "site", "fee_line__payment_request")
+        .select_related(
+            "delivery_course__course__provider", "site", "fee_line__payment_request", "session"
+        )
     )
     unit = services.problem_fee_unit(timezone.localdate(now))
     for a in applications:  # E2: a draft shows what filing it would cost
@@ -443,23 +450,41 @@ def review_exam_session(request, pk: int):
     now = timezone.now()
     # Every filed application (a draft is not IPA's): the live ones, and the
     # withdrawn or cancelled ones with what became of their fees (E2).
-    applications = (
-        ExamApplication.objects.filter(session=session, submitted_at__isnull=False)
-        .select_related(
+    applications = ExamApplication.objects.filter(session=session, submitted_at__isnull=False)
+    live_q = Q(state__in=LIVE_APPLICATION_STATES)
+    paid_q = Q(fee_line__payment_request__confirmed_on__isnull=False)
+    closes = session.application_closes_at
+    late_q = (
+        paid_q & Q(fee_line__payment_request__payment_date__gt=closes.astimezone(JST).date())
+        if closes is not None
+        else Q(pk__in=[])
+    )  # fees.rules.payment_is_late for every application of this exam
+    # Issue 11: the figures from one aggregate over the filed applications,
+    # the table 100 rows a page (a session may have thousands).
+    figures = applications.aggregate(
+        n_live=Count("pk", filter=live_q),
+        n_closed=Count("pk", filter=~live_q),
+        total_applicants=Coalesce(Sum("applicants", filter=live_q), Value(0)),
+        unpaid=Count("pk", filter=live_q & ~paid_q & ~Q(fee_line__cancelled_on__isnull=False)),
+        late_to_decide=Count("pk", filter=late_q & Q(late_payment_decision="")),
+    )
+    page = Paginator(
+        applications.select_related(
             "delivery_course__course__provider", "fee_line__payment_request", "site", "session"
-        )
-        .order_by(
+        ).order_by(
             "delivery_course__course__provider__number",
             "delivery_course__course__serial",
             "delivery_course__serial",
-        )
-    )
+            "pk",
+        ),
+        100,
+    ).get_page(request.GET.get("page"))
     reports = {
         r.application_id: r
-        for r in ResultReport.objects.filter(session=session, application__isnull=False)
+        for r in ResultReport.objects.filter(application__in=[a.pk for a in page.object_list])
     }
     rows = []
-    for a in applications:
+    for a in page.object_list:
         report = reports.get(a.pk)
         request_obj = a.fee_line.payment_request if a.fee_line_id else None
         rows.append({
@@ -476,18 +501,16 @@ def review_exam_session(request, pk: int):
     reviewed = ResultReport.objects.filter(
         session=session, application__isnull=True
     ).select_related("delivery_course__course__provider")
-    live = [r for r in rows if r["live"]]
-    refundable = [r["application"].fee_line for r in rows
-                  if r["application"].fee_line_id and r["application"].fee_line.is_refundable]  # fmt: skip
+    refundable = FeeLine.objects.refundable().filter(
+        exam_application__session=session, exam_application__submitted_at__isnull=False
+    )
+    refund = refundable.aggregate(
+        n=Count("pk"), total=Coalesce(Sum(F("unit_amount") * F("quantity")), Value(0))
+    )
     return render(request, "exams/review_session.html", {
-        "session": session, "rows": rows, "reviewed": reviewed, "n_live": len(live),
-        "n_closed": len(rows) - len(live),
-        "refundable": refundable, "refund_total": sum(line.amount for line in refundable),
-        "total_applicants": sum(r["application"].applicants for r in live),
-        "unpaid": sum(1 for r in live if not r["paid_on"]
-                      and not (r["application"].fee_line_id and r["application"].fee_line.cancelled_on)),
+        "session": session, "rows": rows, "page": page, "reviewed": reviewed, **figures,
+        "n_refundable": refund["n"], "refund_total": refund["total"],
         "may_cancel": is_ipa_admin(request.user) and not session.is_cancelled,
-        "late_to_decide": sum(1 for r in rows if r["late_payment_on"] and not r["application"].late_payment_decision),
         "can_decide": is_reviewer(request.user),
     })  # fmt: skip
 

@@ -196,6 +196,8 @@ ACTIONS = {
     "completer.correct": "変更申請の承認により{obj}を訂正しました",
     "report.completer_correct": "変更申請の承認により{obj}の修了認定者情報を訂正しました",
     "completer.delete": "{obj}から修了認定者を削除しました",
+    "completer.admin_list": "管理画面で修了認定者の一覧を表示しました",
+    "completer.admin_view": "管理画面で{obj}の修了認定者を表示しました",
     "completer.upload_staged": "{obj}の修了認定者ファイルを読み込みました（未登録）",
     "completer.upload": "{obj}に修了認定者をファイルから登録しました",
     "special_measure.create": "{obj}を登録しました",

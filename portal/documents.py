@@ -19,6 +19,8 @@ hash of those values) together. The kinds:
   object (the certificate serves the bytes stored when it was issued).
 """
 
+import contextlib
+import contextvars
 import csv
 import datetime
 import hashlib
@@ -36,6 +38,36 @@ from .registries import Registry
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_MIME = "application/pdf"
 CSV_MIME = "text/csv; charset=utf-8"
+
+
+# What a rendering has already read (see :func:`once`); None outside a rendering.
+_rendering: contextvars.ContextVar[dict | None] = contextvars.ContextVar("rendering", default=None)
+
+
+def once(key, compute: Callable[[], object]):
+    """``compute()`` once per rendering (Document.produce): the renderer and
+    the data of a document that read the same rows share them. Outside a
+    rendering it is simply computed."""
+    memo = _rendering.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+@contextlib.contextmanager
+def rendering():
+    """One rendering (a file, or a page's document panel): inside it
+    :func:`once` computes each value a single time."""
+    if _rendering.get() is not None:
+        yield
+        return
+    token = _rendering.set({})
+    try:
+        yield
+    finally:
+        _rendering.reset(token)
 
 
 def data_version_of(data) -> str:
@@ -180,7 +212,10 @@ class DocumentType(Document):
     render: Callable[[object], bytes]
 
     def produce(self, obj) -> Rendered:
-        return Rendered(self.render(obj), self.data_version(obj))
+        # Issue 11: what the renderer and the data both read is read once
+        # (the issued certificate's record, through :func:`once`).
+        with rendering():
+            return Rendered(self.render(obj), self.data_version(obj))
 
 
 _REGISTRY = Registry("documents", "document")
@@ -226,6 +261,12 @@ def panel(
     ``mark_outdated`` a file whose values have changed since is marked
     (``generated.outdated``), so that an older file is never taken for the
     current one (the button always writes a new one from today's data)."""
+
+    with rendering():  # Issue 11: forms of the same object share their values
+        return _panel(user, obj, doc_ids, recent, mark_outdated)
+
+
+def _panel(user, obj, doc_ids, recent, mark_outdated) -> list[dict]:
     from django.contrib.contenttypes.models import ContentType
 
     from .models import GeneratedDocument
