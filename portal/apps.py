@@ -6,4 +6,6 @@ class PortalConfig(AppConfig):
     verbose_name = "ポータル共通"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import lockout, signals  # noqa: F401
+
+        lockout.japanese_admin()
