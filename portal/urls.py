@@ -11,7 +11,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(
+        views.RateLimitedPasswordResetView.as_view(
             form_class=forms.JapanesePasswordResetForm,
             email_template_name="mail/password_reset.txt",
             subject_template_name="mail/password_reset_subject.txt",

@@ -18,6 +18,22 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+class RateLimitedPasswordResetView(auth_views.PasswordResetView):
+    """Password reset, limited per client and per address (issue 11): past
+    the limit no mail is sent and the form is shown again with the typed
+    address and a Japanese message (status 429)."""
+
+    def form_valid(self, form):
+        from . import throttle
+
+        if not throttle.allow_form_post(
+            self.request, "password_reset", form.cleaned_data.get("email", "")
+        ):
+            form.add_error(None, throttle.RATE_LIMITED_MESSAGE)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
+
+
 def healthz(request):
     return JsonResponse({"status": "ok"})
 
