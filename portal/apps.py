@@ -9,3 +9,8 @@ class PortalConfig(AppConfig):
         from . import lockout, signals  # noqa: F401
 
         lockout.japanese_admin()
+        from . import twofactor
+        from .admin import register_otp_admin
+
+        twofactor.japanese_admin()
+        register_otp_admin()

@@ -9,6 +9,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/2fa/", views.otp_settings, name="otp_settings"),
+    path("accounts/2fa/setup/", views.otp_setup, name="otp_setup"),
+    path("accounts/2fa/verify/", views.otp_verify, name="otp_verify"),
     path(
         "accounts/password_reset/",
         views.RateLimitedPasswordResetView.as_view(

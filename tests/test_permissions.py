@@ -42,6 +42,10 @@ TABLE = {
     "login": ("get", None, dict(anonymous=200, staff_a=302, staff_b=302, reviewer=302, ipa_admin=302)),
     "logout": ("post", None, dict.fromkeys(ROLES, 302)),
     "password_reset": ("get", None, dict.fromkeys(ROLES, 200)),
+    # Issue 11: two-factor authentication (IPA staff have a device in the tests).
+    "otp_settings": ("get", None, dict(anonymous=LOGIN, staff_a=200, staff_b=200, reviewer=200, ipa_admin=200)),
+    "otp_setup": ("get", None, dict(anonymous=LOGIN, staff_a=200, staff_b=200, reviewer=200, ipa_admin=200)),
+    "otp_verify": ("get", None, dict(anonymous=LOGIN, staff_a=302, staff_b=302, reviewer=200, ipa_admin=200)),
     "password_reset_done": ("get", None, dict.fromkeys(ROLES, 200)),
     "password_reset_confirm": ("get", "reset", dict.fromkeys(ROLES, 200)),
     "password_reset_complete": ("get", None, dict.fromkeys(ROLES, 200)),
@@ -256,6 +260,13 @@ ADMIN_TABLE = {
         anonymous=302, staff_a=302, staff_b=302, reviewer=302, ipa_admin=200
     ),
     "admin:portal_auditentry_changelist": dict(
+        anonymous=302, staff_a=302, staff_b=302, reviewer=302, ipa_admin=200
+    ),
+    # Issue 11: login lockouts and two-factor devices.
+    "admin:axes_accessattempt_changelist": dict(
+        anonymous=302, staff_a=302, staff_b=302, reviewer=302, ipa_admin=200
+    ),
+    "admin:otp_totp_totpdevice_changelist": dict(
         anonymous=302, staff_a=302, staff_b=302, reviewer=302, ipa_admin=200
     ),
 }
