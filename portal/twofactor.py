@@ -22,6 +22,7 @@ from .roles import is_ipa_staff
 
 RECOVERY_CODE_COUNT = 10
 SETUP_KEY_SESSION = "_otp_setup_key"
+HAS_DEVICE_SESSION = "_otp_has_device"
 
 # Pages an unverified user may still open: logging in and out, the second
 # factor itself, static files and the health check.
@@ -64,12 +65,24 @@ class TwoFactorMiddleware:
             and user.is_authenticated
             and not user.is_verified()
             and not request.path.startswith(_exempt_paths())
-            and requires_2fa(user)
+            and _required_for(request, user)
         ):
             target = "otp_verify" if has_device(user) else "otp_setup"
             query = urllib.parse.urlencode({"next": request.get_full_path()})
             return redirect(f"{reverse(target)}?{query}")
         return self.get_response(request)
+
+
+def _required_for(request, user) -> bool:
+    """requires_2fa, with whether a non-staff user has a device remembered in
+    the session (one check per login, not two queries on every page)."""
+    if is_ipa_staff(user):
+        return True
+    has = request.session.get(HAS_DEVICE_SESSION)
+    if has is None:
+        has = requires_2fa(user)
+        request.session[HAS_DEVICE_SESSION] = has
+    return has
 
 
 def safe_next(request, default="home") -> str:
@@ -142,6 +155,7 @@ def confirm_setup(request, hex_key: str, code: str) -> list[str] | None:
             recovery.token_set.create(token=token)
         audit.record("auth.otp_setup", user, actor=user)
     otp_login(request, device)
+    request.session[HAS_DEVICE_SESSION] = True
     return codes
 
 

@@ -392,6 +392,7 @@ def otp_settings(request):
 
     if request.method == "POST" and request.POST.get("action") == "disable":
         twofactor.disable(request.user)
+        request.session[twofactor.HAS_DEVICE_SESSION] = False
         messages.success(request, "二段階認証を解除しました。")
         return redirect("otp_settings")
     return render(

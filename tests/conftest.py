@@ -165,24 +165,49 @@ def screenshot(page, name):
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def login(page, base, email):
+def login(page, base, email, password=PASSWORD):
     """Log in through the login page; IPA staff (and anyone with a device)
     then pass the second factor with a fixture device's current code."""
+    needs_code = prepare_second_factor(email)
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", email)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    if needs_code:
+        page.wait_for_url("**/accounts/2fa/verify/**")
+        page.fill("#id_code", totp_code())
+        page.click("button[type=submit]")
+
+
+def prepare_second_factor(email) -> bool:
+    """Give a user who must pass the second factor the fixture device
+    (TOTP_KEY); True when the login will ask for its code."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from portal.models import User
     from portal.twofactor import requires_2fa
 
     user = User.objects.filter(email__iexact=email).first()
-    if user is not None and requires_2fa(user):
-        otp_device_for(user)
-        # A code is accepted once per 30 s step: let this login reuse it.
-        TOTPDevice.objects.filter(user=user).update(last_t=-1, throttling_failure_count=0)
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    if user is not None and requires_2fa(user):
-        page.wait_for_url("**/accounts/2fa/verify/**")
-        page.fill("#id_code", totp_code())
-        page.click("button[type=submit]")
+    if user is None or not requires_2fa(user):
+        return False
+    otp_device_for(user)
+    # A code is accepted once per 30 s step: let this login reuse it.
+    TOTPDevice.objects.filter(user=user).update(last_t=-1, throttling_failure_count=0)
+    return True
+
+
+def confirm_signup_by_mail(page, base, email):
+    """Issue 11: after the sign-up form, open the confirmation link mailed
+    to ``email`` and submit on its 確認画面, as the applicant would."""
+    import re
+
+    from django.core import mail
+    from playwright.sync_api import expect
+
+    expect(page.locator("h1")).to_have_text("確認メールを送信しました")
+    message = next(
+        m for m in reversed(mail.outbox) if email in m.to and "/register/confirm/" in m.body
+    )
+    path = re.search(r"/register/confirm/[^/\s]+/", message.body).group(0)
+    page.goto(f"{base}{path}")
+    page.click("button:has-text('確定して申請する')")
