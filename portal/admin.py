@@ -189,3 +189,53 @@ class ReceiptAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Two-factor devices (issue 11): an administrator sees who has set it up and
+# deletes the device of someone who lost their phone (they set it up again at
+# the next login). django-otp's own admin pages (secret keys, English) are
+# replaced by these read-only lists.
+def register_otp_admin():  # from PortalConfig.ready, after django-otp's admin
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    for model in (TOTPDevice, StaticDevice):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+
+    class DeviceAdmin(admin.ModelAdmin):
+        list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
+        list_select_related = ["user"]
+        search_fields = ["user__email"]
+        # Display methods, not the model's fields: django-otp's help texts
+        # are English.
+        fields = readonly_fields = ["owner", "label", "ready", "created", "last_used"]
+
+        @admin.display(description="利用者")
+        def owner(self, obj):
+            return str(obj.user)
+
+        @admin.display(description="名前")
+        def label(self, obj):
+            return obj.name
+
+        @admin.display(description="確認済み", boolean=True)
+        def ready(self, obj):
+            return obj.confirmed
+
+        @admin.display(description="登録日時")
+        def created(self, obj):
+            return obj.created_at
+
+        @admin.display(description="最終利用日時")
+        def last_used(self, obj):
+            return obj.last_used_at
+
+        def has_add_permission(self, request):
+            return False
+
+        def has_change_permission(self, request, obj=None):
+            return False
+
+    admin.site.register(TOTPDevice, DeviceAdmin)
+    admin.site.register(StaticDevice, DeviceAdmin)

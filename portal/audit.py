@@ -26,14 +26,12 @@ def reset_client_ip(token) -> None:
     _current_ip.reset(token)
 
 
-def client_ip_from_request(request, trust_forwarded: bool = False) -> str | None:
-    if trust_forwarded:
-        # The rightmost entry is the one our own reverse proxy added; entries
-        # to its left come from the client and can be forged.
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+def client_ip_from_request(request) -> str | None:
+    """The client address of ``request`` (portal.clientip: X-Forwarded-For
+    only from a trusted proxy)."""
+    from .clientip import client_ip
+
+    return client_ip(request)
 
 
 def _jsonable(value):
@@ -107,6 +105,11 @@ ACTIONS = {
     "auth.logout": "ログアウトしました",
     "auth.login_failed": "ログインに失敗しました",
     "auth.password_reset": "パスワードを再設定しました",
+    "auth.lockout": "ログインの失敗が続いたため、ログインが一時的に制限されました",
+    "auth.otp_setup": "二段階認証を設定しました",
+    "auth.otp_recovery_used": "二段階認証の予備コードを使ってログインしました",
+    "auth.otp_verify_failed": "二段階認証の確認コードを誤って入力しました",
+    "auth.otp_disable": "二段階認証を解除しました",
     "registration.submit": "{obj}を提出しました",
     "registration.resubmit": "{obj}を修正して再提出しました",
     "registration.return": "{obj}を差し戻しました",

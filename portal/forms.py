@@ -6,7 +6,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import FieldDoesNotExist
 
-from . import audit, throttle
+from . import audit
 
 
 def japanese_messages(field) -> None:
@@ -137,34 +137,10 @@ class JapaneseErrorsMixin:
         return rows
 
 
-class ThrottledLoginMixin:
-    """Failed-login throttling per username and per IP, for every login form
-    (the portal's and the Django admin's)."""
-
-    throttled_message = (
-        "ログインの失敗が続いたため、一時的にログインを制限しています。"
-        "15分ほど待ってから再度お試しください。"
-    )
-
-    def clean(self):
-        username = (self.cleaned_data.get("username") or "").lower()
-        ip = getattr(self.request, "client_ip", None) if self.request else None
-        if username and throttle.is_locked(username, ip):
-            raise forms.ValidationError(self.throttled_message, code="throttled")
-        try:
-            cleaned = super().clean()
-        except forms.ValidationError:
-            if username:
-                throttle.register_failure(username, ip)
-            raise
-        # Only a real login clears the count (not, e.g., a post without a password).
-        if self.get_user() is not None:
-            throttle.register_success(username)
-        return cleaned
-
-
-class LoginForm(ThrottledLoginMixin, JapaneseErrorsMixin, AuthenticationForm):
-    """E-mail login with failed-login throttling per username and per IP."""
+class LoginForm(JapaneseErrorsMixin, AuthenticationForm):
+    """E-mail login. Failed logins are counted by django-axes (its backend and
+    middleware, portal.lockout): five for one address from one client lock
+    that combination for 15 minutes."""
 
     username = forms.EmailField(
         label="メールアドレス",
@@ -176,8 +152,8 @@ class LoginForm(ThrottledLoginMixin, JapaneseErrorsMixin, AuthenticationForm):
     }
 
 
-class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
-    """The Django admin's login, throttled like the portal's."""
+class AdminLoginForm(AdminAuthenticationForm):
+    """The Django admin's login (locked by django-axes like the portal's)."""
 
 
 class JapanesePasswordResetForm(JapaneseErrorsMixin, PasswordResetForm):

@@ -31,9 +31,7 @@ class SessionLifetimeMiddleware:
                 # This middleware runs before RequestContextMiddleware and
                 # MessageMiddleware, and they do not run for this early
                 # response: set the audit IP and store the message here.
-                token = set_client_ip(
-                    client_ip_from_request(request, settings.TRUST_X_FORWARDED_FOR)
-                )
+                token = set_client_ip(client_ip_from_request(request))
                 try:
                     logout(request)
                 finally:
@@ -55,7 +53,7 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        ip = client_ip_from_request(request, settings.TRUST_X_FORWARDED_FOR)
+        ip = client_ip_from_request(request)
         request.client_ip = ip
         token = set_client_ip(ip)
         try:
@@ -151,6 +149,8 @@ class NoStoreMiddleware:
             return False
         match = getattr(request, "resolver_match", None)
         return match is not None and match.view_name in self.public
+
+
 class RequestSizeLimitMiddleware:
     """Issue 11 (uploads): a request body larger than PORTAL_MAX_REQUEST_BYTES
     (by its Content-Length) is refused with a Japanese 413 page before anything

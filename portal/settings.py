@@ -6,6 +6,7 @@ Without DATABASE_URL the database is a SQLite file; without CELERY_BROKER_URL
 tasks run eagerly in-process; without EMAIL_URL mail goes to the console.
 """
 
+import datetime
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -137,15 +138,6 @@ SESSION_ABSOLUTE_LIFETIME = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# Failed-login throttling: per username and per IP, with a cool-off. Many
-# schools share one IP, so the IP limit is high and never permanent.
-LOGIN_THROTTLE = {
-    "username_failures": 5,
-    "ip_failures": 50,
-    "window_seconds": 15 * 60,
-    "cooloff_seconds": 15 * 60,
-}
-
 # Cache (shared by the gunicorn workers when Redis is available) -------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -246,10 +238,6 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-
-# Behind a proxy the client address comes from X-Forwarded-For; trust it only
-# when told to, or anyone could spoof the IP used for throttling and audit.
-TRUST_X_FORWARDED_FOR = env_bool("DJANGO_TRUST_X_FORWARDED_FOR", False)
 
 LOGGING = {
     "version": 1,
@@ -420,3 +408,65 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # The longest form (a page of 100 completers × 12 fields) stays below it.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 3000
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
+
+# Issue 11 (abuse that gets nowhere) -------------------------------------------
+# Everything of the login lockout, the client address, two-factor
+# authentication and the sign-up/password-reset rate limits is in this block.
+#
+# The client address (portal.clientip): X-Forwarded-For is read only from
+# these proxies (comma-separated addresses or networks of our own reverse
+# proxy, e.g. "172.18.0.0/16"); without them REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES")
+
+INSTALLED_APPS += [
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+]
+# django-axes checks every login (portal's and /admin/'s) first.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]
+MIDDLEWARE.insert(  # after the session's user: request.user.is_verified()
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(  # IPA staff must pass the second factor before any page
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "portal.twofactor.TwoFactorMiddleware",
+)
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # turns a lockout into its page
+
+# Login lockout (django-axes): five failures of one address from one client
+# lock that combination for 15 minutes; another address, or the same address
+# from another client, is not affected (behind the proxy every client
+# shares the proxy's IP, so no lock by IP alone). A success resets the count.
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "portal.clientip.client_ip"
+AXES_USERNAME_CALLABLE = "portal.lockout.username"
+AXES_LOCKOUT_CALLABLE = "portal.lockout.response"
+AXES_SENSITIVE_PARAMETERS = ["password"]
+AXES_VERBOSE = False
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are in the audit log (auth.login)
+LOGGING["loggers"] = {**LOGGING["loggers"], "axes": {"level": "WARNING"}}
+
+# Two-factor authentication (django-otp, TOTP + recovery codes): required for
+# IPA reviewers and administrators (portal.twofactor), optional for providers.
+OTP_TOTP_ISSUER = "免除対象講座ポータル"
+OTP_TOTP_TOLERANCE = 1
+
+# Rate limits of sign-up and password reset (portal.throttle.allow): uses per
+# client address and per e-mail address within the window.
+ABUSE_RATE_LIMITS = {
+    "signup": {"ip": 10, "email": 3, "window_seconds": 60 * 60},
+    "password_reset": {"ip": 20, "email": 3, "window_seconds": 60 * 60},
+}
+# An unconfirmed sign-up's link is valid this long; then it is deleted.
+SIGNUP_CONFIRMATION_HOURS = 24
+CELERY_BEAT_SCHEDULE["delete-expired-signups"] = {
+    "task": "providers.delete_expired_signups",
+    "schedule": crontab(minute=40),
+}

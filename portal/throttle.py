@@ -1,56 +1,16 @@
-"""Throttling of failed logins, per username and per client IP (and a plain
-rate counter for costly public pages, :func:`allow`).
+"""Rate counters for public pages that cost something or can be abused: the
+certificate check, the registry's PDF, sign-up and password reset (issue 11).
 
-After ``username_failures`` failures for one address within the window, that
-address must wait ``cooloff_seconds``; the same for ``ip_failures`` from one IP.
-The IP limit is high because whole schools share one address, and every lock
-ends by itself: there is no permanent lock-out.
+Failed logins are not counted here: django-axes locks them (portal.lockout).
+The client address comes from portal.clientip (``request.client_ip``, set by
+RequestContextMiddleware), the one place that reads it.
 """
 
 import hashlib
+import unicodedata
 
 from django.conf import settings
 from django.core.cache import cache
-
-
-def _key(kind: str, value: str) -> str:
-    digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
-    return f"login-throttle:{kind}:{digest}"
-
-
-def _limits():
-    return settings.LOGIN_THROTTLE
-
-
-def is_locked(username: str, ip: str | None) -> bool:
-    if cache.get(_key("lock-user", username)):
-        return True
-    return bool(ip and cache.get(_key("lock-ip", ip)))
-
-
-def register_failure(username: str, ip: str | None) -> None:
-    limits = _limits()
-    for kind, value, limit in (
-        ("user", username, limits["username_failures"]),
-        ("ip", ip, limits["ip_failures"]),
-    ):
-        if not value:
-            continue
-        key = _key(kind, value)
-        cache.add(key, 0, timeout=limits["window_seconds"])
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=limits["window_seconds"])
-            count = 1
-        if count >= limit:
-            cache.set(_key(f"lock-{kind}", value), 1, timeout=limits["cooloff_seconds"])
-            cache.delete(key)
-
-
-def register_success(username: str) -> None:
-    cache.delete(_key("user", username))
-    cache.delete(_key("lock-user", username))
 
 
 def allow(scope: str, value: str | None, limit: int, window_seconds: int) -> bool:
@@ -65,3 +25,28 @@ def allow(scope: str, value: str | None, limit: int, window_seconds: int) -> boo
         cache.set(key, 1, timeout=window_seconds)
         count = 1
     return count <= limit
+
+
+def _address_key(email: str) -> str:
+    return unicodedata.normalize("NFKC", email or "").strip().casefold()
+
+
+def allow_form_post(request, scope: str, email: str) -> bool:
+    """Count one posting of a public form (``ABUSE_RATE_LIMITS[scope]``) by
+    the client address and by the e-mail address typed; False when either
+    is past its limit within the window."""
+    from .clientip import client_ip
+
+    limits = settings.ABUSE_RATE_LIMITS[scope]
+    window = limits["window_seconds"]
+    ip = getattr(request, "client_ip", None) or client_ip(request)
+    by_ip = allow(f"{scope}:ip", ip, limits["ip"], window)
+    address = _address_key(email)
+    by_address = allow(f"{scope}:email", address, limits["email"], window) if address else True
+    return by_ip and by_address
+
+
+RATE_LIMITED_MESSAGE = (
+    "短時間に何度も送信されたため、受付を一時的に止めています。"
+    "1時間ほど待ってから、もう一度送信してください（入力した内容はそのまま残っています）。"
+)

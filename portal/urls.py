@@ -10,9 +10,12 @@ urlpatterns = [
     path("health/", health.health, name="health"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/2fa/", views.otp_settings, name="otp_settings"),
+    path("accounts/2fa/setup/", views.otp_setup, name="otp_setup"),
+    path("accounts/2fa/verify/", views.otp_verify, name="otp_verify"),
     path(
         "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(
+        views.RateLimitedPasswordResetView.as_view(
             form_class=forms.JapanesePasswordResetForm,
             email_template_name="mail/password_reset.txt",
             subject_template_name="mail/password_reset_subject.txt",

@@ -1,7 +1,10 @@
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from . import audit, documents, services
@@ -16,6 +19,22 @@ from .roles import is_ipa_admin, is_ipa_staff, is_provider_staff, is_reviewer
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
+
+
+class RateLimitedPasswordResetView(auth_views.PasswordResetView):
+    """Password reset, limited per client and per address (issue 11): past
+    the limit no mail is sent and the form is shown again with the typed
+    address and a Japanese message (status 429)."""
+
+    def form_valid(self, form):
+        from . import throttle
+
+        if not throttle.allow_form_post(
+            self.request, "password_reset", form.cleaned_data.get("email", "")
+        ):
+            form.add_error(None, throttle.RATE_LIMITED_MESSAGE)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
 
 
 def healthz(request):
@@ -296,3 +315,91 @@ def inbox_batch(request):
     for name, why in result.refused:
         messages.error(request, f"{name}：{why}")
     return _back_to_inbox(request)
+
+
+# Two-factor authentication (issue 11) -------------------------------------------------
+
+
+@login_required
+def otp_setup(request):
+    """Set up the authenticator app: the QR code (inline SVG) and the secret
+    as text, confirmed with a 6-digit code; then the 10 recovery codes, shown
+    this once."""
+    from . import twofactor
+
+    if twofactor.has_device(request.user) and not request.user.is_verified():
+        return redirect(f"{reverse('otp_verify')}?{request.META.get('QUERY_STRING', '')}")
+    key = request.session.get(twofactor.SETUP_KEY_SESSION)
+    if not key:
+        key = twofactor.new_key()
+        request.session[twofactor.SETUP_KEY_SESSION] = key
+    error = ""
+    if request.method == "POST":
+        codes = twofactor.confirm_setup(request, key, request.POST.get("code", ""))
+        if codes is not None:
+            request.session.pop(twofactor.SETUP_KEY_SESSION, None)
+            return render(
+                request,
+                "registration/otp_recovery_codes.html",
+                {"codes": codes, "next": twofactor.safe_next(request)},
+            )
+        error = (
+            "確認コードが正しくありません。認証アプリに表示されている6桁の数字を入力してください。"
+        )
+    url = twofactor.otpauth_url(request.user, key)
+    return render(
+        request,
+        "registration/otp_setup.html",
+        {
+            "qr_svg": mark_safe(twofactor.qr_svg(url)),  # noqa: S308  (segno's own SVG)
+            "secret": twofactor.base32_secret(key),
+            "error": error,
+            "next": request.POST.get("next") or request.GET.get("next", ""),
+            "required": bool(is_ipa_staff(request.user)),
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def otp_verify(request):
+    """The second factor after the password: the app's code or a recovery code."""
+    from . import twofactor
+
+    if not twofactor.has_device(request.user):
+        return redirect(f"{reverse('otp_setup')}?{request.META.get('QUERY_STRING', '')}")
+    error = ""
+    if request.method == "POST":
+        if twofactor.verify(request, request.POST.get("code", "")):
+            return redirect(twofactor.safe_next(request))
+        error = (
+            "確認コードが正しくありません。認証アプリの6桁の数字、または予備コードを入力してください。"
+            "続けて誤ると、しばらく入力を受け付けません。"
+        )
+    return render(
+        request,
+        "registration/otp_verify.html",
+        {"error": error, "next": request.POST.get("next") or request.GET.get("next", "")},
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def otp_settings(request):
+    """The account's page of the second factor: whether it is on; provider
+    staff may turn it on (and off again)."""
+    from . import twofactor
+
+    if request.method == "POST" and request.POST.get("action") == "disable":
+        twofactor.disable(request.user)
+        request.session[twofactor.HAS_DEVICE_SESSION] = False
+        messages.success(request, "二段階認証を解除しました。")
+        return redirect("otp_settings")
+    return render(
+        request,
+        "registration/otp_settings.html",
+        {
+            "enabled": twofactor.has_device(request.user),
+            "required": bool(is_ipa_staff(request.user)),
+        },
+    )

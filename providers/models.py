@@ -790,3 +790,27 @@ class QuestionAttachment(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class PendingSignup(models.Model):
+    """A sign-up whose e-mail address is not confirmed yet (issue 11).
+
+    The typed 申請書式1 waits here, and nothing else exists: no account, no
+    registration, no notice to IPA, the address is not reserved. The link
+    mailed to the address (valid ``SIGNUP_CONFIRMATION_HOURS``) turns it into
+    the registration (services.confirm_signup); an expired one is deleted by
+    the beat task ``providers.delete_expired_signups``."""
+
+    email = models.EmailField("メールアドレス", max_length=254, db_index=True)
+    values = models.JSONField("入力内容", default=dict)
+    password_hash = models.CharField("パスワード（ハッシュ）", max_length=128)
+    token_hash = models.CharField("確認用トークン（ハッシュ）", max_length=64, unique=True)
+    created_at = models.DateTimeField("受付日時", default=timezone.now)
+    expires_at = models.DateTimeField("確認の期限", db_index=True)
+
+    class Meta:
+        verbose_name = "メールアドレス確認待ちの登録申請"
+        verbose_name_plural = "メールアドレス確認待ちの登録申請"
+
+    def __str__(self):
+        return f"確認待ちの登録申請（{timezone.localtime(self.created_at):%Y/%m/%d %H:%M}）"

@@ -1,7 +1,9 @@
 """State changes of provider registrations (P1–P6), one function each:
 check, transaction.atomic(), save, audit entry, notification."""
 
+import datetime
 import hashlib
+import json
 import secrets
 
 from django.conf import settings
@@ -18,7 +20,14 @@ from portal.roles import is_reviewer
 from portal.workflow import transition
 
 from . import rules
-from .models import Membership, Provider, ProviderNumberCounter, Registration, Withdrawal
+from .models import (
+    Membership,
+    PendingSignup,
+    Provider,
+    ProviderNumberCounter,
+    Registration,
+    Withdrawal,
+)
 from .terms import TERMS_VERSION
 from .workflow import (
     WITHDRAWAL_FILED,
@@ -149,7 +158,9 @@ def _is_leftover_applicant(user) -> bool:
     )
 
 
-def submit_registration(values: dict, password: str) -> tuple[Registration, str]:
+def submit_registration(
+    values: dict, password: str | None = None, *, password_hash: str | None = None
+) -> tuple[Registration, str]:
     """A school submits 申請書式1 from the public sign-up page.
 
     Creates the contact's account (inactive until IPA accepts) and the
@@ -168,7 +179,10 @@ def submit_registration(values: dict, password: str) -> tuple[Registration, str]
             )
         if user is not None:
             # The inactive account of an earlier, withdrawn registration.
-            user.set_password(password)
+            if password_hash is not None:
+                user.password = password_hash
+            else:
+                user.set_password(password)
             user.family_name = values["contact_family_name"]
             user.given_name = values["contact_given_name"]
             user.save(update_fields=["password", "family_name", "given_name"])
@@ -182,6 +196,9 @@ def submit_registration(values: dict, password: str) -> tuple[Registration, str]
                         given_name=values["contact_given_name"],
                         is_active=False,
                     )
+                    if password_hash is not None:
+                        user.password = password_hash
+                        user.save(update_fields=["password"])
             except IntegrityError:  # the same address signed up a moment ago
                 raise ValidationError(
                     {"contact_email": "この電子メールアドレスは既に登録されています。"}
@@ -209,6 +226,80 @@ def submit_registration(values: dict, password: str) -> tuple[Registration, str]
             "registration_ipa_notice", {"registration": registration}, [settings.IPA_NOTICE_EMAIL]
         )
     return registration, token
+
+
+# E-mail confirmation of a sign-up (issue 11) --------------------------------
+
+
+def start_signup(values: dict, password: str) -> str:
+    """The public sign-up: keep the typed 申請書式1 as an unconfirmed sign-up
+    and mail a confirmation link (a fixed text; nothing the applicant typed)
+    to the address. Returns the link's secret token.
+
+    Nothing else happens until the link is opened: no account, no
+    registration, no notice to IPA; the address is not reserved. Whether the
+    address is already registered is not said here (the same answer for every
+    address): only the owner of the mailbox learns it, on confirming."""
+    from django.contrib.auth.hashers import make_password
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    now = timezone.now()
+    _check_not_barred(values["name"], timezone.localdate())
+    token = secrets.token_urlsafe(32)
+    email = values["contact_email"].strip().lower()
+    with transaction.atomic():
+        PendingSignup.objects.create(
+            email=email,
+            values=json.loads(json.dumps(values, cls=DjangoJSONEncoder)),
+            password_hash=make_password(password),
+            token_hash=hash_token(token),
+            created_at=now,
+            expires_at=now + datetime.timedelta(hours=settings.SIGNUP_CONFIRMATION_HOURS),
+        )
+        notify.send_on_commit(
+            "signup_confirm",
+            {"token": token, "hours": settings.SIGNUP_CONFIRMATION_HOURS},
+            [email],
+        )
+    return token
+
+
+def pending_signup_for_token(token: str) -> PendingSignup | None:
+    """The unconfirmed sign-up of a confirmation link, if it has not expired."""
+    if not token or len(token) > 100:
+        return None
+    return PendingSignup.objects.filter(
+        token_hash=hash_token(token), expires_at__gt=timezone.now()
+    ).first()
+
+
+def confirm_signup(token: str) -> tuple[Registration, str] | None:
+    """The applicant opened the link and confirmed: the registration is
+    submitted now (account, 到達番号, notices to the applicant and to IPA),
+    from the values typed at sign-up. None for an unknown or expired link.
+    A refusal (the address registered meanwhile, the P6 bar) is a
+    ValidationError and keeps the unconfirmed sign-up until it expires."""
+    with transaction.atomic():
+        pending = (
+            PendingSignup.objects.select_for_update()
+            .filter(token_hash=hash_token(token or ""), expires_at__gt=timezone.now())
+            .first()
+        )
+        if pending is None:
+            return None
+        values = {
+            name: Registration._meta.get_field(name).to_python(value)
+            for name, value in pending.values.items()
+        }
+        result = submit_registration(values, password_hash=pending.password_hash)
+        pending.delete()
+    return result
+
+
+def delete_expired_signups(now=None) -> int:
+    """Beat: forget the sign-ups whose link expired unconfirmed."""
+    deleted, _ = PendingSignup.objects.filter(expires_at__lte=now or timezone.now()).delete()
+    return deleted
 
 
 def resubmit_registration(registration_pk: int, values: dict) -> Registration:

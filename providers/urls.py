@@ -4,6 +4,8 @@ from . import change_views, contact_views, question_views, views
 
 urlpatterns = [
     path("register/", views.signup, name="registration_signup"),
+    path("register/sent/", views.signup_sent, name="registration_signup_sent"),
+    path("register/confirm/<str:token>/", views.signup_confirm, name="registration_confirm"),
     path("register/done/", views.signup_done, name="registration_signup_done"),
     path("register/status/<str:token>/", views.registration_status, name="registration_status"),
     path("provider/", views.provider_profile, name="provider_profile"),

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -20,6 +21,7 @@ from .forms import RegistrationForm, ReturnForm, SignupForm, WithdrawalForm
 from .models import Provider, Registration, Withdrawal
 
 SESSION_TOKEN_KEY = "registration_token"
+SIGNUP_SENT_KEY = "registration_signup_sent"
 
 
 def field_rows(obj, highlight=()):
@@ -37,21 +39,76 @@ def field_rows(obj, highlight=()):
 
 
 def signup(request):
+    """The public sign-up (申請書式1). A valid form is kept as an unconfirmed
+    sign-up and a confirmation link is mailed to the address (issue 11): the
+    registration is submitted only when the link is opened. The answer is the
+    same whether or not the address is known. Posts are limited per client
+    and per address (portal.throttle); a refusal keeps what was typed."""
+    from portal import throttle
+
+    status = 200
     if request.method == "POST":
         form = SignupForm(request.POST)
         if form.is_valid():
-            result = attempt(
-                request,
-                lambda: services.submit_registration(form.values(), form.cleaned_data["password1"]),
-                form=form,
-            )
-            if result is not FAILED:
-                _registration, token = result
-                request.session[SESSION_TOKEN_KEY] = token
-                return redirect("registration_signup_done")
+            if not throttle.allow_form_post(request, "signup", form.cleaned_data["contact_email"]):
+                form.add_error(None, throttle.RATE_LIMITED_MESSAGE)
+                status = 429
+            else:
+                result = attempt(
+                    request,
+                    lambda: services.start_signup(form.values(), form.cleaned_data["password1"]),
+                    form=form,
+                )
+                if result is not FAILED:
+                    request.session[SIGNUP_SENT_KEY] = True
+                    return redirect("registration_signup_sent")
     else:
         form = SignupForm()
-    return render(request, "providers/signup.html", {"form": form})
+    return render(request, "providers/signup.html", {"form": form}, status=status)
+
+
+def signup_sent(request):
+    """「確認メールを送信しました」: the same page for every address."""
+    return render(
+        request,
+        "providers/signup_sent.html",
+        {
+            "sent": request.session.get(SIGNUP_SENT_KEY, False),
+            "hours": settings.SIGNUP_CONFIRMATION_HOURS,
+        },
+    )
+
+
+def signup_confirm(request, token: str):
+    """The link of the confirmation e-mail: the 確認画面 of what will be
+    submitted (GET: a mail scanner opening the link submits nothing), and
+    the submission (POST), then the completion page with its 到達番号."""
+    pending = services.pending_signup_for_token(token)
+    if pending is None:
+        return render(request, "providers/signup_link_invalid.html", status=404)
+    preview = Registration(
+        **{
+            name: Registration._meta.get_field(name).to_python(value)
+            for name, value in pending.values.items()
+        }
+    )
+    errors = []
+    if request.method == "POST":
+        try:
+            result = services.confirm_signup(token)
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            if result is None:
+                return render(request, "providers/signup_link_invalid.html", status=404)
+            request.session[SESSION_TOKEN_KEY] = result[1]
+            request.session.pop(SIGNUP_SENT_KEY, None)
+            return redirect("registration_signup_done")
+    return render(
+        request,
+        "providers/signup_confirm.html",
+        {"rows": field_rows(preview), "errors": errors, "expires_at": pending.expires_at},
+    )
 
 
 def signup_done(request):

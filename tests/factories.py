@@ -115,3 +115,28 @@ def registration_values(**overrides) -> dict:
     values.update(referral_dm_year=None, referral_dm_month=None)
     values.update(overrides)
     return values
+
+
+def signup_and_confirm(client, data: dict):
+    """Post the public sign-up and open the confirmation link mailed to the
+    address (issue 11), as the applicant would: returns the sign-up's answer
+    when it was refused, else the confirmation's (a redirect to the
+    completion page). The confirmation mail is taken out of mail.outbox, so
+    that tests see the mails of the submitted registration as before. Mail
+    goes out on commit: do not wrap this in another capture of on-commit
+    callbacks."""
+    import re
+
+    from django.core import mail
+    from django.test import TestCase
+    from django.urls import reverse
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse("registration_signup"), data)
+    if response.status_code != 302:
+        return response
+    message = next(m for m in reversed(mail.outbox) if "/register/confirm/" in m.body)
+    mail.outbox.remove(message)
+    token = re.search(r"/register/confirm/([^/\s]+)/", message.body).group(1)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(reverse("registration_confirm", args=[token]))

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import mail
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -290,30 +291,43 @@ def test_accounts_new_login_after_12_hour_logout_works(client, staff_a):
 # 4. Throttling ------------------------------------------------------------------------
 
 
-def test_accounts_throttle_settings():
-    assert settings.LOGIN_THROTTLE == {
-        "username_failures": 5,
-        "ip_failures": 50,
-        "window_seconds": 15 * 60,
-        "cooloff_seconds": 15 * 60,
-    }
+def test_i11_lockout_settings_are_axes_username_and_ip():
+    assert settings.AXES_FAILURE_LIMIT == 5
+    assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
+    assert datetime.timedelta(minutes=15) == settings.AXES_COOLOFF_TIME
+    assert settings.AXES_RESET_ON_SUCCESS is True
+    assert settings.AXES_CLIENT_IP_CALLABLE == "portal.clientip.client_ip"
+    assert not hasattr(settings, "LOGIN_THROTTLE")
+
+
+def assert_locked(response):
+    assert response.status_code == 429
+    assert THROTTLED in response.content.decode()
 
 
 def test_accounts_five_failures_lock_the_address(client, staff_a):
     for _ in range(4):
         assert WRONG_LOGIN in login(client, "a@a.example.jp", "wrong").content.decode()
     # The fifth failure, typed in another case, counts for the same address.
-    assert WRONG_LOGIN in login(client, "A@A.example.jp", "wrong").content.decode()
+    assert_locked(login(client, "A@A.example.jp", "wrong"))
 
-    response = login(client, "a@a.example.jp")
-    assert response.status_code == 200
-    assert THROTTLED in response.content.decode()
+    assert_locked(login(client, "a@a.example.jp"))
     assert not is_logged_in(client)
 
     # Changing the case of the address does not get round the lock.
-    response = login(client, "A@A.EXAMPLE.JP")
-    assert THROTTLED in response.content.decode()
+    assert_locked(login(client, "A@A.EXAMPLE.JP"))
     assert not is_logged_in(client)
+
+
+def test_i11_lockout_is_audited_in_japanese(client, staff_a):
+    from portal import audit
+
+    for _ in range(5):
+        login(client, "a@a.example.jp", "wrong", REMOTE_ADDR="198.51.100.7")
+    entry = AuditEntry.objects.get(action="auth.lockout")
+    assert entry.note == "a@a.example.jp"
+    assert entry.ip == "198.51.100.7"
+    assert "ログインが一時的に制限されました" in audit.sentence(entry)
 
 
 def test_accounts_four_failures_do_not_lock_and_success_resets_count(client, staff_a):
@@ -331,26 +345,35 @@ def test_accounts_four_failures_do_not_lock_and_success_resets_count(client, sta
 
     for _ in range(5):
         login(client, "a@a.example.jp", "wrong")
-    assert THROTTLED in login(client, "a@a.example.jp").content.decode()
+    assert_locked(login(client, "a@a.example.jp"))
 
 
 def test_accounts_user_lock_does_not_block_others_on_same_ip(client, staff_a, staff_b):
     for _ in range(5):
         login(client, "a@a.example.jp", "wrong")
-    assert THROTTLED in login(client, "a@a.example.jp").content.decode()
+    assert_locked(login(client, "a@a.example.jp"))
 
     response = login(client, "b@b.example.jp")
     assert response.status_code == 302
     assert is_logged_in(client)
 
 
+def test_i11_lock_is_for_the_address_from_that_client_only(client, staff_a):
+    """The combination username + IP is locked: the same address from
+    another client (another school) can still log in."""
+    for _ in range(5):
+        login(client, "a@a.example.jp", "wrong", REMOTE_ADDR="192.0.2.7")
+    assert_locked(login(client, "a@a.example.jp", REMOTE_ADDR="192.0.2.7"))
+    assert login(client, "a@a.example.jp", REMOTE_ADDR="198.51.100.8").status_code == 302
+
+
 def test_accounts_user_lock_ends_after_cooloff(client, staff_a):
     for _ in range(5):
         login(client, "a@a.example.jp", "wrong")
-    with later(14 * 60):
-        assert THROTTLED in login(client, "a@a.example.jp").content.decode()
-    with later(15 * 60 + 1):
-        response = login(client, "a@a.example.jp")
+    _age_attempts(14 * 60)
+    assert_locked(login(client, "a@a.example.jp"))
+    _age_attempts(60 + 1)
+    response = login(client, "a@a.example.jp")
     assert response.status_code == 302
     assert is_logged_in(client)
 
@@ -363,48 +386,101 @@ def test_accounts_empty_password_does_not_reset_failure_count(client, staff_a):
     login(client, "a@a.example.jp", "")
     login(client, "a@a.example.jp", "wrong")
     response = login(client, "a@a.example.jp")
-    assert THROTTLED in response.content.decode()
+    assert_locked(response)
     assert not is_logged_in(client)
 
 
-def test_accounts_fifty_failures_lock_the_ip_not_others(client, staff_a, staff_b):
-    ip = "192.0.2.50"
-    for n in range(50):
-        login(client, f"guess{n}@example.jp", "wrong", REMOTE_ADDR=ip)
+def _age_attempts(seconds: int) -> None:
+    """Moves the lockout's records back in time (django-axes keeps them in
+    the database)."""
+    from axes.models import AccessAttempt
+    from django.db.models import F
 
-    response = login(client, "a@a.example.jp", REMOTE_ADDR=ip)
-    assert THROTTLED in response.content.decode()
-    assert not is_logged_in(client)
-
-    # Another address (another school) is not affected.
-    response = login(client, "a@a.example.jp", REMOTE_ADDR="10.0.0.1")
-    assert response.status_code == 302
-    assert is_logged_in(client)
+    AccessAttempt.objects.update(
+        attempt_time=F("attempt_time") - datetime.timedelta(seconds=seconds)
+    )
 
 
-def test_accounts_ip_lock_starts_at_fiftieth_failure(client, staff_a, staff_b):
-    ip = "192.0.2.49"
-    for n in range(49):
-        login(client, f"guess{n}@example.jp", "wrong", REMOTE_ADDR=ip)
-    assert login(client, "a@a.example.jp", REMOTE_ADDR=ip).status_code == 302
-    client.post(reverse("logout"), REMOTE_ADDR=ip)
-
-    # A success does not clear the IP count: the next failure locks the IP.
-    assert WRONG_LOGIN in login(client, "x@example.jp", "wrong", REMOTE_ADDR=ip).content.decode()
-    assert THROTTLED in login(client, "b@b.example.jp", REMOTE_ADDR=ip).content.decode()
-    assert not is_logged_in(client)
+PROXY = "10.0.0.2"
 
 
-def test_accounts_ip_lock_is_not_permanent(client, staff_a):
-    ip = "192.0.2.51"
-    for n in range(50):
-        login(client, f"guess{n}@example.jp", "wrong", REMOTE_ADDR=ip)
-    assert THROTTLED in login(client, "a@a.example.jp", REMOTE_ADDR=ip).content.decode()
+def test_i11_fifty_failures_behind_the_proxy_do_not_lock_another_user(client, staff_a, staff_b):
+    """Behind the reverse proxy every client has the proxy's REMOTE_ADDR:
+    50 failures of one client (guessing addresses and a's password) lock
+    nobody else — not b, not even from the same proxy address."""
+    with override_settings(TRUSTED_PROXIES=[PROXY]):
+        attacker = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "203.0.113.66"}
+        for n in range(45):
+            login(client, f"guess{n}@example.jp", "wrong", **attacker)
+        for _ in range(5):
+            login(client, "a@a.example.jp", "wrong", **attacker)
+        assert_locked(login(client, "a@a.example.jp", **attacker))
 
-    with later(15 * 60 + 1):
-        response = login(client, "a@a.example.jp", REMOTE_ADDR=ip)
-    assert response.status_code == 302
-    assert is_logged_in(client)
+        # b, through the same proxy (its own client address): not locked.
+        response = login(
+            client, "b@b.example.jp", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="198.51.100.20"
+        )
+        assert response.status_code == 302
+        client.post(reverse("logout"))
+        # a from another client behind the proxy: not locked either.
+        response = login(
+            client, "a@a.example.jp", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="198.51.100.21"
+        )
+        assert response.status_code == 302
+        client.post(reverse("logout"))
+        # Even a different user from the attacker's own address logs in.
+        assert login(client, "b@b.example.jp", **attacker).status_code == 302
+
+
+def test_i11_forged_forwarded_for_from_untrusted_address_is_ignored(client, staff_a):
+    """A client that is not the proxy cannot get round its lock by sending
+    another X-Forwarded-For with each try."""
+    with override_settings(TRUSTED_PROXIES=[PROXY]):
+        for n in range(5):
+            login(
+                client,
+                "a@a.example.jp",
+                "wrong",
+                REMOTE_ADDR="203.0.113.9",
+                HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+            )
+        response = login(
+            client, "a@a.example.jp", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="192.0.2.99"
+        )
+        assert_locked(response)
+        from axes.models import AccessAttempt
+
+        assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.9"}
+
+
+def test_i11_client_ip_reads_forwarded_for_only_from_trusted_proxy(rf):
+    from portal.clientip import client_ip
+
+    forwarded = {"HTTP_X_FORWARDED_FOR": "6.6.6.6, 198.51.100.9"}
+    assert client_ip(rf.get("/", REMOTE_ADDR=PROXY, **forwarded)) == PROXY  # none trusted
+    with override_settings(TRUSTED_PROXIES=["10.0.0.0/24"]):
+        assert client_ip(rf.get("/", REMOTE_ADDR=PROXY, **forwarded)) == "198.51.100.9"
+        assert client_ip(rf.get("/", REMOTE_ADDR="203.0.113.1", **forwarded)) == "203.0.113.1"
+        assert client_ip(rf.get("/", REMOTE_ADDR=PROXY)) == PROXY
+
+
+def test_i11_audit_log_uses_the_proxy_client_address(client, staff_a):
+    with override_settings(TRUSTED_PROXIES=[PROXY]):
+        login(client, "a@a.example.jp", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="198.51.100.30")
+    assert AuditEntry.objects.get(action="auth.login").ip == "198.51.100.30"
+
+
+def test_i11_lockouts_are_listed_in_the_admin_in_japanese(client, staff_a, ipa_admin):
+    for _ in range(5):
+        login(client, "a@a.example.jp", "wrong")
+    client.force_login(ipa_admin)
+    page = client.get("/admin/axes/accessattempt/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "a@a.example.jp" in text
+    for english in ("Access attempts", "Failed Logins", "Attempt Time", "Locked Out"):
+        assert english not in text
+    assert "ログイン失敗の記録" in text
 
 
 # 5. Audit -----------------------------------------------------------------------------
@@ -451,7 +527,7 @@ def test_accounts_admin_login_is_throttled_too(client, ipa_admin):
     response = client.post(
         "/admin/login/", {"username": "admin@ipa.example.jp", "password": PASSWORD}
     )
-    assert response.status_code == 200
+    assert response.status_code == 429
     assert "一時的にログインを制限" in response.content.decode()
     assert "_auth_user_id" not in client.session
 

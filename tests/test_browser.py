@@ -19,6 +19,7 @@ from playwright.sync_api import expect  # noqa: E402
 
 from providers.models import Provider  # noqa: E402
 
+from .conftest import confirm_signup_by_mail
 from .conftest import login as _login
 from .conftest import screenshot as _shot
 from .factories import PASSWORD, ReviewerFactory  # noqa: E402
@@ -72,6 +73,7 @@ def test_registration_journey_in_chromium(live_server, browser, tmp_path):
     applicant.fill("#id_password1", PASSWORD)
     applicant.fill("#id_password2", PASSWORD)
     applicant.click("button[type=submit]")
+    confirm_signup_by_mail(applicant, base, "hanako@browser.example.jp")
     expect(applicant.locator("h1")).to_have_text("登録申請を受け付けました")
     applicant.click("text=申請状況を確認する")
     status_url = applicant.url

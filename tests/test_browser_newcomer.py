@@ -38,6 +38,7 @@ from courses.rules import (  # noqa: E402
 from exams.demo import APPLY_LABEL, REPORT_LABEL, labelled_sessions  # noqa: E402
 from providers.models import Provider  # noqa: E402
 
+from .conftest import confirm_signup_by_mail, login  # noqa: E402
 from .conftest import screenshot as _shot  # noqa: E402
 
 pytestmark = [
@@ -60,10 +61,7 @@ def _page(browser, viewport=WIDE):
 
 
 def _login(page, base, email):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
+    login(page, base, email, DEMO_PASSWORD)  # with the second factor for IPA staff
     expect(page.locator("button:has-text('ログアウト')")).to_be_visible()
 
 
@@ -168,6 +166,7 @@ def test_newcomer_journey_from_an_empty_database_on_todays_date(live_server, bro
     applicant.check("#id_declaration")
     applicant.check("#id_agree_terms")
     applicant.click("button[type=submit]")
+    confirm_signup_by_mail(applicant, base, "hanako@shinki.example.jp")
     expect(applicant.locator("h1")).to_have_text("登録申請を受け付けました")
     _expect_receipt(applicant)
     _shot(applicant, "n01-signup-receipt")

@@ -16,10 +16,11 @@ from certifications import services as completer_services
 from courses.models import DeliveryCourse, ExemptionCourse
 from exams import services as exam_services
 from exams.models import ResultReport
+from providers import services
 from providers.models import Registration
 
 from .course_factories import certified_course, complete_course
-from .factories import signup_post_data
+from .factories import PASSWORD, registration_values
 from .test_exams_pages import ROLES, open_exam  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -117,8 +118,11 @@ def test_newcomer_confirm_delivery_course_review(client, provider_a, staff_a, re
 
 
 def test_newcomer_confirm_registration_signup_and_review(client, reviewer):
-    _irreversible(client, reverse("registration_signup"), "登録申請", expect=["確定して申請"])
-    client.post(reverse("registration_signup"), signup_post_data())
+    # Issue 11: the sign-up only mails a link; its 確認画面 submits.
+    token = services.start_signup(registration_values(), PASSWORD)
+    _irreversible(client, reverse("registration_confirm", args=[token]), "登録申請",
+                  expect=["確定して申請"])  # fmt: skip
+    client.post(reverse("registration_confirm", args=[token]))
     registration = Registration.objects.get()
     client.force_login(reviewer)
     _irreversible(

@@ -27,7 +27,7 @@ from providers import services as provider_services
 from providers.models import Registration
 
 from .course_factories import complete_course
-from .factories import signup_post_data
+from .factories import signup_and_confirm, signup_post_data
 from .test_exams_pages import ROLES, open_exam  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -112,7 +112,7 @@ def year(client, provider_a, staff_a, reviewer, open_exam):  # noqa: F811
     submitted, paid, approved and certified (certified_course), a second course
     returned, an exam applied for and a report with completers submitted."""
     session, delivery = open_exam
-    client.post(reverse("registration_signup"), signup_post_data(email="new@example.jp"))
+    signup_and_confirm(client, signup_post_data(email="new@example.jp"))
     registration = Registration.objects.get()
     provider_services.return_registration(
         registration.pk, reviewer, "代表者の役職を確認してください。", {}

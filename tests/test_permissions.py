@@ -44,11 +44,18 @@ TABLE = {
     "login": ("get", None, dict(anonymous=200, staff_a=302, staff_b=302, reviewer=302, ipa_admin=302)),
     "logout": ("post", None, dict.fromkeys(ROLES, 302)),
     "password_reset": ("get", None, dict.fromkeys(ROLES, 200)),
+    # Issue 11: two-factor authentication (IPA staff have a device in the tests).
+    "otp_settings": ("get", None, dict(anonymous=LOGIN, staff_a=200, staff_b=200, reviewer=200, ipa_admin=200)),
+    "otp_setup": ("get", None, dict(anonymous=LOGIN, staff_a=200, staff_b=200, reviewer=200, ipa_admin=200)),
+    "otp_verify": ("get", None, dict(anonymous=LOGIN, staff_a=302, staff_b=302, reviewer=200, ipa_admin=200)),
     "password_reset_done": ("get", None, dict.fromkeys(ROLES, 200)),
     "password_reset_confirm": ("get", "reset", dict.fromkeys(ROLES, 200)),
     "password_reset_complete": ("get", None, dict.fromkeys(ROLES, 200)),
     "registration_signup": ("get", None, dict.fromkeys(ROLES, 200)),
     "registration_signup_done": ("get", None, dict.fromkeys(ROLES, 200)),
+    # Issue 11: the e-mail confirmation of a sign-up (public, by the mailed link).
+    "registration_signup_sent": ("get", None, dict.fromkeys(ROLES, 200)),
+    "registration_confirm": ("get", "signup_token", dict.fromkeys(ROLES, 200)),
     "registration_status": ("get", "token", dict.fromkeys(ROLES, 200)),
     "provider_profile": ("get", None, dict(anonymous=LOGIN, staff_a=200, staff_b=200, reviewer=403, ipa_admin=403)),
     "review_queue": ("get", None, dict(anonymous=LOGIN, staff_a=403, staff_b=403, reviewer=200, ipa_admin=200)),
@@ -257,6 +264,13 @@ ADMIN_TABLE = {
     "admin:portal_auditentry_changelist": dict(
         anonymous=302, staff_a=302, staff_b=302, reviewer=302, ipa_admin=200
     ),
+    # Issue 11: login lockouts and two-factor devices.
+    "admin:axes_accessattempt_changelist": dict(
+        anonymous=302, staff_a=302, staff_b=302, reviewer=302, ipa_admin=200
+    ),
+    "admin:otp_totp_totpdevice_changelist": dict(
+        anonymous=302, staff_a=302, staff_b=302, reviewer=302, ipa_admin=200
+    ),
 }
 
 
@@ -342,6 +356,9 @@ def objects(
         registration, token = provider_services.submit_registration(
             registration_values(contact_email="new@example.jp"), PASSWORD
         )
+        signup_token = provider_services.start_signup(
+            registration_values(contact_email="waiting@example.jp"), PASSWORD
+        )
         doc = portal_services.request_document("shoshiki_1", provider_a, staff_a)
         withdrawal = provider_services.file_withdrawal(
             provider_a, staff_a, "講座の開設をやめるため"
@@ -386,6 +403,7 @@ def objects(
         "measure": {"pk": site.pk, "measure_pk": measure.pk},
         "problem_file": {"site_pk": site.pk, "file_pk": problem_file.pk},
         "token": {"token": token},
+        "signup_token": {"token": signup_token},
         "doc": {"pk": doc.pk},
         "withdrawal": {"pk": withdrawal.pk},
         "question": {"pk": question.pk},

@@ -12,7 +12,13 @@ from portal.models import AuditEntry, User
 from providers import services
 from providers.models import Membership, Provider, ProviderNumberCounter, Registration
 
-from .factories import PASSWORD, ProviderFactory, registration_values, signup_post_data
+from .factories import (
+    PASSWORD,
+    ProviderFactory,
+    registration_values,
+    signup_and_confirm,
+    signup_post_data,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -26,8 +32,8 @@ def _commit(django_capture_on_commit_callbacks):
 
 
 def _signup(client, **overrides):
-    with commit():
-        return client.post(reverse("registration_signup"), signup_post_data(**overrides))
+    """Sign-up and its e-mail confirmation (issue 11)."""
+    return signup_and_confirm(client, signup_post_data(**overrides))
 
 
 def _status_token():
