@@ -423,6 +423,21 @@ def warm_up(base: str, plan: Plan, host: str) -> None:
                 response.read()
 
 
+def server_cpu(processes: list[subprocess.Popen]) -> float:
+    """CPU seconds (user + system) used so far by gunicorn and its workers."""
+    import psutil
+
+    total = 0.0
+    try:
+        master = psutil.Process(processes[0].pid)
+        for process in [master, *master.children(recursive=True)]:
+            times = process.cpu_times()
+            total += times.user + times.system
+    except psutil.Error:
+        pass
+    return total
+
+
 def free_port(host: str) -> int:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
         s.bind((host, 0))
@@ -666,6 +681,11 @@ def run_load(args, plan: Plan, base: str):
             self.account = accounts.pop(0)
             self.report_url = f"/exams/reports/{self.account.report_pk}/"
             self.page = None  # the report page last seen (its forms)
+            # Redirects are never followed: each one is a request of its own.
+            # (Not allow_redirects=False per request: it switches the setting of
+            # the shared client and back, which races between the two posts of
+            # a double click.)
+            self.client.client.redirect_response_codes = frozenset()
             if self.account.session_key:
                 self.client.cookiejar.set_cookie(
                     _cookie("sessionid", self.account.session_key, args.host)
@@ -678,7 +698,7 @@ def run_load(args, plan: Plan, base: str):
             fields = form_with_field(page, "csrfmiddlewaretoken") or {}
             fields.update(username=self.account.email, password=PASSWORD)
             with self.client.post("/accounts/login/", data=urllib.parse.urlencode(fields),
-                                  headers=_FORM, name="POST login", allow_redirects=False,
+                                  headers=_FORM, name="POST login",
                                   catch_response=True) as r:  # fmt: skip
                 if r.status_code != 302:
                     r.failure(f"login answered {r.status_code}")
@@ -701,7 +721,7 @@ def run_load(args, plan: Plan, base: str):
 
         def _post(self, url, body, headers, name):
             with self.client.post(url, data=body, headers=headers, name=name,
-                                  allow_redirects=False, catch_response=True) as r:  # fmt: skip
+                                  catch_response=True) as r:  # fmt: skip
                 r.success()  # judged below with the outcome
                 return r.status_code, r.headers.get("Location", ""), r.text
 
@@ -844,7 +864,7 @@ def run_load(args, plan: Plan, base: str):
                 if a[0] == 302 and a[1].rstrip("/").endswith(preview_url.rstrip("/"))
             ]
             if not to_report or len(to_report) + len(to_preview) != len(answers):
-                write.detail = f"confirm answered {[(a[0], a[1]) for a in answers]}"
+                write.detail = f"confirm answered {[(a[0], a[1], a[2][:300]) for a in answers]}"
                 _fail("upload confirm", write.detail)
                 return
             page = self.report_page("GET report page (after upload)")
@@ -911,7 +931,7 @@ def main(argv=None) -> int:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--time", type=int, default=90, help="seconds of load (30–540)")
     parser.add_argument("--spawn", type=float, default=15.0, help="seconds to start every user")
-    parser.add_argument("--wait", type=float, nargs=2, default=(5.0, 15.0), metavar=("MIN", "MAX"),
+    parser.add_argument("--wait", type=float, nargs=2, default=(10.0, 30.0), metavar=("MIN", "MAX"),
                         help="think time between two tasks of a user (s)")  # fmt: skip
     parser.add_argument("--logins", type=int, default=20, help="users who log in with the form")
     parser.add_argument("--existing", type=int, default=20, help="completers per report before")
@@ -978,7 +998,14 @@ def main(argv=None) -> int:
             f"(spawn {args.spawn:.0f} s, think {args.wait[0]:g}–{args.wait[1]:g} s, "
             f"{args.logins} logins, refused {args.refuse:.0%}, double clicks {args.double:.0%})"
         )
+        load_before, cpu_before = os.getloadavg()[0], server_cpu(processes)
+        self_before = time.process_time()
+        started = time.perf_counter()
         stats, writes = run_load(args, plan, base)
+        elapsed = time.perf_counter() - started
+        cpu = server_cpu(processes) - cpu_before
+        self_cpu = time.process_time() - self_before
+        load_after = os.getloadavg()[0]
         stop_processes(processes)
         processes = []
         result = verify_writes(writes, stored_markers(plan.session_pk))
@@ -986,6 +1013,11 @@ def main(argv=None) -> int:
         p95 = print_stats(stats)
         errors = stats.total.num_failures
         completers = sum(len(w.markers) for w in writes if w.outcome == "stored")
+        print(
+            f"CPU: the server (gunicorn, {WORKERS} workers) used {cpu:.0f} s in {elapsed:.0f} s "
+            f"({cpu / max(1, stats.total.num_requests) * 1000:.0f} ms a request), locust {self_cpu:.0f} s; "
+            f"load average {load_before:.1f} before, {load_after:.1f} after (2 cores, shared)"
+        )
         print()
         print(
             f"writes: {result.writes} ({sum(w.kind == 'form' for w in writes)} forms, "
