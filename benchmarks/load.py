@@ -354,6 +354,10 @@ def start_processes(args, env: dict, logdir: str) -> list[subprocess.Popen]:
                 str(WORKERS),
                 "--timeout",
                 "60",
+                "--access-logfile",
+                os.path.join(logdir, "access.log"),
+                "--access-logformat",
+                "%(M)s %(s)s %(m)s %(U)s",
             ],
             cwd=ROOT,
             env=env,
@@ -436,6 +440,27 @@ def server_cpu(processes: list[subprocess.Popen]) -> float:
     except psutil.Error:
         pass
     return total
+
+
+def server_times(logdir: str, since: int) -> list[float]:
+    """Milliseconds each request spent inside a gunicorn worker (its access
+    log, from the byte offset ``since``): the client's time minus the wait in
+    the listen queue."""
+    times = []
+    with open(os.path.join(logdir, "access.log"), "rb") as log:
+        log.seek(since)
+        for line in log:
+            ms = line.split(b" ", 1)[0]
+            if ms.isdigit():
+                times.append(float(ms))
+    return times
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))]
 
 
 def free_port(host: str) -> int:
@@ -999,6 +1024,7 @@ def main(argv=None) -> int:
             f"{args.logins} logins, refused {args.refuse:.0%}, double clicks {args.double:.0%})"
         )
         load_before, cpu_before = os.getloadavg()[0], server_cpu(processes)
+        log_start = os.path.getsize(os.path.join(tmp, "access.log"))
         self_before = time.process_time()
         started = time.perf_counter()
         stats, writes = run_load(args, plan, base)
@@ -1013,6 +1039,12 @@ def main(argv=None) -> int:
         p95 = print_stats(stats)
         errors = stats.total.num_failures
         completers = sum(len(w.markers) for w in writes if w.outcome == "stored")
+        inside = server_times(tmp, log_start)
+        print(
+            f"inside gunicorn (its access log, without the wait for a free worker): "
+            f"{len(inside)} requests, p50 {percentile(inside, 50):.0f} ms, "
+            f"p95 {percentile(inside, 95):.0f} ms, p99 {percentile(inside, 99):.0f} ms"
+        )
         print(
             f"CPU: the server (gunicorn, {WORKERS} workers) used {cpu:.0f} s in {elapsed:.0f} s "
             f"({cpu / max(1, stats.total.num_requests) * 1000:.0f} ms a request), locust {self_cpu:.0f} s; "

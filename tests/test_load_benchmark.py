@@ -82,3 +82,14 @@ def test_i11_load_form_parser_sends_every_hidden_input(load):
         "serial": "21",
     }
     assert load.form_fields(page, "/nowhere/") is None
+
+
+def test_i11_load_window_closes_at_17_00_only_in_the_last_10_minutes(load):
+    import datetime
+
+    jst = load.JST
+    close = load.closing_time(datetime.datetime(2026, 12, 2, 16, 52, 30, tzinfo=jst))
+    assert close == datetime.datetime(2026, 12, 2, 17, 0, tzinfo=jst)
+    # Any other time: 10 to 11 minutes from now, on the minute.
+    close = load.closing_time(datetime.datetime(2026, 12, 3, 0, 40, 30, tzinfo=jst))
+    assert close == datetime.datetime(2026, 12, 3, 0, 51, tzinfo=jst)
