@@ -560,7 +560,7 @@ def prepare(users: int, existing: int, logins: int, closes_at: datetime.datetime
         )
         ExemptionCourse.objects.bulk_create(
             ExemptionCourse(
-                provider=providers[n], serial=1, course_type="NONE_IPA", state="certified",
+                provider=providers[n], serial=1, course_type="NONE_IPA", state=ExemptionCourse.S.CERTIFIED,
                 name="負荷試験講座", desired_month=datetime.date(today.year - 1, 4, 1),
                 total_hours=100, submitted_at=now, certified_on=datetime.date(today.year - 1, 4, 1),
                 valid_until=today + datetime.timedelta(days=700),
@@ -574,7 +574,7 @@ def prepare(users: int, existing: int, logins: int, closes_at: datetime.datetime
                 address="文京区本駒込2-28-8", expected_learners=5000,
                 start_date=exam_date - datetime.timedelta(days=90),
                 end_date=exam_date - datetime.timedelta(days=1), instructors="講師名：情報 太郎",
-                committee_declaration=True, state="approved", submitted_at=now,
+                committee_declaration=True, state=DeliveryCourse.S.APPROVED, submitted_at=now,
                 approved_on=today - datetime.timedelta(days=100),
             )
             for c in courses
@@ -596,7 +596,7 @@ def prepare(users: int, existing: int, logins: int, closes_at: datetime.datetime
         )
         ExamApplication.objects.bulk_create(
             ExamApplication(delivery_course=d, session=session, site=sites[d.course.provider_id],
-                            applicants=5000, state="submitted", submitted_at=midnight - datetime.timedelta(days=35))
+                            applicants=5000, state=ExamApplication.S.SUBMITTED, submitted_at=midnight - datetime.timedelta(days=35))
             for d in deliveries
         )  # fmt: skip
         ResultReport.objects.bulk_create(
@@ -908,8 +908,9 @@ def run_load(args, plan: Plan, base: str):
         events.request.fire(request_type="CHECK", name=name, response_time=0,
                             response_length=0, exception=Exception(detail))  # fmt: skip
 
-    # Users finish the task they are in when the time is up (no write cut off).
-    env = Environment(user_classes=[Provider], events=events, stop_timeout=60)
+    # Users finish the task they are in when the time is up (no write cut off;
+    # under a long queue an upload with its preview and confirmation takes a minute).
+    env = Environment(user_classes=[Provider], events=events, stop_timeout=180)
     runner = env.create_local_runner()
     runner.start(args.users, spawn_rate=args.users / args.spawn)
     gevent.spawn_later(args.time, runner.quit)
