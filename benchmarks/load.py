@@ -152,10 +152,18 @@ class Verification:
     doubled: list[tuple[str, int]]  # markers stored more than once
     left_over: list[tuple[Write, str]]  # refused writes whose completer exists
     phantom: list[str]  # stored markers no write sent
+    partial: list[Write] = dataclasses.field(default_factory=list)  # some rows stored, not all
 
     @property
     def ok(self) -> bool:
-        return not (self.unknown or self.lost or self.doubled or self.left_over or self.phantom)
+        return not (
+            self.unknown
+            or self.lost
+            or self.doubled
+            or self.left_over
+            or self.phantom
+            or self.partial
+        )
 
 
 def verify_writes(writes: list[Write], stored: collections.Counter) -> Verification:
@@ -173,6 +181,7 @@ def verify_writes(writes: list[Write], stored: collections.Counter) -> Verificat
             left_over += [(write, m) for m in write.markers if stored.get(m, 0) > 0]
         else:
             unknown.append(write)
+    partial = [w for w in writes if len({stored.get(m, 0) > 0 for m in w.markers}) > 1]
     doubled = sorted((m, n) for m, n in stored.items() if n > 1)
     phantom = sorted(m for m, n in stored.items() if n and m not in sent)
     return Verification(
@@ -184,6 +193,7 @@ def verify_writes(writes: list[Write], stored: collections.Counter) -> Verificat
         doubled=doubled,
         left_over=left_over,
         phantom=phantom,
+        partial=partial,
     )
 
 
@@ -849,6 +859,7 @@ def run_load(args, plan: Plan, base: str):
                 fields, "file", "修了認定者情報.xlsx", completer_xlsx(rows),
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             )  # fmt: skip
+            write.detail = "cut off while posting the file"
             status, location, _ = self._post(
                 f"{self.report_url}upload/",
                 body,
@@ -860,6 +871,7 @@ def run_load(args, plan: Plan, base: str):
                 _fail("upload", write.detail)
                 return
             preview_url = urllib.parse.urlsplit(location).path
+            write.detail = "cut off on the preview"
             with self.client.get(preview_url, name="GET upload preview", catch_response=True) as r:
                 preview = (r.text or "") if r.status_code == 200 else ""
                 if not preview:
@@ -878,6 +890,7 @@ def run_load(args, plan: Plan, base: str):
                 _fail("upload", write.detail)
                 return
             body = urllib.parse.urlencode(confirm)
+            write.detail = "cut off while confirming"
             url = f"{preview_url}confirm/"
             answers = (self.post_twice(url, body, _FORM, "POST upload confirm (double click)")
                        if self.double() else [self._post(url, body, _FORM, "POST upload confirm")])  # fmt: skip
@@ -1038,7 +1051,8 @@ def main(argv=None) -> int:
         load_after = os.getloadavg()[0]
         stop_processes(processes)
         processes = []
-        result = verify_writes(writes, stored_markers(plan.session_pk))
+        stored = stored_markers(plan.session_pk)
+        result = verify_writes(writes, stored)
         print()
         p95 = print_stats(stats)
         errors = stats.total.num_failures
@@ -1062,7 +1076,8 @@ def main(argv=None) -> int:
         )
         print(
             f"lost writes: {len(result.lost)}, doubled: {len(result.doubled)}, "
-            f"refused but stored: {len(result.left_over)}, stored by no write: {len(result.phantom)}"
+            f"refused but stored: {len(result.left_over)}, stored by no write: {len(result.phantom)}, "
+            f"partly stored: {len(result.partial)}"
         )
         for write, marker in (result.lost + result.left_over)[:10]:
             print(f"  {write.kind} of user {write.user} ({write.outcome}): {marker}")
@@ -1071,7 +1086,13 @@ def main(argv=None) -> int:
                 f"  exception in a task ×{row['count']}: {row['msg']}\n{row['traceback'][-1500:]}"
             )
         for write in result.unknown[:10]:
-            print(f"  unknown: {write.kind} of user {write.user}: {write.detail}")
+            kept = sum(1 for m in write.markers if stored.get(m))
+            print(
+                f"  unknown: {write.kind} of user {write.user}: {write.detail or 'no answer recorded'}"
+                f" (its completers stored: {kept} of {len(write.markers)})"
+            )
+        for write in result.partial[:10]:
+            print(f"  partly stored: {write.kind} of user {write.user} ({write.outcome})")
         checks = {
             "0 errors": errors == 0 and not result.unknown and not exceptions,
             "0 lost or doubled writes": result.ok,

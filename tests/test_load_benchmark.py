@@ -49,6 +49,7 @@ def test_i11_load_check_finds_lost_doubled_left_over_and_phantom_writes(load):
     assert result.doubled == [("一", 2)]
     assert [(w.user, m) for w, m in result.left_over] == [(3, "七")]  # refused, yet stored
     assert result.phantom == ["九"]  # stored by no write
+    assert [w.user for w in result.partial] == [2, 3]  # an upload is all rows or none
 
 
 def test_i11_load_check_counts_an_unknown_outcome_as_a_failure(load):
