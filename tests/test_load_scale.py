@@ -6,6 +6,7 @@ import io
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from certifications.management.commands.load_scale import (
     HEAVY_EMAIL,
@@ -52,7 +53,8 @@ def test_i11_load_scale_builds_the_counts_and_a_second_run_adds_nothing():
     for completer in Completer.objects.select_related("report__delivery_course__course__provider"):
         assert completer.management_number == completer.computed_management_number()
     assert HEAVY_EMAIL in out.getvalue() and SCALE_PASSWORD in out.getvalue()
-    assert authenticate(email=HEAVY_EMAIL, password=SCALE_PASSWORD) is not None
+    request = RequestFactory().post("/accounts/login/")  # django-axes needs the request
+    assert authenticate(request, email=HEAVY_EMAIL, password=SCALE_PASSWORD) is not None
     before = _totals()
     call_command("load_scale", "--scale", "0.001", stdout=io.StringIO())
     assert _totals() == before
