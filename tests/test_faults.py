@@ -6,8 +6,10 @@ connections (retried, then 失敗 in the admin with 再送), PostgreSQL failing
 under a request (a Japanese 503 page, nothing half-saved, the next request
 served)."""
 
+import os
 import socket
 from contextlib import contextmanager
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -44,14 +46,17 @@ def reset_broker_pools():
 @contextmanager
 def broker_down():
     """Redis unreachable: tasks are published (not run in-process) to a closed port."""
+    down = f"redis://127.0.0.1:{closed_port()}/0"
     before = (app.conf.task_always_eager, app.conf.broker_url)
-    app.conf.update(task_always_eager=False, broker_url=f"redis://127.0.0.1:{closed_port()}/0")
-    reset_broker_pools()
-    try:
-        yield
-    finally:
-        app.conf.update(task_always_eager=before[0], broker_url=before[1])
+    # Celery reads CELERY_BROKER_URL from the environment before its settings.
+    with mock.patch.dict(os.environ, {"CELERY_BROKER_URL": down}):
+        app.conf.update(task_always_eager=False, broker_url=down)
         reset_broker_pools()
+        try:
+            yield
+        finally:
+            app.conf.update(task_always_eager=before[0], broker_url=before[1])
+    reset_broker_pools()
 
 
 @pytest.fixture
