@@ -116,7 +116,7 @@ def resend(queryset) -> int:
 
 
 def describe_error(exc: BaseException) -> str:
-    """The error in Japanese for the admin, with the technical detail after it."""
+    """The error in Japanese for the admin (the technical detail is in the log)."""
     if isinstance(exc, BrokerError):
         what = "キュー（Redis）に接続できませんでした"
     elif isinstance(exc, smtplib.SMTPRecipientsRefused):
@@ -127,4 +127,4 @@ def describe_error(exc: BaseException) -> str:
         what = "メールサーバーに接続できませんでした"
     else:
         what = "処理中にエラーが発生しました"
-    return f"{what}（{type(exc).__name__}: {exc}）"[:2000]
+    return f"{what}。"

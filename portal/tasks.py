@@ -1,3 +1,4 @@
+import logging
 import smtplib
 
 from celery import Task, shared_task
@@ -8,6 +9,8 @@ from django.utils import timezone
 
 from . import outbox, services
 from .models import OutboxMessage
+
+log = logging.getLogger(__name__)
 
 # The tasks published through portal.outbox that take its row's id (``outbox_id``).
 TASKS_WITH_OUTBOX_ID = {"portal.send_mail"}
@@ -25,6 +28,7 @@ class NoticeMailTask(Task):
         """The retries are exhausted (or the error is not retried): the notice
         shows as 失敗 in the admin, with the error, to be sent again (再送)."""
         outbox_id = kwargs.get("outbox_id")
+        log.error("notice mail (outbox #%s) not sent: %r", outbox_id, exc)
         if outbox_id:
             OutboxMessage.objects.filter(pk=outbox_id).exclude(
                 status=OutboxMessage.Status.DONE

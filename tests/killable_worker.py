@@ -1,8 +1,8 @@
 """Test-only Celery entry point for tests/test_faults_kill_worker.py (issue 11
 item 3, a worker killed mid-render): the portal's app, whose document
-rendering holds while the file named by I11_RENDER_HOLD exists and notes each
-start in I11_RENDER_STARTS, so that the test can kill the worker in the middle
-of a render. Never used outside that test."""
+first rendering holds while the file named by I11_RENDER_HOLD exists, and
+each start (the rendering process id) is noted in I11_RENDER_STARTS, so that
+the test can kill the worker in the middle of a render. Never used outside that test."""
 
 import os
 import time
@@ -34,10 +34,12 @@ def _hold_renders(**kwargs):
     produce = cls.produce
 
     def held_produce(self, obj):
-        with open(os.environ["I11_RENDER_STARTS"], "a") as f:
+        starts = os.environ["I11_RENDER_STARTS"]
+        first = not os.path.exists(starts)
+        with open(starts, "a") as f:
             f.write(f"{os.getpid()}\n")
-        while os.path.exists(os.environ["I11_RENDER_HOLD"]):
-            time.sleep(0.05)  # held until the test kills this worker
+        while first and os.path.exists(os.environ["I11_RENDER_HOLD"]):
+            time.sleep(0.05)  # the first render is held until the test kills it
         return produce(self, obj)
 
     cls.produce = held_produce

@@ -180,6 +180,7 @@ def test_i11_smtp_refused_transition_stands_mail_retried_then_failed_in_admin_an
     assert "結果報告" in page or "報告" in page  # the subject, in Japanese
     assert "選択した通知を再送する" in page
     assert ">failed<" not in page and ">pending<" not in page
+    assert "メールサーバーに接続できませんでした" in page and "ConnectionRefused" not in page
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # SMTP is back
     mail.outbox.clear()

@@ -52,7 +52,7 @@ def broker(tmp_path):
     app._after_fork()
 
 
-def _start_worker(broker_url, tmp_path, name):
+def _start_worker(broker_url, tmp_path, name, pool="solo"):
     settings = connection.settings_dict
     env = {
         **os.environ,
@@ -71,7 +71,7 @@ def _start_worker(broker_url, tmp_path, name):
     log = open(tmp_path / f"{name}.log", "w")  # noqa: SIM115  (closed with the process)
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "tests.killable_worker", "worker",
-         "--pool=solo", "--without-gossip", "--without-mingle", "--without-heartbeat",
+         f"--pool={pool}", "--concurrency=1", "--without-gossip", "--without-mingle", "--without-heartbeat",
          "-n", f"{name}@%h", "--loglevel=INFO"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -122,3 +122,40 @@ def test_i11_worker_killed_mid_render_task_runs_again_and_stores_one_document(br
     assert len(done.checksum) == 64
     assert done.checksum == GeneratedDocument.checksum_of(bytes(done.content))
     assert bytes(done.content)[:2] == b"PK"
+
+
+def test_i11_worker_process_killed_mid_render_is_rejected_and_rendered_by_the_next_child(
+    broker, tmp_path
+):
+    """The prefork pool's child killed (the OOM killer, kill -9): the parent
+    gets WorkerLostError and, with CELERY_TASK_REJECT_ON_WORKER_LOST, puts the
+    message back instead of acknowledging it as failed; its next child renders."""
+    provider = ProviderFactory(number="30012")
+    staff = MembershipFactory(provider=provider).user
+    (tmp_path / "hold").write_text("")
+    worker = _start_worker(broker, tmp_path, "prefork", pool="prefork")
+    try:
+        with transaction.atomic():
+            generated = services.request_document("shoshiki_1", provider, staff)
+        _wait(lambda: len(_starts(tmp_path)) == 1)
+        child = int(_starts(tmp_path)[0])
+        assert child != worker.pid
+        os.kill(child, signal.SIGKILL)
+        _wait(
+            lambda: (
+                GeneratedDocument.objects.get(pk=generated.pk).status
+                == GeneratedDocument.Status.DONE
+            )
+        )
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+    starts = _starts(tmp_path)
+    assert len(starts) == 2 and str(child) != starts[1]
+    done = GeneratedDocument.objects.get(pk=generated.pk)
+    assert GeneratedDocument.objects.count() == 1
+    assert done.checksum == GeneratedDocument.checksum_of(bytes(done.content))
