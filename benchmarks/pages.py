@@ -86,8 +86,12 @@ def _targets():
         .order_by("-applicants")
         .first()
     )
-    course = ExemptionCourse.objects.filter(provider=heavy, state=ExemptionCourse.S.CERTIFIED).first()
-    submitted = ExemptionCourse.objects.filter(provider=heavy, state=ExemptionCourse.S.SUBMITTED).first()
+    course = ExemptionCourse.objects.filter(
+        provider=heavy, state=ExemptionCourse.S.CERTIFIED
+    ).first()
+    submitted = ExemptionCourse.objects.filter(
+        provider=heavy, state=ExemptionCourse.S.SUBMITTED
+    ).first()
     session = (
         ExamSession.objects.filter(applications__site__provider=heavy)
         .order_by("-exam_date")

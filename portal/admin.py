@@ -6,8 +6,8 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from . import audit
-from .models import AuditEntry, GeneratedDocument, Receipt, User
+from . import audit, outbox
+from .models import AuditEntry, GeneratedDocument, OutboxMessage, Receipt, User
 
 
 class JapaneseChangesHelper(HistoricalRecordContextHelper):
@@ -239,3 +239,50 @@ def register_otp_admin():  # from PortalConfig.ready, after django-otp's admin
 
     admin.site.register(TOTPDevice, DeviceAdmin)
     admin.site.register(StaticDevice, DeviceAdmin)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """The outbox (portal.outbox): notices and documents waiting for the
+    broker, and the notices that could not be sent (状態：失敗), with the
+    action 再送 once the mail server is back."""
+
+    list_display = ["created_at", "task_name", "summary", "status", "attempts", "last_error"]
+    list_filter = ["status", "task_name"]
+    actions = ["resend"]
+    fields = [
+        "task_name",
+        "summary",
+        "status",
+        "created_at",
+        "sent_at",
+        "done_at",
+        "attempts",
+        "last_error",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="内容")
+    def summary(self, obj):
+        if obj.task_name == OutboxMessage.Task.SEND_MAIL and len(obj.args) >= 3:
+            subject, _body, to = obj.args[:3]
+            return f"{subject}（宛先：{'、'.join(to)}）"
+        if obj.task_name == OutboxMessage.Task.RENDER_DOCUMENT and obj.args:
+            return f"作成書類 #{obj.args[0]}"
+        return "—"
+
+    @admin.action(description="選択した通知を再送する")
+    def resend(self, request, queryset):
+        for message in queryset:
+            audit.record("admin.outboxmessage.resend", message, actor=request.user)
+        count = outbox.resend(queryset)
+        self.message_user(request, f"{count}件を再送しました。")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -234,6 +234,7 @@ ADMIN_ACTIONS = {
     "save": "管理画面で{obj}を保存しました",
     "delete": "管理画面で{obj}を削除しました",
     "groups": "管理画面で{obj}の権限グループを変更しました",
+    "resend": "管理画面で{obj}を再送しました",
 }
 # Models whose str() does not already say what they are.
 _NAMED_BY_TYPE = {"exemptioncourse", "deliverycourse", "provider", "completer", "user",

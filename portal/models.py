@@ -382,3 +382,40 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return f"送信 {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class OutboxMessage(models.Model):
+    """The transactional outbox (portal.outbox): a Celery task to publish,
+    written in the same transaction as the change that calls for it, so that
+    a notice or a document is never lost when the broker (Redis) is down at
+    commit time. Published right after the commit, or later by
+    ``manage.py relay_outbox``; a notice e-mail records here that it was sent
+    (a message delivered twice sends one e-mail) or that it finally failed."""
+
+    class Task(models.TextChoices):
+        SEND_MAIL = "portal.send_mail", "通知メールの送信"
+        RENDER_DOCUMENT = "portal.render_document", "書類の作成"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "送信待ち"
+        SENT = "sent", "処理中"
+        DONE = "done", "完了"
+        FAILED = "failed", "失敗"
+
+    task_name = models.CharField("処理", max_length=100, choices=Task.choices)
+    args = models.JSONField("引数", default=list, blank=True)
+    status = models.CharField("状態", max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField("登録日時", default=timezone.now)
+    sent_at = models.DateTimeField("キューへの送信日時", null=True, blank=True)
+    done_at = models.DateTimeField("完了日時", null=True, blank=True)
+    attempts = models.PositiveIntegerField("送信の試行回数", default=0)
+    last_error = models.TextField("最後のエラー", blank=True)
+
+    class Meta:
+        verbose_name = "通知・書類作成の処理"
+        verbose_name_plural = "通知・書類作成の処理"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self):
+        return f"{self.get_task_name_display()} #{self.pk}"

@@ -1,7 +1,6 @@
 """E-mail notices, sent after the transaction commits."""
 
 from django.conf import settings
-from django.db import transaction
 from django.template.loader import render_to_string
 
 
@@ -23,12 +22,12 @@ def send_on_commit(template: str, context: dict, to: list[str]) -> None:
 
 def queue_on_commit(subject: str, body: str, to: list[str]) -> None:
     """Send one e-mail by the Celery task ``portal.send_mail`` once the
-    transaction has committed. ``robust``: a mail that cannot be queued or
-    sent is logged and never undoes or blocks what was committed."""
-    from .tasks import send_notice_mail
+    transaction has committed, through the outbox (portal.outbox): written
+    with the change, it is sent when the broker is back if it is down now. A
+    mail that cannot be sent is retried, then shown as 失敗 in the admin; it
+    never undoes or blocks what was committed."""
+    from . import outbox
 
     recipients = [r for r in to if r]
     if recipients:
-        transaction.on_commit(
-            lambda: send_notice_mail.delay(subject, body, recipients), robust=True
-        )
+        outbox.enqueue("portal.send_mail", subject, body, recipients)

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
-from . import audit, documents
+from . import audit, documents, outbox
 from .models import GeneratedDocument
 
 log = logging.getLogger(__name__)
@@ -40,9 +40,8 @@ def request_document(doc_id: str, obj, user) -> GeneratedDocument:
             requested_by=user if user.is_authenticated else None,
             mime_type=doc.mime_type,
         )
-        from .tasks import render_document
-
-        transaction.on_commit(lambda: render_document.delay(generated.pk))
+        # Through the outbox: rendered once the broker is back if it is down.
+        outbox.enqueue("portal.render_document", generated.pk)
     return generated
 
 

@@ -187,6 +187,23 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# --- Issue 11 item 3 (faults survived): worker loss, broker outage, DB restart ---
+# A task whose worker process dies (kill -9, OOM) mid-run goes back to the queue
+# instead of being acknowledged as failed (with CELERY_TASK_ACKS_LATE above).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Redis redelivers a message not acknowledged within the visibility timeout (a
+# worker killed as a whole). It must exceed the longest countdown of a retry
+# (portal.send_mail backs off up to 1800 s), or a waiting retry would run twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+}
+# portal.outbox: seconds between two runs of `manage.py relay_outbox --loop`.
+OUTBOX_RELAY_INTERVAL = float(os.environ.get("OUTBOX_RELAY_INTERVAL", "5"))
+# A persistent connection (conn_max_age) is checked before it is reused in a
+# request, so that a PostgreSQL restart costs no request after it.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# --- end of issue 11 item 3 block ---
+
 
 # E-mail -------------------------------------------------------------------
 def _email_from_url(url: str) -> dict:

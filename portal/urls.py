@@ -63,3 +63,7 @@ admin.site.login_form = forms.AdminLoginForm
 admin.site.site_header = "免除対象講座ポータル 管理"
 admin.site.site_title = "免除対象講座ポータル 管理"
 admin.site.index_title = "IPA管理者メニュー"
+
+# Issue 11 item 3: a lost database connection (PostgreSQL restarting) is a 503
+# page in Japanese with Retry-After, not a 500 (portal.views.server_error).
+handler500 = "portal.views.server_error"

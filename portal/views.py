@@ -37,6 +37,29 @@ class RateLimitedPasswordResetView(auth_views.PasswordResetView):
         return super().form_valid(form)
 
 
+# Seconds a client is asked to wait when the database cannot be reached.
+RETRY_AFTER_SECONDS = 30
+
+
+def server_error(request):
+    """handler500: when the database cannot be reached (PostgreSQL restarting,
+    a connection it closed), a 503 page in Japanese with Retry-After — the
+    filing's transaction was rolled back, nothing of it is saved. Rendered
+    without the request's context processors, which would query the database
+    again. Any other error is Django's 500 page (templates/500.html)."""
+    import sys
+
+    from django import db
+    from django.template import loader
+    from django.views import defaults
+
+    if isinstance(sys.exc_info()[1], db.OperationalError | db.InterfaceError):
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    return defaults.server_error(request)
+
+
 def healthz(request):
     return JsonResponse({"status": "ok"})
 
