@@ -16,7 +16,12 @@ from providers.models import Provider
 from .factories import ProviderFactory
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: its flush then re-creates no content types, which the
+# next serialized test (test_concurrency, …) would restore again (duplicate key).
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def _url(name: str) -> str:

@@ -47,6 +47,9 @@ HEAVY_EMAIL = "heavy@scale.example.jp"
 LIGHT_EMAIL = "light@scale.example.jp"  # the contact of the first ordinary provider
 REVIEWER_EMAIL = "reviewer@scale.example.jp"
 ADMIN_EMAIL = "admin@scale.example.jp"
+# The authenticator key (hex) of the benchmark's IPA staff: they must pass the
+# second factor (portal.twofactor), and benchmarks/pages.py computes the code.
+SCALE_TOTP_KEY = "5363616c652d42656e63682d323032362d544f5450"
 FIRST_NUMBER = 80000  # ordinary providers: 80000, 80001, …
 BATCH = 5000
 
@@ -157,6 +160,12 @@ class _Builder:
             is_staff=True, is_superuser=True,
         )  # fmt: skip
         admin.groups.add(Group.objects.get_or_create(name=ADMIN_GROUP)[0])
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        for user in (reviewer, admin):
+            TOTPDevice.objects.create(
+                user=user, name="認証アプリ", key=SCALE_TOTP_KEY, confirmed=True
+            )
 
         # Providers and their contacts: the heavy one first.
         providers = []
