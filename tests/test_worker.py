@@ -29,9 +29,22 @@ def celery_worker():
         result_backend=backend,
         task_ignore_result=False,
     )
+    _rebind_results(ignore=False)
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
         yield worker
-    app.conf.update(task_always_eager=True, task_ignore_result=True)
+    app.conf.update(task_always_eager=True, task_ignore_result=True, result_backend=None)
+    _rebind_results(ignore=True)
+
+
+def _rebind_results(ignore):
+    """Celery keeps the result backend it built first (per thread) and copies
+    task_ignore_result onto each task when the app is finalised: refresh both,
+    so results are stored even when an earlier test (the kill -9 tests) used
+    the app with results off."""
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
+    for task in app.tasks.values():
+        task.ignore_result = ignore
 
 
 def _wait_done(pk, seconds=30):
