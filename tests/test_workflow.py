@@ -524,7 +524,7 @@ def assert_notices_sent(flow, move, obj, source, actor, ctx, client):
             assert Notice.objects.filter(
                 recipient=user, url=notice.path(obj), subject__contains=number
             ).exists(), f"{model}.{action}: no in-app notice for {user.email}"
-    assert not sent, f"unexpected mail to {list(sent)}"
+    assert not sent, f"unexpected mail: {[(to, m.subject) for to, m in sent.items()]}"
     # The in-app list shows it, and the header counts it until it is read.
     # (A registration's applicant has no account before acceptance: e-mail only.)
     members = [u for n in move.notices for k in n.to for u in EXPECTED[_kind(k)](ctx, actor)[1]]

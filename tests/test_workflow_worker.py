@@ -11,7 +11,7 @@ from django.core import mail
 
 from portal import workflow
 from portal.celery import app
-from portal.models import Notice
+from portal.models import Notice, OutboxMessage
 
 from .test_exams_services import setup  # noqa: F401
 from .test_worker import celery_worker  # noqa: F401
@@ -24,6 +24,19 @@ def _wait_for_mail(count, seconds=30):
     deadline = time.monotonic() + seconds
     while len(mail.outbox) < count and time.monotonic() < deadline:
         time.sleep(0.05)  # polling a real worker, not timing a feature
+
+
+def _wait_for_earlier_mail(seconds=30):
+    """The fixtures' own notices (the setup's certified course) went to the
+    worker before the test switched to eager: wait until each is sent, so that
+    none arrives late among the move's."""
+    pending = OutboxMessage.objects.filter(task_name=OutboxMessage.Task.SEND_MAIL).exclude(
+        status=OutboxMessage.Status.DONE
+    )
+    deadline = time.monotonic() + seconds
+    while pending.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)  # polling a real worker, not timing a feature
+    assert not pending.exists(), "the worker did not send the fixtures' notices"
 
 
 @pytest.mark.parametrize(("model", "action", "source"), MOVES)
@@ -46,6 +59,7 @@ def test_worker_every_transition_notifies_by_mail_and_in_app(
     finally:
         app.conf.task_always_eager = False
     ctx["obj"], ctx["source"] = obj, source
+    _wait_for_earlier_mail()
     mail.outbox.clear()
     Notice.objects.all().delete()
     actor = perform(action, obj, ctx)  # committed: the worker sends the mails
