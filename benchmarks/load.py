@@ -37,7 +37,7 @@ What it does, in order:
        修了認定者情報 layout (表5.8-3) built in memory with openpyxl, 10–30
        rows, read on the preview page and confirmed; ``--refuse`` of the files
        have a row under the pass mark (refused on the preview page:
-       「…件の誤りがあります。まだ何も登録されていません。」);
+       「エラー …件。まだ何も登録されていません。」 on the preview);
      - open the dashboard (weight 3).
    ``--double`` of the writes are double-clicked: the same post sent twice at
    the same moment (at most one completer may result).
@@ -102,7 +102,8 @@ PYTHON = sys.executable
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/fe_load_bench"
 DEFAULT_CACHE = "redis://127.0.0.1:6379/12"
 DEFAULT_BROKER = "redis://127.0.0.1:6379/11"
-WORKERS = 3  # docker-compose.yml: gunicorn --workers 3 --timeout 60
+# docker-compose.yml: gunicorn --workers $GUNICORN_WORKERS (3) --timeout 60
+WORKERS = int(os.environ.get("GUNICORN_WORKERS", "3"))
 PASSWORD = "Load-Test-Deadline-2026"
 P95_GOAL_MS = 1000.0
 
@@ -114,7 +115,7 @@ FAMILY, FAMILY_KANA = "負荷", "フカ"
 EXISTING, EXISTING_KANA = "既存", "キソン"
 
 FORM_REFUSED = "修了認定者を登録できませんでした。"
-UPLOAD_REFUSED = "件の誤りがあります。まだ何も登録されていません。"
+UPLOAD_REFUSED = "まだ何も登録されていません。"  # the preview page of a refused file
 HEADER = ["免除対象講座番号", "実施講座番号", "修了試験回数", "修了認定者管理番号",
           "姓(漢字)", "名(漢字)", "姓(カナ)", "名(カナ)", "生年月日", "修了認定年月日",
           "修了試験結果"]  # fmt: skip

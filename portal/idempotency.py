@@ -8,7 +8,9 @@ and the object the view creates are committed together (or not at all, when
 the view fails). A second post with the same token — a double click, two
 simultaneous posts (the second waits on the unique index until the first
 commits), the browser's resend — does not run the view again: it is sent to
-where the first post led, with a message.
+where the first post led, with a message. A post that was refused (the form
+shown again, nothing created) releases its token: posted again, it is
+refused again with the typed values.
 
 A POST without a token runs the view as before (scripts, older pages).
 """
@@ -68,9 +70,14 @@ def idempotent(view):
                 response = view(request, *args, **kwargs)
                 if response.status_code in (301, 302, 303):
                     key.result_url = response["Location"][:500]
-                else:  # the form again (errors): a new token is in it
-                    key.result_url = request.get_full_path()[:500]
-                key.save(update_fields=["result_url"])
+                    key.save(update_fields=["result_url"])
+                else:
+                    # The form again (errors): nothing was created, so the
+                    # token is released. A second post of it (a double click
+                    # on a refused form) is refused the same way and shows the
+                    # form with what was typed, never a redirect to the
+                    # POST-only URL (405).
+                    key.delete()
                 return response
         except IntegrityError:
             # The other post committed between our look-up and insert.

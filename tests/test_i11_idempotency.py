@@ -80,6 +80,27 @@ def test_i11_idempotency_a_form_with_errors_keeps_nothing_and_a_new_token_create
     assert ExemptionCourse.objects.count() == 1
 
 
+@pytest.mark.django_db
+def test_i11_idempotency_a_refused_form_posted_twice_is_refused_twice_with_what_was_typed(
+    provider_a, staff_a, client
+):
+    """A double click on a form the server refuses: the second answer is the
+    form with its errors and the typed values again, not a redirect to the
+    POST-only URL (which answered 405 and lost what was typed)."""
+    _accept_terms(provider_a)
+    user = client_for(client, staff_a)
+    token = _token(user.get(reverse("course_create")))
+    typed = {**_course_data(token), "name": "", "course_manager": "情報\u3000三郎"}
+    for _ in range(2):
+        answer = user.post(reverse("course_create"), typed)
+        assert answer.status_code == 200
+        assert answer.context["form"].errors["name"]
+        assert "情報\u3000三郎" in answer.content.decode()
+    assert not ExemptionCourse.objects.exists()
+    done = user.post(reverse("course_create"), _course_data(token))  # corrected
+    assert done.status_code == 302 and ExemptionCourse.objects.count() == 1
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_i11_idempotency_two_simultaneous_posts_create_one_course(provider_a, staff_a):
     _accept_terms(provider_a)

@@ -8,6 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
+
+from .conftest import client_for
+from .test_exams_services import setup  # noqa: F401  (fixture)
 
 PATH = Path(__file__).resolve().parent.parent / "benchmarks" / "load.py"
 
@@ -94,3 +98,22 @@ def test_i11_load_window_closes_at_17_00_only_in_the_last_10_minutes(load):
     # Any other time: 10 to 11 minutes from now, on the minute.
     close = load.closing_time(datetime.datetime(2026, 12, 3, 0, 40, 30, tzinfo=jst))
     assert close == datetime.datetime(2026, 12, 3, 0, 51, tzinfo=jst)
+
+
+@pytest.mark.django_db
+def test_i11_load_refusal_texts_are_the_portals_own(load, setup, staff_a, client):  # noqa: F811
+    """The benchmark knows a refused write by the portal's texts: they must be
+    what the completer form and the upload preview really say (a changed
+    heading made every refused upload count as an error)."""
+    from certifications import services as completer_services
+
+    from .test_i11_uploads import HEADER, _open_report
+
+    report = _open_report(setup, staff_a)
+    user = client_for(client, staff_a)
+    bad = "\r\n".join([HEADER, ",①,②,abc,def,xx,60"]).encode()
+    upload = completer_services.stage_upload(report.pk, staff_a, "c.csv", bad)
+    preview = user.get(reverse("upload_preview", args=[upload.pk])).content.decode()
+    assert load.UPLOAD_REFUSED in preview
+    refused = user.post(reverse("completer_add", args=[report.pk]), {"family_name": ""})
+    assert refused.status_code == 200 and load.FORM_REFUSED in refused.content.decode()
